@@ -1,0 +1,1 @@
+export { usePinnedProviderVersions } from './pinned-providers.js';
