@@ -1,0 +1,206 @@
+import { isIPv6 } from 'node:net';
+import { type PkiPaths, pkiPaths } from '@gardener-ts/pki';
+import type { ComponentName, ControlPlaneSpec } from '../types.js';
+import type { ShootLayout } from './layout.js';
+import { DEFAULT_BACKOFF, type SupervisedComponent, type SupervisorConfig } from './supervisor-config.js';
+
+export interface Ports {
+  readonly etcdClient: number;
+  readonly etcdPeer: number;
+  readonly apiServer: number;
+  readonly controllerManager: number;
+  readonly scheduler: number;
+}
+
+/** etcd, the controller-manager and the scheduler serve on loopback only; the apiserver is the door. */
+export const LOOPBACK = '127.0.0.1';
+
+/**
+ * Flags that trade throughput headroom for memory; on by default because a seed hosts many small
+ * control planes. Measured effect in bench/seed-startup.ts (see libs/seed/README.md).
+ */
+export interface ControlPlaneTuning {
+  /** Go's soft memory limit per component (GOMEMLIMIT), e.g. '96MiB'; GC runs harder near it */
+  readonly goMemoryLimit?: Readonly<Partial<Record<ComponentName, string>>>;
+  /** GOGC per component; lower = smaller heap, more GC CPU */
+  readonly goGC?: number;
+  /** extra flags appended per component (last one wins for repeated flags) */
+  readonly extraArgs?: Readonly<Partial<Record<ComponentName, readonly string[]>>>;
+}
+
+export const DEFAULT_TUNING: ControlPlaneTuning = {
+  goGC: 50,
+};
+
+const url = (host: string, port: number) => `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+
+export function apiServerUrl(spec: ControlPlaneSpec, ports: Ports): string {
+  return url(spec.listenAddress, ports.apiServer);
+}
+
+/** The first usable address of an IPv4 CIDR (the `kubernetes` service's ClusterIP). */
+export function firstServiceIP(cidr: string): string {
+  const [network] = cidr.split('/');
+  const octets = (network ?? '').split('.').map(Number);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) {
+    throw new Error(`service range ${cidr} is not an IPv4 CIDR`);
+  }
+  const value = octets.reduce((sum, octet) => sum * 256 + octet, 0);
+  const next = value + 1;
+  return [next >>> 24, (next >>> 16) & 255, (next >>> 8) & 255, next & 255].join('.');
+}
+
+export interface ComponentInputs {
+  readonly spec: ControlPlaneSpec;
+  readonly clusterName: string;
+  readonly layout: ShootLayout;
+  readonly ports: Ports;
+  readonly binaries: Readonly<Record<ComponentName, string>>;
+  readonly tuning: ControlPlaneTuning;
+}
+
+export function supervisorConfig(inputs: ComponentInputs): SupervisorConfig {
+  const pki = pkiPaths(inputs.layout.pki);
+  const components: SupervisedComponent[] = [
+    component(inputs, 'etcd', etcdArgs(inputs, pki)),
+    {
+      ...component(inputs, 'kube-apiserver', apiServerArgs(inputs, pki)),
+      waitFor: [{ host: LOOPBACK, port: inputs.ports.etcdClient }],
+    },
+    {
+      ...component(inputs, 'kube-controller-manager', controllerManagerArgs(inputs, pki)),
+      waitFor: [{ host: inputs.spec.listenAddress, port: inputs.ports.apiServer }],
+    },
+    {
+      ...component(inputs, 'kube-scheduler', schedulerArgs(inputs, pki)),
+      waitFor: [{ host: inputs.spec.listenAddress, port: inputs.ports.apiServer }],
+    },
+  ];
+  return { components, backoff: DEFAULT_BACKOFF, stopGraceMs: 10_000 };
+}
+
+function component(inputs: ComponentInputs, name: ComponentName, args: string[]): SupervisedComponent {
+  const env: Record<string, string> = {};
+  const { goGC, goMemoryLimit, extraArgs } = inputs.tuning;
+  if (goGC !== undefined) env.GOGC = String(goGC);
+  const limit = goMemoryLimit?.[name];
+  if (limit) env.GOMEMLIMIT = limit;
+  return { name, command: inputs.binaries[name], args: [...args, ...(extraArgs?.[name] ?? [])], env };
+}
+
+function etcdArgs({ ports, layout }: ComponentInputs, pki: PkiPaths): string[] {
+  const client = url(LOOPBACK, ports.etcdClient);
+  const peer = url(LOOPBACK, ports.etcdPeer);
+  return [
+    '--name=etcd',
+    `--data-dir=${layout.etcdData}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=etcd=${peer}`,
+    '--initial-cluster-state=new',
+    '--client-cert-auth=true',
+    `--trusted-ca-file=${pki.cert('etcd-ca')}`,
+    `--cert-file=${pki.cert('etcd-server')}`,
+    `--key-file=${pki.key('etcd-server')}`,
+    '--peer-client-cert-auth=true',
+    `--peer-trusted-ca-file=${pki.cert('etcd-ca')}`,
+    `--peer-cert-file=${pki.cert('etcd-peer')}`,
+    `--peer-key-file=${pki.key('etcd-peer')}`,
+    // kube-apiserver compacts every 5 minutes; the backend is bounded so a runaway shoot cannot fill the disk
+    '--quota-backend-bytes=2147483648',
+    '--snapshot-count=10000',
+    '--log-level=warn',
+  ];
+}
+
+function apiServerArgs({ spec, ports, layout }: ComponentInputs, pki: PkiPaths): string[] {
+  const issuer = apiServerUrl(spec, ports);
+  return [
+    `--advertise-address=${spec.listenAddress}`,
+    `--bind-address=${spec.listenAddress}`,
+    `--secure-port=${ports.apiServer}`,
+    `--etcd-servers=${url(LOOPBACK, ports.etcdClient)}`,
+    `--etcd-cafile=${pki.cert('etcd-ca')}`,
+    `--etcd-certfile=${pki.cert('apiserver-etcd-client')}`,
+    `--etcd-keyfile=${pki.key('apiserver-etcd-client')}`,
+    `--tls-cert-file=${pki.cert('apiserver')}`,
+    `--tls-private-key-file=${pki.key('apiserver')}`,
+    `--client-ca-file=${pki.cert('ca')}`,
+    `--kubelet-client-certificate=${pki.cert('apiserver-kubelet-client')}`,
+    `--kubelet-client-key=${pki.key('apiserver-kubelet-client')}`,
+    `--requestheader-client-ca-file=${pki.cert('front-proxy-ca')}`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${pki.cert('front-proxy-client')}`,
+    `--proxy-client-key-file=${pki.key('front-proxy-client')}`,
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    '--anonymous-auth=false',
+    '--enable-bootstrap-token-auth=true',
+    `--encryption-provider-config=${layout.encryptionConfig}`,
+    `--service-account-issuer=${issuer}`,
+    `--service-account-key-file=${pki.serviceAccountPublicKey}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    `--service-cluster-ip-range=${spec.serviceCidr}`,
+    '--allow-privileged=true',
+    '--profiling=false',
+    '--endpoint-reconciler-type=lease',
+  ];
+}
+
+function delegatedAuth(layout: ShootLayout, name: 'kube-controller-manager' | 'kube-scheduler'): string[] {
+  const kubeconfig = layout.kubeconfig(name);
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+  ];
+}
+
+function controllerManagerArgs(
+  { ports, layout, spec, clusterName }: ComponentInputs,
+  pki: PkiPaths,
+): string[] {
+  return [
+    ...delegatedAuth(layout, 'kube-controller-manager'),
+    `--bind-address=${LOOPBACK}`,
+    `--secure-port=${ports.controllerManager}`,
+    `--tls-cert-file=${pki.cert('kube-controller-manager-server')}`,
+    `--tls-private-key-file=${pki.key('kube-controller-manager-server')}`,
+    `--client-ca-file=${pki.cert('ca')}`,
+    `--requestheader-client-ca-file=${pki.cert('front-proxy-ca')}`,
+    `--cluster-name=${clusterName}`,
+    // csrsigning signs kubelet client/serving certificates with the cluster CA; csrapproving
+    // approves node-client CSRs of bootstrap-token holders; tokencleaner drops expired tokens.
+    '--controllers=*,bootstrapsigner,tokencleaner',
+    `--cluster-signing-cert-file=${pki.cert('ca')}`,
+    `--cluster-signing-key-file=${pki.key('ca')}`,
+    '--cluster-signing-duration=8760h',
+    `--root-ca-file=${pki.cert('ca')}`,
+    `--service-account-private-key-file=${pki.serviceAccountKey}`,
+    '--use-service-account-credentials=true',
+    `--service-cluster-ip-range=${spec.serviceCidr}`,
+    ...(spec.podCidr ? [`--cluster-cidr=${spec.podCidr}`] : []),
+    // One instance per control plane, owned by one supervisor: no election traffic.
+    '--leader-elect=false',
+    '--profiling=false',
+  ];
+}
+
+function schedulerArgs({ ports, layout }: ComponentInputs, pki: PkiPaths): string[] {
+  return [
+    ...delegatedAuth(layout, 'kube-scheduler'),
+    `--bind-address=${LOOPBACK}`,
+    `--secure-port=${ports.scheduler}`,
+    `--tls-cert-file=${pki.cert('kube-scheduler-server')}`,
+    `--tls-private-key-file=${pki.key('kube-scheduler-server')}`,
+    `--client-ca-file=${pki.cert('ca')}`,
+    `--requestheader-client-ca-file=${pki.cert('front-proxy-ca')}`,
+    '--leader-elect=false',
+    '--profiling=false',
+  ];
+}

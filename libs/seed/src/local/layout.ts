@@ -1,0 +1,81 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SeedError, SeedErrorCode } from '../errors.js';
+import type { ComponentName } from '../types.js';
+
+/**
+ * Where local control planes live unless the caller says otherwise: GARDENER_TS_SEED_DIR, else
+ * $XDG_STATE_HOME/gardener-ts/seeds/local (~/.local/state/...). Never the work tree: etcd data and
+ * keys must not end up in a repository, and control planes outlive checkouts.
+ */
+export function defaultSeedRoot(): string {
+  const explicit = process.env.GARDENER_TS_SEED_DIR;
+  if (explicit) return resolve(explicit);
+  const state = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(state, 'gardener-ts', 'seeds', 'local');
+}
+
+const ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function validateId(id: string): void {
+  if (!ID.test(id)) {
+    throw new SeedError(
+      SeedErrorCode.InvalidSpec,
+      `control-plane id ${JSON.stringify(id)} must be 1-63 lower-case letters, digits and dashes`,
+    );
+  }
+}
+
+export const COMPONENTS: readonly ComponentName[] = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+];
+
+/** Every path of one control plane's directory. */
+export interface ShootLayout {
+  readonly dir: string;
+  /** spec, address and ports (written by the backend) */
+  readonly state: string;
+  /** what the supervisor runs (written by the backend, read by the supervisor) */
+  readonly supervisorConfig: string;
+  readonly pki: string;
+  /** secret configuration (encryption at rest): 0700 */
+  readonly secrets: string;
+  readonly encryptionConfig: string;
+  readonly kubeconfigs: string;
+  kubeconfig(name: 'admin' | 'kube-controller-manager' | 'kube-scheduler'): string;
+  readonly etcdData: string;
+  readonly logs: string;
+  log(name: string): string;
+  readonly run: string;
+  pidFile(name: string): string;
+  /** component states, written by the supervisor */
+  readonly status: string;
+}
+
+export function shootLayout(root: string, id: string): ShootLayout {
+  validateId(id);
+  const dir = join(root, id);
+  const run = join(dir, 'run');
+  const logs = join(dir, 'logs');
+  const kubeconfigs = join(dir, 'kubeconfigs');
+  const secrets = join(dir, 'secrets');
+  return {
+    dir,
+    state: join(dir, 'state.json'),
+    supervisorConfig: join(dir, 'supervisor.json'),
+    pki: join(dir, 'pki'),
+    secrets,
+    encryptionConfig: join(secrets, 'encryption-config.yaml'),
+    kubeconfigs,
+    kubeconfig: (name) => join(kubeconfigs, `${name}.kubeconfig`),
+    etcdData: join(dir, 'etcd'),
+    logs,
+    log: (name) => join(logs, `${name}.log`),
+    run,
+    pidFile: (name) => join(run, `${name}.pid`),
+    status: join(run, 'status.json'),
+  };
+}

@@ -1,0 +1,356 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { type BinaryName, binary } from '@gardener-ts/infra/toolchain';
+import {
+  ensureControlPlanePki,
+  issueShortLivedKubeconfig,
+  pkiPaths,
+  renderKubeconfig,
+  type ShortLivedKubeconfig,
+  writeSecret,
+} from '@gardener-ts/pki';
+import { SeedError, SeedErrorCode } from '../errors.js';
+import type {
+  BootstrapToken,
+  BootstrapTokenOptions,
+  ComponentName,
+  ComponentStatus,
+  ControlPlaneEndpoint,
+  ControlPlaneSpec,
+  ControlPlaneStatus,
+  KubeconfigRequest,
+  SeedBackend,
+  WaitOptions,
+} from '../types.js';
+import { createBootstrapToken, ensureClusterBootstrap } from './cluster-bootstrap.js';
+import {
+  apiServerUrl,
+  type ControlPlaneTuning,
+  DEFAULT_TUNING,
+  firstServiceIP,
+  LOOPBACK,
+  type Ports,
+  supervisorConfig,
+} from './components.js';
+import { launchSupervisor } from './launch.js';
+import { COMPONENTS, defaultSeedRoot, type ShootLayout, shootLayout } from './layout.js';
+import { freePorts } from './ports.js';
+import {
+  isAlive,
+  livePid,
+  type PidRecord,
+  readPidFile,
+  signalGroup,
+  sleep,
+  terminate,
+  waitForExit,
+} from './processes.js';
+import { ShootClient } from './shoot-client.js';
+
+export interface LocalSeedBackendOptions {
+  /** where control-plane directories live; default defaultSeedRoot() (per-user state dir) */
+  readonly root?: string;
+  /** binary paths; default the pinned toolchain's */
+  readonly binaries?: Partial<Record<ComponentName, string>>;
+  readonly tuning?: ControlPlaneTuning;
+}
+
+/** state.json: what deploy decided, so that later calls (from any process) agree on it. */
+interface DeployedState {
+  readonly spec: ControlPlaneSpec;
+  readonly clusterName: string;
+  readonly ports: Ports;
+}
+
+/**
+ * Hosts each shoot's control plane as processes on this machine, under a per-shoot directory:
+ * pki/ (0700, keys 0600), secrets/ (encryption-at-rest key), kubeconfigs/, etcd/ (data), logs/,
+ * run/ (pidfiles and status). A detached supervisor per control plane owns the four components
+ * (see supervisor.ts); this class only writes configuration, launches or signals the supervisor,
+ * and talks to the shoot's API server.
+ */
+export class LocalSeedBackend implements SeedBackend {
+  readonly root: string;
+  private readonly binaryOverrides: Partial<Record<ComponentName, string>>;
+  private readonly tuning: ControlPlaneTuning;
+
+  constructor(options: LocalSeedBackendOptions = {}) {
+    this.root = options.root ?? defaultSeedRoot();
+    this.binaryOverrides = options.binaries ?? {};
+    this.tuning = options.tuning ?? DEFAULT_TUNING;
+  }
+
+  layout(id: string): ShootLayout {
+    return shootLayout(this.root, id);
+  }
+
+  async deploy(spec: ControlPlaneSpec): Promise<void> {
+    validateSpec(spec);
+    const layout = this.layout(spec.id);
+    for (const dir of [
+      layout.dir,
+      layout.run,
+      layout.logs,
+      layout.kubeconfigs,
+      layout.secrets,
+      layout.etcdData,
+    ]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
+    const clusterName = spec.clusterName ?? spec.id;
+    const previous = readState(layout);
+    // Keep the ports of an earlier deploy (clients and machines know them) unless the address moved.
+    const ports =
+      previous && previous.spec.listenAddress === spec.listenAddress
+        ? previous.ports
+        : await allocatePorts(spec);
+
+    const pki = await ensureControlPlanePki(layout.pki, {
+      clusterName,
+      apiServerHosts: [spec.listenAddress, ...(spec.extraSANs ?? [])],
+      serviceIP: firstServiceIP(spec.serviceCidr),
+    });
+    ensureEncryptionConfig(layout);
+    const server = apiServerUrl(spec, ports);
+    for (const name of ['admin', 'kube-controller-manager', 'kube-scheduler'] as const) {
+      const kubeconfig = renderKubeconfig({
+        clusterName,
+        server,
+        caPem: pki.cas.ca.certPem,
+        user: { name, ...pki.leaves[name] },
+      });
+      writeIfChanged(layout.kubeconfig(name), kubeconfig, 0o600);
+    }
+
+    const config = supervisorConfig({
+      spec,
+      clusterName,
+      layout,
+      ports,
+      binaries: this.binaries(),
+      tuning: this.tuning,
+    });
+    const state: DeployedState = { spec, clusterName, ports };
+    writeIfChanged(layout.state, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+    const configChanged = writeIfChanged(
+      layout.supervisorConfig,
+      `${JSON.stringify(config, null, 2)}\n`,
+      0o600,
+    );
+
+    const supervisor = livePid(layout.pidFile('supervisor'));
+    if (supervisor) {
+      // Adopt: the running supervisor keeps its components; a changed config is applied in place.
+      if (configChanged) signalGroup(supervisor, 'SIGHUP');
+      return;
+    }
+    await launchSupervisor(this.root, layout);
+  }
+
+  async waitReady(id: string, options: WaitOptions = {}): Promise<void> {
+    const layout = this.layout(id);
+    const state = requireState(layout, id);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
+    const pki = pkiPaths(layout.pki);
+    const ca = readFileSync(pki.cert('ca'), 'utf8');
+    const admin = this.adminClient(layout, state);
+    const healthz = (port: number) => new ShootClient({ server: `https://${LOOPBACK}:${port}`, caPem: ca });
+    const checks: [string, () => Promise<{ status: number; text: string }>][] = [
+      ['kube-apiserver /readyz', () => admin.request('GET', '/readyz', undefined, 3_000)],
+      [
+        'kube-controller-manager /healthz',
+        () => healthz(state.ports.controllerManager).request('GET', '/healthz', undefined, 3_000),
+      ],
+      [
+        'kube-scheduler /healthz',
+        () => healthz(state.ports.scheduler).request('GET', '/healthz', undefined, 3_000),
+      ],
+    ];
+    let last = 'not checked yet';
+    for (const [name, check] of checks) {
+      for (;;) {
+        options.signal?.throwIfAborted();
+        try {
+          const response = await check();
+          if (response.status === 200) break;
+          last = `${name}: HTTP ${response.status} ${response.text.slice(0, 500)}`;
+        } catch (error) {
+          last = `${name}: ${(error as Error).message}`;
+        }
+        if (Date.now() >= deadline) {
+          throw new SeedError(
+            SeedErrorCode.NotReady,
+            `control plane ${id} not ready after ${timeoutMs} ms (${last})`,
+          );
+        }
+        await sleep(100);
+      }
+    }
+    await ensureClusterBootstrap(admin);
+  }
+
+  async status(id: string): Promise<ControlPlaneStatus> {
+    const layout = this.layout(id);
+    if (!existsSync(layout.state)) return { id, phase: 'Absent', components: [] };
+    const supervisor = livePid(layout.pidFile('supervisor'));
+    let reported: ComponentStatus[] = [];
+    try {
+      reported = JSON.parse(readFileSync(layout.status, 'utf8')).components ?? [];
+    } catch {
+      // not written yet
+    }
+    const components = COMPONENTS.map((name): ComponentStatus => {
+      const entry = reported.find((c) => c.name === name) ?? { name, state: 'stopped' as const, restarts: 0 };
+      const pid = livePid(layout.pidFile(name));
+      return pid
+        ? { ...entry, state: 'running', pid: pid.pid }
+        : { ...entry, pid: undefined, state: entry.state === 'running' ? 'stopped' : entry.state };
+    });
+    const healthy = supervisor !== undefined && components.every((c) => c.state === 'running');
+    return { id, phase: healthy ? 'Running' : 'Degraded', supervisorPid: supervisor?.pid, components };
+  }
+
+  async endpoint(id: string): Promise<ControlPlaneEndpoint> {
+    const layout = this.layout(id);
+    const state = requireState(layout, id);
+    return {
+      url: apiServerUrl(state.spec, state.ports),
+      address: state.spec.listenAddress,
+      port: state.ports.apiServer,
+      caPem: readFileSync(pkiPaths(layout.pki).cert('ca'), 'utf8'),
+    };
+  }
+
+  async destroy(id: string): Promise<void> {
+    const layout = this.layout(id);
+    if (!existsSync(layout.dir)) return;
+    const supervisor = livePid(layout.pidFile('supervisor'));
+    if (supervisor) {
+      // The supervisor stops its components (SIGTERM, grace, SIGKILL) before it exits.
+      signalGroup(supervisor, 'SIGTERM');
+      if (!(await waitForExit([supervisor], 30_000))) await terminate([supervisor], 0);
+    }
+    // Whatever still runs (a supervisor that was dead, or one killed above) is stopped here.
+    const leftovers = COMPONENTS.map((name) => readPidFile(layout.pidFile(name))).filter(
+      (r): r is PidRecord => r !== undefined,
+    );
+    await terminate(leftovers, 10_000);
+    const stillRunning = leftovers.filter((r) => isAlive(r.pid, r.startTime));
+    if (stillRunning.length) throw new SeedError(SeedErrorCode.StopFailed, `processes of ${id} did not stop`);
+    rmSync(layout.dir, { recursive: true, force: true });
+  }
+
+  async createBootstrapToken(id: string, options?: BootstrapTokenOptions): Promise<BootstrapToken> {
+    const layout = this.layout(id);
+    return createBootstrapToken(this.adminClient(layout, requireState(layout, id)), options);
+  }
+
+  async issueKubeconfig(id: string, request: KubeconfigRequest): Promise<ShortLivedKubeconfig> {
+    const layout = this.layout(id);
+    const state = requireState(layout, id);
+    const pki = pkiPaths(layout.pki);
+    return issueShortLivedKubeconfig({
+      ca: { certPem: readFileSync(pki.cert('ca'), 'utf8'), keyPem: readFileSync(pki.key('ca'), 'utf8') },
+      clusterName: state.clusterName,
+      server: apiServerUrl(state.spec, state.ports),
+      role: request.role,
+      user: request.user,
+      expirationSeconds: request.expirationSeconds,
+    });
+  }
+
+  /** The seed's own long-lived admin kubeconfig for this shoot (0600, inside the shoot's directory). */
+  adminKubeconfigPath(id: string): string {
+    return this.layout(id).kubeconfig('admin');
+  }
+
+  private adminClient(layout: ShootLayout, state: DeployedState): ShootClient {
+    const pki = pkiPaths(layout.pki);
+    return new ShootClient({
+      server: apiServerUrl(state.spec, state.ports),
+      caPem: readFileSync(pki.cert('ca'), 'utf8'),
+      certPem: readFileSync(pki.cert('admin'), 'utf8'),
+      keyPem: readFileSync(pki.key('admin'), 'utf8'),
+    });
+  }
+
+  private binaries(): Record<ComponentName, string> {
+    const resolveBinary = (name: ComponentName) => this.binaryOverrides[name] ?? binary(name as BinaryName);
+    return Object.fromEntries(COMPONENTS.map((name) => [name, resolveBinary(name)])) as Record<
+      ComponentName,
+      string
+    >;
+  }
+}
+
+function validateSpec(spec: ControlPlaneSpec): void {
+  shootLayout('/', spec.id);
+  if (!isIP(spec.listenAddress)) {
+    throw new SeedError(
+      SeedErrorCode.InvalidSpec,
+      `listenAddress ${spec.listenAddress} is not an IP address`,
+    );
+  }
+  try {
+    firstServiceIP(spec.serviceCidr);
+  } catch (error) {
+    throw new SeedError(SeedErrorCode.InvalidSpec, (error as Error).message);
+  }
+}
+
+async function allocatePorts(spec: ControlPlaneSpec): Promise<Ports> {
+  const { apiServer } = await freePorts(spec.listenAddress, ['apiServer']);
+  const loopback = await freePorts(LOOPBACK, ['etcdClient', 'etcdPeer', 'controllerManager', 'scheduler']);
+  return { apiServer, ...loopback };
+}
+
+function readState(layout: ShootLayout): DeployedState | undefined {
+  try {
+    return JSON.parse(readFileSync(layout.state, 'utf8')) as DeployedState;
+  } catch {
+    return undefined;
+  }
+}
+
+function requireState(layout: ShootLayout, id: string): DeployedState {
+  const state = readState(layout);
+  if (!state) throw new SeedError(SeedErrorCode.NotFound, `no control plane ${id} under ${layout.dir}`);
+  return state;
+}
+
+/** secretbox (XSalsa20-Poly1305) for secrets; identity last so that pre-existing plain data stays readable. */
+function ensureEncryptionConfig(layout: ShootLayout): void {
+  if (existsSync(layout.encryptionConfig)) return;
+  const key = randomBytes(32).toString('base64');
+  writeSecret(
+    layout.encryptionConfig,
+    [
+      'apiVersion: apiserver.config.k8s.io/v1',
+      'kind: EncryptionConfiguration',
+      'resources:',
+      '  - resources: [secrets]',
+      '    providers:',
+      '      - secretbox:',
+      '          keys:',
+      `            - name: key1`,
+      `              secret: ${key}`,
+      '      - identity: {}',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Writes atomically when the content differs; tells whether it did. */
+function writeIfChanged(path: string, content: string, mode: number): boolean {
+  try {
+    if (readFileSync(path, 'utf8') === content) return false;
+  } catch {
+    // absent
+  }
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, content, { mode });
+  renameSync(temporary, path);
+  return true;
+}
