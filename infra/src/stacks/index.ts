@@ -1,0 +1,7 @@
+export { firstHostAddress, parseIpv4Cidr } from './ipv4.js';
+export {
+  type LocalInfrastructureInput,
+  type LocalInfrastructureOutputs,
+  localInfrastructureStack,
+  localNetworkNames,
+} from './local-infrastructure.js';

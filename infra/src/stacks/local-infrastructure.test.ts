@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, queryRows } from '../testing/database.js';
+import { loadOrCreateStateKey } from '../tofu/state-encryption.js';
+import { TofuRunner } from '../tofu/tofu-runner.js';
+import { localInfrastructureStack, localNetworkNames } from './local-infrastructure.js';
+
+const run = promisify(execFile);
+
+async function succeeds(command: string, ...args: string[]): Promise<boolean> {
+  return run(command, args).then(
+    () => true,
+    () => false,
+  );
+}
+
+const bridgeExists = (name: string) => succeeds('ip', 'link', 'show', name);
+const firewallExists = async (table: string) =>
+  (await succeeds('nft', 'list', 'table', 'bridge', table)) && (await succeeds('nft', 'list', 'table', 'inet', table));
+
+describe('local infrastructure stack applied by OpenTofu with state in PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let workRoot: string;
+  let runner: TofuRunner;
+  const shoot = { technicalId: `shoot--it--net${process.pid}`, nodesCidr: '10.252.3.0/24' };
+  const names = localNetworkNames(shoot.technicalId);
+  const stack = localInfrastructureStack(shoot);
+
+  beforeAll(async () => {
+    database = await createTestDatabase('gardener_ts_tofu');
+    workRoot = await mkdtemp(join(tmpdir(), 'gardener-ts-infra-'));
+    const stateKey = await loadOrCreateStateKey(join(workRoot, 'keys', 'tofu-state.key'));
+    runner = new TofuRunner({ databaseUrl: database.url, workRoot: join(workRoot, 'work'), stateKey });
+  });
+
+  afterAll(async () => {
+    await runner.destroy(stack, shoot.technicalId).catch(() => {});
+    await database.drop();
+    await rm(workRoot, { recursive: true, force: true });
+  });
+
+  it('reconcile creates the bridge with the gateway address, the firewall and an SSH key pair', async () => {
+    const result = await runner.reconcile(stack, shoot.technicalId);
+    expect(result.changed).toBe(true);
+    expect(result.outputs).toMatchObject({ bridgeName: names.bridge, gatewayAddress: '10.252.3.1' });
+    const { stdout } = await run('ip', ['-j', 'addr', 'show', names.bridge]);
+    const [link] = JSON.parse(stdout);
+    expect(link.addr_info).toContainEqual(expect.objectContaining({ local: '10.252.3.1', prefixlen: 24 }));
+    expect(await firewallExists(names.table)).toBe(true);
+    const { stdout: rules } = await run('nft', ['list', 'table', 'bridge', names.table]);
+    expect(rules).toContain('ip daddr 10.252.3.0/24 tcp dport 22 ip saddr != @bastions drop');
+    const keyFile = join(workRoot, 'id_ed25519');
+    await import('node:fs/promises').then((fs) => fs.writeFile(keyFile, result.outputs.sshPrivateKey, { mode: 0o600 }));
+    const { stdout: derived } = await run('ssh-keygen', ['-y', '-f', keyFile]);
+    expect(derived.trim()).toBe(result.outputs.sshPublicKey.trim());
+  });
+
+  it('a second reconcile plans no change', async () => {
+    const result = await runner.reconcile(stack, shoot.technicalId);
+    expect(result).toMatchObject({ changed: false, replaced: [] });
+  });
+
+  it('a bridge deleted behind its back is recreated by the next reconcile, which then converges', async () => {
+    await run('ip', ['link', 'del', names.bridge]);
+    const repaired = await runner.reconcile(stack, shoot.technicalId);
+    expect(repaired.replaced).toEqual(['terraform_data.bridge']);
+    expect(await bridgeExists(names.bridge)).toBe(true);
+    expect((await runner.reconcile(stack, shoot.technicalId)).changed).toBe(false);
+  });
+
+  it('a half-deleted firewall is restored whole', async () => {
+    await run('nft', ['delete', 'table', 'inet', names.table]);
+    const repaired = await runner.reconcile(stack, shoot.technicalId);
+    expect(repaired.replaced).toEqual(['terraform_data.firewall']);
+    expect(await firewallExists(names.table)).toBe(true);
+  });
+
+  it('the state rows are encrypted: no private key, no resource data in plain text', async () => {
+    const rows = await queryRows<{ data: string }>(database.url, 'SELECT data FROM gardener_tofu.states WHERE name = $1', [
+      shoot.technicalId,
+    ]);
+    expect(rows).toHaveLength(1);
+    const data = rows[0]?.data ?? '';
+    expect(data).not.toContain('PRIVATE KEY');
+    expect(data).not.toContain(names.bridge);
+    expect(JSON.parse(data)).toHaveProperty('encrypted_data');
+  });
+
+  it('two shoots applied at the same time both succeed', async () => {
+    const others = [1, 2].map((i) => ({ technicalId: `shoot--it--par${i}-${process.pid}`, nodesCidr: `10.252.${10 + i}.0/24` }));
+    const stacks = others.map((o) => localInfrastructureStack(o));
+    try {
+      const results = await Promise.all(others.map((o, i) => runner.reconcile(stacks[i]!, o.technicalId)));
+      expect(results.map((r) => r.changed)).toEqual([true, true]);
+      for (const o of others) expect(await bridgeExists(localNetworkNames(o.technicalId).bridge)).toBe(true);
+    } finally {
+      await Promise.all(others.map((o, i) => runner.destroy(stacks[i]!, o.technicalId)));
+    }
+    for (const o of others) expect(await bridgeExists(localNetworkNames(o.technicalId).bridge)).toBe(false);
+  });
+
+  it('destroy leaves no bridge, firewall, workspace, state or working directory', async () => {
+    await runner.destroy(stack, shoot.technicalId);
+    expect(await bridgeExists(names.bridge)).toBe(false);
+    expect(await firewallExists(names.table)).toBe(false);
+    const rows = await queryRows(database.url, 'SELECT name FROM gardener_tofu.states WHERE name LIKE $1', ['shoot--it--%']);
+    expect(rows).toEqual([]);
+    expect(existsSync(runner.workspaceDir(shoot.technicalId))).toBe(false);
+  });
+});

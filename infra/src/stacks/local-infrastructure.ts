@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { DataLocalCommand } from '@cdktf/provider-local/lib/data-local-command/index.js';
+import { LocalProvider } from '@cdktf/provider-local/lib/provider/index.js';
+import { PrivateKey } from '@cdktf/provider-tls/lib/private-key/index.js';
+import { TlsProvider } from '@cdktf/provider-tls/lib/provider/index.js';
+import { DataResource, type TerraformStack, TerraformOutput } from 'cdktf';
+import type { StackDefinition } from '../tofu/stack-definition.js';
+import { firstHostAddress, parseIpv4Cidr } from './ipv4.js';
+
+export interface LocalInfrastructureInput {
+  /** `shoot--<project>--<name>`: names the bridge and the firewall tables */
+  readonly technicalId: string;
+  /** the shoot's `networking.nodes` */
+  readonly nodesCidr: string;
+}
+
+export interface LocalInfrastructureOutputs {
+  readonly bridgeName: string;
+  readonly gatewayAddress: string;
+  readonly firewallTable: string;
+  readonly sshPublicKey: string;
+  readonly sshPrivateKey: string;
+}
+
+/** Linux interface names are at most 15 bytes, so the bridge is named by a hash of the shoot. */
+export function localNetworkNames(technicalId: string): { bridge: string; table: string } {
+  const hash = createHash('sha256').update(technicalId).digest('hex').slice(0, 10);
+  return { bridge: `gts-${hash}`, table: `gardener_ts_${hash}` };
+}
+
+const SHELL = ['/bin/sh', '-c'];
+
+const CREATE_BRIDGE = `set -e
+ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
+ip addr replace "$GATEWAY/$PREFIX" dev "$BRIDGE"
+ip link set "$BRIDGE" up`;
+
+const DELETE_BRIDGE = 'if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link del "$BRIDGE"; fi';
+
+// Only bastions may reach a node's port 22: across the bridge (the source must be a bastion) and
+// from the seed host itself (the destination must be a bastion). The Bastion actuator fills the sets.
+const FIREWALL_RULES = `table bridge $TABLE {
+  set bastions { type ipv4_addr; }
+  chain forward { type filter hook forward priority 0; ip daddr $NODES tcp dport 22 ip saddr != @bastions drop; }
+}
+table inet $TABLE {
+  set bastions { type ipv4_addr; }
+  chain output { type filter hook output priority 0; ip daddr $NODES tcp dport 22 ip daddr != @bastions drop; }
+}`;
+
+const FIREWALL_PRESENT = 'nft list table bridge "$TABLE" >/dev/null 2>&1 && nft list table inet "$TABLE" >/dev/null 2>&1';
+
+const DELETE_FIREWALL = `nft delete table bridge "$TABLE" 2>/dev/null || true
+nft delete table inet "$TABLE" 2>/dev/null || true`;
+
+// Recreated whole when either table is missing, so a half-deleted firewall is repaired too.
+const CREATE_FIREWALL = `set -e
+if ! { ${FIREWALL_PRESENT}; }; then
+${DELETE_FIREWALL}
+printf '%s\\n' "${FIREWALL_RULES.replaceAll('"', '\\"')}" | nft -f -
+fi`;
+
+/**
+ * The local cloud's infrastructure for one shoot: its SSH key pair and its node network, a Linux
+ * bridge carrying the gateway address plus nftables rules. Bridge and rules are terraform_data
+ * resources with idempotent create and destroy commands; `local_command` probes report drift.
+ */
+export function localInfrastructureStack(
+  input: LocalInfrastructureInput,
+): StackDefinition<LocalInfrastructureOutputs> {
+  const { bridge, table } = localNetworkNames(input.technicalId);
+  const nodes = parseIpv4Cidr(input.nodesCidr);
+  const gateway = firstHostAddress(nodes);
+  return {
+    name: 'local-infrastructure',
+    driftProbes: { bridge_present: 'terraform_data.bridge', firewall_present: 'terraform_data.firewall' },
+    define(stack: TerraformStack) {
+      new TlsProvider(stack, 'tls');
+      new LocalProvider(stack, 'local');
+      const key = new PrivateKey(stack, 'ssh', { algorithm: 'ED25519' });
+      const bridgeResource = commandResource(stack, 'bridge', {
+        input: { name: bridge, gateway, prefix: nodes.prefix },
+        environment: { BRIDGE: bridge, GATEWAY: gateway, PREFIX: String(nodes.prefix) },
+        create: CREATE_BRIDGE,
+        destroy: DELETE_BRIDGE,
+      });
+      const firewall = commandResource(stack, 'firewall', {
+        input: { table, nodes: nodes.cidr },
+        environment: { TABLE: table, NODES: nodes.cidr },
+        create: CREATE_FIREWALL,
+        destroy: DELETE_FIREWALL,
+      });
+      // depends_on defers each probe until after its resource's apply, so a fresh apply reads true.
+      const bridgeProbe = probe(stack, 'bridge_probe', `ip link show "${bridge}"`, bridgeResource);
+      const firewallProbe = probe(stack, 'firewall_probe', FIREWALL_PRESENT.replaceAll('$TABLE', table), firewall);
+      output(stack, 'bridge_present', exitedZero(bridgeProbe));
+      output(stack, 'firewall_present', exitedZero(firewallProbe));
+      output(stack, 'bridge_name', bridge);
+      output(stack, 'gateway_address', gateway);
+      output(stack, 'firewall_table', table);
+      output(stack, 'ssh_public_key', key.publicKeyOpenssh);
+      new TerraformOutput(stack, 'ssh_private_key', { value: key.privateKeyOpenssh, sensitive: true });
+    },
+    parseOutputs(raw) {
+      return {
+        bridgeName: expectString(raw, 'bridge_name'),
+        gatewayAddress: expectString(raw, 'gateway_address'),
+        firewallTable: expectString(raw, 'firewall_table'),
+        sshPublicKey: expectString(raw, 'ssh_public_key', /^ssh-ed25519 /),
+        sshPrivateKey: expectString(raw, 'ssh_private_key', /^-----BEGIN OPENSSH PRIVATE KEY-----/),
+      };
+    },
+  };
+}
+
+interface CommandResourceSpec {
+  readonly input: Record<string, unknown>;
+  readonly environment: Record<string, string>;
+  readonly create: string;
+  readonly destroy: string;
+}
+
+function commandResource(stack: TerraformStack, id: string, spec: CommandResourceSpec): DataResource {
+  const { environment } = spec;
+  return new DataResource(stack, id, {
+    input: spec.input,
+    provisioners: [
+      { type: 'local-exec', interpreter: SHELL, command: spec.create, environment },
+      { type: 'local-exec', when: 'destroy', interpreter: SHELL, command: spec.destroy, environment },
+    ],
+  });
+}
+
+function probe(stack: TerraformStack, id: string, script: string, target: DataResource): DataLocalCommand {
+  return new DataLocalCommand(stack, id, {
+    command: 'sh',
+    arguments: ['-c', script],
+    allowNonZeroExitCode: true,
+    dependsOn: [target],
+  });
+}
+
+/** cdktf's Op.eq renders the literal 0 as `undefined`, so the expression is written out. */
+function exitedZero(command: DataLocalCommand): string {
+  return `\${data.${DataLocalCommand.tfResourceType}.${command.friendlyUniqueId}.exit_code == 0}`;
+}
+
+function output(stack: TerraformStack, name: string, value: unknown): void {
+  new TerraformOutput(stack, name, { value });
+}
+
+function expectString(raw: Readonly<Record<string, unknown>>, name: string, shape?: RegExp): string {
+  const value = raw[name];
+  if (typeof value !== 'string' || (shape && !shape.test(value))) {
+    throw new Error(`output ${name} is missing or malformed`);
+  }
+  return value;
+}
