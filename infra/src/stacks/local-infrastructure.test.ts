@@ -21,7 +21,8 @@ async function succeeds(command: string, ...args: string[]): Promise<boolean> {
 
 const bridgeExists = (name: string) => succeeds('ip', 'link', 'show', name);
 const firewallExists = async (table: string) =>
-  (await succeeds('nft', 'list', 'table', 'bridge', table)) && (await succeeds('nft', 'list', 'table', 'inet', table));
+  (await succeeds('nft', 'list', 'table', 'bridge', table)) &&
+  (await succeeds('nft', 'list', 'table', 'inet', table));
 
 describe('local infrastructure stack applied by OpenTofu with state in PostgreSQL', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -55,7 +56,9 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
     const { stdout: rules } = await run('nft', ['list', 'table', 'bridge', names.table]);
     expect(rules).toContain('ip daddr 10.252.3.0/24 tcp dport 22 ip saddr != @bastions drop');
     const keyFile = join(workRoot, 'id_ed25519');
-    await import('node:fs/promises').then((fs) => fs.writeFile(keyFile, result.outputs.sshPrivateKey, { mode: 0o600 }));
+    await import('node:fs/promises').then((fs) =>
+      fs.writeFile(keyFile, result.outputs.sshPrivateKey, { mode: 0o600 }),
+    );
     const { stdout: derived } = await run('ssh-keygen', ['-y', '-f', keyFile]);
     expect(derived.trim()).toBe(result.outputs.sshPublicKey.trim());
   });
@@ -81,9 +84,11 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
   });
 
   it('the state rows are encrypted: no private key, no resource data in plain text', async () => {
-    const rows = await queryRows<{ data: string }>(database.url, 'SELECT data FROM gardener_tofu.states WHERE name = $1', [
-      shoot.technicalId,
-    ]);
+    const rows = await queryRows<{ data: string }>(
+      database.url,
+      'SELECT data FROM gardener_tofu.states WHERE name = $1',
+      [shoot.technicalId],
+    );
     expect(rows).toHaveLength(1);
     const data = rows[0]?.data ?? '';
     expect(data).not.toContain('PRIVATE KEY');
@@ -92,7 +97,10 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
   });
 
   it('two shoots applied at the same time both succeed', async () => {
-    const others = [1, 2].map((i) => ({ technicalId: `shoot--it--par${i}-${process.pid}`, nodesCidr: `10.252.${10 + i}.0/24` }));
+    const others = [1, 2].map((i) => ({
+      technicalId: `shoot--it--par${i}-${process.pid}`,
+      nodesCidr: `10.252.${10 + i}.0/24`,
+    }));
     const stacks = others.map((o) => localInfrastructureStack(o));
     try {
       const results = await Promise.all(others.map((o, i) => runner.reconcile(stacks[i]!, o.technicalId)));
@@ -108,7 +116,9 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
     await runner.destroy(stack, shoot.technicalId);
     expect(await bridgeExists(names.bridge)).toBe(false);
     expect(await firewallExists(names.table)).toBe(false);
-    const rows = await queryRows(database.url, 'SELECT name FROM gardener_tofu.states WHERE name LIKE $1', ['shoot--it--%']);
+    const rows = await queryRows(database.url, 'SELECT name FROM gardener_tofu.states WHERE name LIKE $1', [
+      'shoot--it--%',
+    ]);
     expect(rows).toEqual([]);
     expect(existsSync(runner.workspaceDir(shoot.technicalId))).toBe(false);
   });

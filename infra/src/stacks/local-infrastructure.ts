@@ -3,7 +3,7 @@ import { DataLocalCommand } from '@cdktf/provider-local/lib/data-local-command/i
 import { LocalProvider } from '@cdktf/provider-local/lib/provider/index.js';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key/index.js';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider/index.js';
-import { DataResource, type TerraformStack, TerraformOutput } from 'cdktf';
+import { DataResource, TerraformOutput, type TerraformStack } from 'cdktf';
 import type { StackDefinition } from '../tofu/stack-definition.js';
 import { firstHostAddress, parseIpv4Cidr } from './ipv4.js';
 
@@ -48,7 +48,8 @@ table inet $TABLE {
   chain output { type filter hook output priority 0; ip daddr $NODES tcp dport 22 ip daddr != @bastions drop; }
 }`;
 
-const FIREWALL_PRESENT = 'nft list table bridge "$TABLE" >/dev/null 2>&1 && nft list table inet "$TABLE" >/dev/null 2>&1';
+const FIREWALL_PRESENT =
+  'nft list table bridge "$TABLE" >/dev/null 2>&1 && nft list table inet "$TABLE" >/dev/null 2>&1';
 
 const DELETE_FIREWALL = `nft delete table bridge "$TABLE" 2>/dev/null || true
 nft delete table inet "$TABLE" 2>/dev/null || true`;
@@ -92,7 +93,12 @@ export function localInfrastructureStack(
       });
       // depends_on defers each probe until after its resource's apply, so a fresh apply reads true.
       const bridgeProbe = probe(stack, 'bridge_probe', `ip link show "${bridge}"`, bridgeResource);
-      const firewallProbe = probe(stack, 'firewall_probe', FIREWALL_PRESENT.replaceAll('$TABLE', table), firewall);
+      const firewallProbe = probe(
+        stack,
+        'firewall_probe',
+        FIREWALL_PRESENT.replaceAll('$TABLE', table),
+        firewall,
+      );
       output(stack, 'bridge_present', exitedZero(bridgeProbe));
       output(stack, 'firewall_present', exitedZero(firewallProbe));
       output(stack, 'bridge_name', bridge);

@@ -4,8 +4,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { App, TerraformStack } from 'cdktf';
 import { usePinnedProviderVersions } from '../cdktf/pinned-providers.js';
-import { cacheRoot } from '../toolchain/paths.js';
 import { binary, tofuEnvironment } from '../toolchain/index.js';
+import { cacheRoot } from '../toolchain/paths.js';
 import { classifyTofuOutput } from './classify.js';
 import { TofuError, TofuErrorCode } from './errors.js';
 import { redact } from './redact.js';
@@ -172,7 +172,10 @@ export class TofuRunner {
         .map((c: { address: string }) => c.address),
     );
     return probes
-      .filter(([output, address]) => plan.planned_values?.outputs?.[output]?.value === false && !creating.has(address))
+      .filter(
+        ([output, address]) =>
+          plan.planned_values?.outputs?.[output]?.value === false && !creating.has(address),
+      )
       .map(([, address]) => address);
   }
 

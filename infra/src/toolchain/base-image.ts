@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Log } from './build.js';
 import { ToolchainError, ToolchainErrorCode } from './errors.js';
 import { cacheRoot } from './paths.js';
+import { spawnLogged } from './spawn-logged.js';
 
 /** The root filesystem local machines boot from (an overlay lower layer, never written to). */
 export const BASE_IMAGE = {
@@ -50,7 +50,7 @@ export async function buildBaseImage(log: Log): Promise<void> {
   const logFile = `${finalDir}.log`;
   log(`[base-image] debootstrap ${BASE_IMAGE.suite} (${BASE_IMAGE.packages.join(', ')}); log: ${logFile}`);
   const started = Date.now();
-  const code = await runLogged(
+  const code = await spawnLogged(
     'debootstrap',
     [
       `--variant=${BASE_IMAGE.variant}`,
@@ -60,6 +60,7 @@ export async function buildBaseImage(log: Log): Promise<void> {
       mirror,
     ],
     logFile,
+    { installHint: 'apt-get install debootstrap' },
   );
   if (code !== 0) {
     await rm(workDir, { recursive: true, force: true });
@@ -72,25 +73,4 @@ export async function buildBaseImage(log: Log): Promise<void> {
   await rm(finalDir, { recursive: true, force: true });
   await rename(workDir, finalDir);
   log(`[base-image] built in ${Math.round((Date.now() - started) / 1000)}s`);
-}
-
-function runLogged(command: string, args: string[], logFile: string): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const out = createWriteStream(logFile);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(out, { end: false });
-    child.stderr.pipe(out, { end: false });
-    child.on('error', (error) =>
-      reject(
-        new ToolchainError(
-          ToolchainErrorCode.PrerequisiteMissing,
-          `cannot run ${command} (${error.message}): apt-get install ${command}`,
-        ),
-      ),
-    );
-    child.on('close', (code) => {
-      out.end();
-      resolvePromise(code ?? 1);
-    });
-  });
 }

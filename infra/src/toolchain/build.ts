@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ToolchainError, ToolchainErrorCode } from './errors.js';
 import { cacheRoot, pinBinDir, pinKey, wrappersRoot } from './paths.js';
 import type { ToolPin } from './pins.js';
+import { spawnLogged } from './spawn-logged.js';
 import { checkPin } from './verify.js';
 
 export type Log = (line: string) => void;
@@ -51,46 +50,27 @@ export async function buildPin(pin: ToolPin, log: Log): Promise<void> {
   log(`[${label}] built in ${elapsed(started)}`);
 }
 
-function runGo(
+async function runGo(
   args: string[],
   cwd: string,
   logFile: string,
   onProgress: (packages: number) => void,
 ): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const out = createWriteStream(logFile);
-    const child = spawn('go', args, {
+  let packages = 0;
+  const timer = setInterval(() => onProgress(packages), PROGRESS_INTERVAL_MS);
+  try {
+    return await spawnLogged('go', args, logFile, {
       cwd,
       env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // `go build -v` names each package as it is compiled: a cheap progress measure.
+      onStderr: (chunk) => {
+        packages += chunk.split('\n').filter((line) => line && !line.startsWith('#')).length;
+      },
+      installHint: 'install Go 1.26 or newer',
     });
-    let packages = 0;
-    // `go build -v` names each package as it is compiled: a cheap progress measure.
-    child.stderr.on('data', (chunk: Buffer) => {
-      packages += chunk
-        .toString()
-        .split('\n')
-        .filter((l) => l && !l.startsWith('#')).length;
-      out.write(chunk);
-    });
-    child.stdout.pipe(out, { end: false });
-    const timer = setInterval(() => onProgress(packages), PROGRESS_INTERVAL_MS);
-    child.on('error', (error) => {
-      clearInterval(timer);
-      out.end();
-      reject(
-        new ToolchainError(
-          ToolchainErrorCode.PrerequisiteMissing,
-          `cannot run go (${error.message}): install Go 1.26 or newer`,
-        ),
-      );
-    });
-    child.on('close', (code) => {
-      clearInterval(timer);
-      out.end();
-      resolvePromise(code ?? 1);
-    });
-  });
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 function elapsed(since: number): string {
@@ -147,8 +127,4 @@ export async function buildPins(pins: readonly ToolPin[], options: BuildOptions)
   if (failures.length > 0) {
     throw new ToolchainError(ToolchainErrorCode.BuildFailed, failures.map((f) => f.message).join('\n'));
   }
-}
-
-export function isBuilt(pin: ToolPin): boolean {
-  return pin.binaries.every((b) => existsSync(join(pinBinDir(pin), b.file)));
 }

@@ -21,7 +21,7 @@ export function wrappersRoot(): string {
 
 /**
  * The cache key covers everything that decides the binary: version, wrapper go.mod/go.sum and
- * ldflags. A changed pin lands in a new directory; the old one is left for `toolchain prune`.
+ * ldflags. A changed pin lands in a new directory, so switching pins back and forth rebuilds nothing.
  */
 export function pinKey(pin: ToolPin): string {
   const wrapper = join(wrappersRoot(), pin.wrapper);

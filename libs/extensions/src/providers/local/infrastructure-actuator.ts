@@ -1,0 +1,53 @@
+import { localInfrastructureStack } from '@gardener-ts/infra/stacks';
+import { TofuError, type TofuRunner } from '@gardener-ts/infra/tofu';
+import { ExtensionError, GardenerErrorCode } from '../../errors.js';
+import type {
+  InfrastructureActuator,
+  InfrastructureContext,
+  InfrastructureStatus,
+} from '../../infrastructure/actuator.js';
+
+/** The local cloud: a bridge and firewall on this machine plus the shoot's SSH key pair. */
+export class LocalInfrastructureActuator implements InfrastructureActuator {
+  constructor(private readonly runner: TofuRunner) {}
+
+  async reconcile(context: InfrastructureContext): Promise<InfrastructureStatus> {
+    const { outputs } = await this.converge(() =>
+      this.runner.reconcile(this.stack(context), context.technicalId),
+    );
+    return {
+      providerStatus: {
+        bridgeName: outputs.bridgeName,
+        gatewayAddress: outputs.gatewayAddress,
+        firewallTable: outputs.firewallTable,
+      },
+      sshPublicKey: outputs.sshPublicKey,
+      secrets: { sshPrivateKey: outputs.sshPrivateKey },
+    };
+  }
+
+  async delete(context: InfrastructureContext): Promise<void> {
+    await this.converge(() => this.runner.destroy(this.stack(context), context.technicalId));
+  }
+
+  private stack(context: InfrastructureContext) {
+    const nodesCidr = context.shoot.spec.networking?.nodes;
+    if (!nodesCidr) {
+      throw new ExtensionError('spec.networking.nodes is not set', [GardenerErrorCode.ConfigurationProblem]);
+    }
+    try {
+      return localInfrastructureStack({ technicalId: context.technicalId, nodesCidr });
+    } catch (error) {
+      throw new ExtensionError((error as Error).message, [GardenerErrorCode.ConfigurationProblem]);
+    }
+  }
+
+  private async converge<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof TofuError) throw new ExtensionError(error.message, error.gardenerCodes);
+      throw error;
+    }
+  }
+}
