@@ -101,13 +101,13 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
       technicalId: `shoot--it--par${i}-${process.pid}`,
       nodesCidr: `10.252.${10 + i}.0/24`,
     }));
-    const stacks = others.map((o) => localInfrastructureStack(o));
+    const shoots = others.map((o) => ({ ...o, stack: localInfrastructureStack(o) }));
     try {
-      const results = await Promise.all(others.map((o, i) => runner.reconcile(stacks[i]!, o.technicalId)));
+      const results = await Promise.all(shoots.map((s) => runner.reconcile(s.stack, s.technicalId)));
       expect(results.map((r) => r.changed)).toEqual([true, true]);
       for (const o of others) expect(await bridgeExists(localNetworkNames(o.technicalId).bridge)).toBe(true);
     } finally {
-      await Promise.all(others.map((o, i) => runner.destroy(stacks[i]!, o.technicalId)));
+      await Promise.all(shoots.map((s) => runner.destroy(s.stack, s.technicalId)));
     }
     for (const o of others) expect(await bridgeExists(localNetworkNames(o.technicalId).bridge)).toBe(false);
   });

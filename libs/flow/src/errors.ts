@@ -1,0 +1,24 @@
+export enum FlowErrorCode {
+  InvalidGraph = 'FLOW_INVALID_GRAPH',
+  TasksFailed = 'FLOW_TASKS_FAILED',
+  Aborted = 'FLOW_ABORTED',
+}
+
+export interface TaskFailure {
+  readonly taskId: string;
+  readonly error: Error;
+}
+
+export class FlowError extends Error {
+  constructor(
+    readonly code: FlowErrorCode,
+    message: string,
+    /** every task that failed, in the order they failed */
+    readonly failures: readonly TaskFailure[] = [],
+    /** tasks that never ran because something they depend on failed */
+    readonly blocked: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'FlowError';
+  }
+}
