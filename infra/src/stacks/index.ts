@@ -4,4 +4,5 @@ export {
   type LocalInfrastructureOutputs,
   localInfrastructureStack,
   localNetworkNames,
+  removeLocalNetwork,
 } from './local-infrastructure.js';

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import { DataLocalCommand } from '@cdktf/provider-local/lib/data-local-command/index.js';
 import { LocalProvider } from '@cdktf/provider-local/lib/provider/index.js';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key/index.js';
@@ -117,6 +119,17 @@ export function localInfrastructureStack(
       };
     },
   };
+}
+
+/**
+ * Removes the bridge and firewall by name, whatever the state says: an apply killed after a
+ * create command ran but before tofu recorded it leaves them untracked.
+ */
+export async function removeLocalNetwork(technicalId: string): Promise<void> {
+  const { bridge, table } = localNetworkNames(technicalId);
+  const run = promisify(execFile);
+  await run('/bin/sh', ['-c', DELETE_BRIDGE], { env: { ...process.env, BRIDGE: bridge } });
+  await run('/bin/sh', ['-c', DELETE_FIREWALL], { env: { ...process.env, TABLE: table } });
 }
 
 interface CommandResourceSpec {

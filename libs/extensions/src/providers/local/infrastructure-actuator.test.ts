@@ -5,15 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exampleCloudProfile, exampleShoot } from '@gardener-ts/api';
+import { localNetworkNames } from '@gardener-ts/infra/stacks';
 import { createTestDatabase } from '@gardener-ts/infra/testing';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExtensionError, GardenerErrorCode } from '../../errors.js';
 import type { InfrastructureContext } from '../../infrastructure/actuator.js';
 import { technicalIdOf } from '../../infrastructure/technical-id.js';
+import { infrastructureConformance } from '../../testing/infrastructure-conformance.js';
 import { LocalInfrastructureActuator } from './infrastructure-actuator.js';
 
 const run = promisify(execFile);
+const succeeds = (command: string, ...args: string[]) =>
+  run(command, args).then(
+    () => true,
+    () => false,
+  );
 
 function contextFor(name: string, nodes: string): InfrastructureContext {
   const shoot = exampleShoot(name, 'garden-ext');
@@ -60,6 +67,28 @@ describe('local Infrastructure actuator', () => {
     await actuator.delete(context);
     await expect(run('ip', ['link', 'show', bridge])).rejects.toThrow();
   });
+
+  let next = 0;
+  infrastructureConformance(() => ({
+    actuator,
+    newContext: () => {
+      next += 1;
+      return contextFor(`c${next}-${process.pid}`, `10.253.${100 + next}.0/24`);
+    },
+    // what a killed apply leaves: the bridge made by its create command, no state recorded
+    interruptCreate: async (context) => {
+      await run('ip', ['link', 'add', localNetworkNames(context.technicalId).bridge, 'type', 'bridge']);
+    },
+    leftovers: async (context) => {
+      const { bridge, table } = localNetworkNames(context.technicalId);
+      const found: string[] = [];
+      if (await succeeds('ip', 'link', 'show', bridge)) found.push(`bridge ${bridge}`);
+      if (await succeeds('nft', 'list', 'table', 'bridge', table)) found.push(`nft bridge ${table}`);
+      if (await succeeds('nft', 'list', 'table', 'inet', table)) found.push(`nft inet ${table}`);
+      if (existsSync(runner.workspaceDir(context.technicalId))) found.push('tofu working directory');
+      return found;
+    },
+  }));
 
   it('a node network with no room for hosts is a configuration problem, final, and creates nothing', async () => {
     const context = contextFor(`b${process.pid}`, '10.253.2.0/31');

@@ -1,4 +1,4 @@
-import { localInfrastructureStack } from '@gardener-ts/infra/stacks';
+import { localInfrastructureStack, removeLocalNetwork } from '@gardener-ts/infra/stacks';
 import { TofuError, type TofuRunner } from '@gardener-ts/infra/tofu';
 import { ExtensionError, GardenerErrorCode } from '../../errors.js';
 import type {
@@ -28,6 +28,7 @@ export class LocalInfrastructureActuator implements InfrastructureActuator {
 
   async delete(context: InfrastructureContext): Promise<void> {
     await this.converge(() => this.runner.destroy(this.stack(context), context.technicalId));
+    await removeLocalNetwork(context.technicalId);
   }
 
   private stack(context: InfrastructureContext) {
