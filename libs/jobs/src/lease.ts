@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export interface HeldLease {
+  /** aborted when the lease is lost (renewal failed), so the work stops */
+  readonly signal: AbortSignal;
+  release(): Promise<void>;
+}
+
+/**
+ * A per-shoot lease in Redis so that no two gardenlets run the same shoot at once, even when
+ * BullMQ hands a stalled job to a second worker while the first is still alive.
+ */
+export class ShootLeases {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  /** Takes the lease or returns undefined if someone else holds it. */
+  async acquire(uid: string, holder = randomUUID()): Promise<HeldLease | undefined> {
+    const key = this.key(uid);
+    const taken = await this.redis.set(key, holder, 'PX', this.ttlMs, 'NX');
+    if (taken !== 'OK') return undefined;
+    const controller = new AbortController();
+    const timer = setInterval(async () => {
+      const renewed = await this.redis.eval(RENEW, 1, key, holder, this.ttlMs).catch(() => 0);
+      if (renewed !== 1) {
+        clearInterval(timer);
+        controller.abort(new Error(`lease on shoot ${uid} was lost`));
+      }
+    }, this.ttlMs / 3);
+    timer.unref();
+    return {
+      signal: controller.signal,
+      release: async () => {
+        clearInterval(timer);
+        await this.redis.eval(RELEASE, 1, key, holder);
+      },
+    };
+  }
+
+  async holder(uid: string): Promise<string | null> {
+    return this.redis.get(this.key(uid));
+  }
+
+  private key(uid: string): string {
+    return `${this.prefix}:lease:${uid}`;
+  }
+}

@@ -1,0 +1,21 @@
+/** BullMQ keys are joined with `:`, so queue names and job ids never contain one. */
+export function seedQueueName(seedName: string): string {
+  return `shoots.${assertNoColon(seedName)}`;
+}
+
+/** One live job per shoot: its id is the shoot's uid. */
+export function shootJobId(uid: string): string {
+  return assertNoColon(uid);
+}
+
+function assertNoColon(value: string): string {
+  if (!value || value.includes(':'))
+    throw new Error(`"${value}" cannot name a queue or job (empty or contains ":")`);
+  return value;
+}
+
+export interface ShootRef {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+}

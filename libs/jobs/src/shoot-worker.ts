@@ -1,0 +1,72 @@
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ShootLeases } from './lease.js';
+import { type ShootRef, seedQueueName } from './names.js';
+import { PendingMarks } from './pending.js';
+
+export interface ReconcileContext {
+  /** aborted when this worker loses the shoot's lease */
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+}
+
+export interface ShootWorkerOptions {
+  readonly connection: Redis;
+  readonly seedName: string;
+  readonly prefix?: string;
+  /** shoots reconciled at once by this process */
+  readonly concurrency?: number;
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  /** how often a job may stall (its worker died) before it fails; above 1 so kill -9 loses nothing */
+  readonly maxStalledCount?: number;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly leaseTtlMs?: number;
+  reconcile(ref: ShootRef, context: ReconcileContext): Promise<void>;
+  /** errors for which retrying cannot help (Gardener's non-retryable codes) */
+  isFinal?(error: unknown): boolean;
+}
+
+const LEASE_BUSY_RETRY_MS = 1_000;
+
+/** The consumer side: one BullMQ worker per gardenlet process for its seed's queue. */
+export function startShootWorker(options: ShootWorkerOptions): Worker {
+  const prefix = options.prefix ?? 'gardener-ts';
+  const leases = new ShootLeases(options.connection, prefix, options.leaseTtlMs);
+  const pending = new PendingMarks(options.connection, prefix);
+  const backoff = options.backoff ?? { initialMs: 1_000, maxMs: 300_000 };
+
+  const processor = async (job: Job<ShootRef>, token?: string) => {
+    const ref = job.data;
+    const lease = await leases.acquire(ref.uid);
+    if (!lease) return runAgainLater(job, token, LEASE_BUSY_RETRY_MS);
+    try {
+      await pending.take(ref.uid);
+      await options.reconcile(ref, { signal: lease.signal, attempt: job.attemptsMade + 1 });
+    } catch (error) {
+      if (options.isFinal?.(error)) throw new UnrecoverableError((error as Error).message);
+      throw error;
+    } finally {
+      await lease.release();
+    }
+    if (await pending.isMarked(ref.uid)) return runAgainLater(job, token, 0);
+  };
+
+  return new Worker<ShootRef>(seedQueueName(options.seedName), processor, {
+    connection: options.connection,
+    prefix,
+    concurrency: options.concurrency ?? 20,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: options.maxStalledCount ?? 3,
+    settings: {
+      backoffStrategy: (attemptsMade: number) =>
+        Math.min(backoff.initialMs * 2 ** Math.max(0, attemptsMade - 1), backoff.maxMs),
+    },
+  });
+}
+
+async function runAgainLater(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + delayMs, token);
+  throw new DelayedError();
+}
