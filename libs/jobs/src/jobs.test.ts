@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,6 +100,29 @@ describe('shoot jobs on BullMQ', () => {
     await until(() => attempts.get('flaky') === 3);
     await new Promise((r) => setTimeout(r, 300));
     expect(attempts.get('broken')).toBe(1);
+  });
+
+  it('a worker killed with -9 mid-reconcile loses nothing: another takes the job over', async () => {
+    const script = new URL('../dist/testing/blocking-worker.js', import.meta.url).pathname;
+    expect(existsSync(script), 'run `npm run build` first').toBe(true);
+    const child = spawn('node', [script, REDIS_URL, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const ref = shoot('survivor');
+    await queue.enqueue(ref);
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.kill('SIGKILL');
+    const done: string[] = [];
+    workers.push(
+      startShootWorker({
+        connection: redis,
+        seedName: 'local',
+        prefix,
+        lockDurationMs: 1_000,
+        stalledIntervalMs: 1_000,
+        reconcile: async (r) => void done.push(r.uid),
+      }),
+    );
+    await until(() => done.length > 0, 15_000);
+    expect(done).toEqual([ref.uid]);
   });
 
   it('two workers on one queue never reconcile the same shoot at once', async () => {
