@@ -22,7 +22,7 @@ export class ShootLeases {
   ) {}
 
   /** Takes the lease or returns undefined if someone else holds it. */
-  async acquire(uid: string, holder = randomUUID()): Promise<HeldLease | undefined> {
+  async acquire(uid: string, holder: string = randomUUID()): Promise<HeldLease | undefined> {
     const key = this.key(uid);
     const taken = await this.redis.set(key, holder, 'PX', this.ttlMs, 'NX');
     if (taken !== 'OK') return undefined;
