@@ -129,6 +129,9 @@ export class TofuRunner {
 
   /** Selects the workspace (creating it when asked); false when it does not exist. */
   private async selectWorkspace(dir: string, workspace: string, create: boolean): Promise<boolean> {
+    // tofu records the selected workspace here; a warm reconcile skips a tofu call with it
+    const selected = await readFile(join(dir, '.terraform', 'environment'), 'utf8').catch(() => '');
+    if (create && selected.trim() === workspace) return true;
     const args = ['workspace', 'select', ...(create ? ['-or-create=true'] : []), workspace];
     for (let attempt = 0; ; attempt++) {
       const run = await this.tofu(dir, workspace, args);
