@@ -3,7 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // SWC keeps decorator metadata, which NestJS's dependency injection needs (esbuild drops it).
-  plugins: [swc.vite({ tsconfigFile: false, jsc: { target: 'es2023' } })],
+  plugins: [
+    swc.vite({
+      tsconfigFile: false,
+      jsc: {
+        target: 'es2023',
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+        keepClassNames: true,
+      },
+    }),
+  ],
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {

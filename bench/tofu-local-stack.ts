@@ -2,7 +2,7 @@
  * Reconcile and destroy times of the local cloud's infrastructure stack (bridge, firewall, SSH key)
  * through the OpenTofu runner, state in PostgreSQL.
  *
- *   node --import ./libs/seed/dev/register-ts.mjs bench/tofu-local-stack.ts [--warm 5]
+ *   node --import ./scripts/dev/register-ts.mjs bench/tofu-local-stack.ts [--warm 5]
  *
  * cold: a new working directory (tofu init, workspace creation, first apply); warm: a reconcile
  * that finds nothing to do. Target (issue 6): warm reconcile <= 3 s.

@@ -58,6 +58,18 @@ ensure_postgres() {
   die "PostgreSQL did not become ready on 127.0.0.1:5432"
 }
 
+# The URL of database NAME on the same server as database_url.
+database_url_for() {
+  local url; url=$(database_url)
+  echo "${url%/*}/$1"
+}
+
+ensure_database() {
+  local exists
+  exists=$(psql "$(database_url)" -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'")
+  [[ "$exists" == 1 ]] || psql "$(database_url)" -qc "CREATE DATABASE $1"
+}
+
 require_go() {
   command -v go >/dev/null || die "Go 1.26 or newer is needed to build the pinned toolchain (https://go.dev/doc/install); or point GARDENER_TS_<BINARY> variables at your own binaries"
   local v; v=$(GOTOOLCHAIN=local go env GOVERSION)

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source infra/scripts/lib.sh
+source infra/scripts/services.sh
 
 step "system packages"
 ensure_debian_packages
@@ -23,6 +24,13 @@ step "pinned toolchain (Go module proxy builds; cached in ${GARDENER_TS_CACHE_DI
 require_go
 node infra/dist/toolchain/cli.js build
 
+step "garden API"
+ensure_database gardener_ts
+api_port="${GARDENER_API_PORT:-8080}"
+start_service gardener-api "$(build_id apps/gardener-api/dist libs/*/dist)" "http://127.0.0.1:$api_port/apis" \
+  env DATABASE_URL="$(database_url_for gardener_ts)" PORT="$api_port" node apps/gardener-api/dist/main.js
+
 step "ready"
+echo "garden API: http://127.0.0.1:$api_port"
 echo "REDIS_URL=$(redis_url)"
 echo "DATABASE_URL=$(database_url)"

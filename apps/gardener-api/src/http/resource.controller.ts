@@ -1,0 +1,354 @@
+import { ApiError, ApiErrorCode, type KubeObject } from '@gardener-ts/api';
+import { type PatchType, ResourceService, type WatchEvent } from '@gardener-ts/store';
+import {
+  type BeforeApplicationShutdown,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Patch,
+  Post,
+  Put,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { REQUEST_AUTHORIZER, type RequestAuthorizer, type Verb } from './authorizer.js';
+import {
+  COLLECTION_PATHS,
+  ITEM_PATHS,
+  type RouteParams,
+  resolveTarget,
+  STATUS_PATHS,
+  type Target,
+} from './routing.js';
+import { toStatus } from './status.js';
+
+type Query = Record<string, string | undefined>;
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/merge-patch+json': 'merge',
+  'application/json-patch+json': 'json',
+  'application/strategic-merge-patch+json': 'strategic',
+};
+
+function mediaType(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function dryRun(values: Array<string | undefined>): boolean {
+  const given = values.filter((v): v is string => v !== undefined);
+  for (const value of given) {
+    if (value !== 'All')
+      throw new ApiError(ApiErrorCode.BadRequest, `Unsupported value: "${value}": supported values: "All"`);
+  }
+  return given.length > 0;
+}
+
+function limitOf(query: Query): number | undefined {
+  if (query.limit === undefined || query.limit === '') return undefined;
+  if (!/^\d+$/.test(query.limit))
+    throw new ApiError(ApiErrorCode.BadRequest, `limit must be a non-negative integer, got "${query.limit}"`);
+  return Number(query.limit);
+}
+
+interface DeleteBody {
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}
+
+function deleteBody(body: unknown): DeleteBody {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new ApiError(ApiErrorCode.BadRequest, 'the request body must be DeleteOptions');
+  const options = body as Record<string, unknown>;
+  const preconditions = options.preconditions as DeleteBody['preconditions'];
+  if (preconditions !== undefined && (typeof preconditions !== 'object' || preconditions === null)) {
+    throw new ApiError(ApiErrorCode.BadRequest, 'preconditions must be an object');
+  }
+  const dry = options.dryRun;
+  if (dry !== undefined && !(Array.isArray(dry) && dry.every((v) => typeof v === 'string'))) {
+    throw new ApiError(ApiErrorCode.BadRequest, 'dryRun must be a list of strings');
+  }
+  return { ...(preconditions ? { preconditions } : {}), ...(dry ? { dryRun: dry as string[] } : {}) };
+}
+
+/** The Kubernetes verbs for every registered kind; logic lives in ResourceService (libs/store). */
+@Controller()
+export class ResourceController implements BeforeApplicationShutdown {
+  private readonly streams = new Set<() => void>();
+
+  constructor(
+    @Inject(ResourceService) private readonly resources: ResourceService,
+    @Inject(REQUEST_AUTHORIZER) private readonly authorizer: RequestAuthorizer,
+  ) {}
+
+  beforeApplicationShutdown(): void {
+    for (const end of this.streams) end();
+  }
+
+  @Get('api/v1/namespaces')
+  async listNamespaces(@Req() request: FastifyRequest): Promise<unknown> {
+    await this.authorizer.authorize(request, {
+      verb: 'list',
+      group: '',
+      version: 'v1',
+      resource: 'namespaces',
+    });
+    return this.resources.listNamespaces();
+  }
+
+  @Get('api/v1/namespaces/:namespace')
+  async getNamespace(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const name = (request.params as RouteParams).namespace ?? '';
+    await this.authorizer.authorize(request, {
+      verb: 'get',
+      group: '',
+      version: 'v1',
+      resource: 'namespaces',
+      name,
+    });
+    return this.resources.getNamespace(name);
+  }
+
+  @Get(COLLECTION_PATHS)
+  async list(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const target = resolveTarget(request.params as RouteParams, false);
+    const query = request.query as Query;
+    const watching = query.watch === 'true' || query.watch === '1';
+    await this.authorize(request, watching ? 'watch' : 'list', target);
+    const listQuery = {
+      labelSelector: query.labelSelector,
+      fieldSelector: query.fieldSelector,
+      limit: limitOf(query),
+      continue: query.continue,
+      resourceVersion: query.resourceVersion,
+    };
+    if (watching) return this.watch(request, reply, target, listQuery, query.timeoutSeconds);
+    return this.resources.list(target.type, target.namespace, listQuery);
+  }
+
+  @Get(ITEM_PATHS)
+  async get(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const target = await this.item(request, 'get');
+    return this.resources.get(target.type, target.namespace, target.name ?? '');
+  }
+
+  @Get(STATUS_PATHS)
+  async getStatus(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const target = await this.item(request, 'get', 'status');
+    return this.resources.get(target.type, target.namespace, target.name ?? '');
+  }
+
+  @Post(COLLECTION_PATHS)
+  @HttpCode(201)
+  async create(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const target = resolveTarget(request.params as RouteParams, false);
+    if (target.type.namespaced && target.namespace === undefined) {
+      throw new ApiError(
+        ApiErrorCode.MethodNotSupported,
+        `${target.type.plural} are created in a namespace: POST .../namespaces/{namespace}/${target.type.plural}`,
+      );
+    }
+    await this.authorize(request, 'create', target);
+    return this.resources.create(target.type, target.namespace, this.body(request), {
+      dryRun: this.dryRun(request),
+    });
+  }
+
+  @Put(ITEM_PATHS)
+  async update(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const target = await this.item(request, 'update');
+    return this.resources.update(target.type, target.namespace, target.name ?? '', this.body(request), {
+      dryRun: this.dryRun(request),
+    });
+  }
+
+  @Put(STATUS_PATHS)
+  async updateStatus(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const target = await this.item(request, 'update', 'status');
+    return this.resources.update(target.type, target.namespace, target.name ?? '', this.body(request), {
+      dryRun: this.dryRun(request),
+      subresource: 'status',
+    });
+  }
+
+  @Patch(ITEM_PATHS)
+  async patch(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const target = await this.item(request, 'patch');
+    return this.resources.patch(
+      target.type,
+      target.namespace,
+      target.name ?? '',
+      this.patchType(request),
+      this.body(request),
+      {
+        dryRun: this.dryRun(request),
+      },
+    );
+  }
+
+  @Patch(STATUS_PATHS)
+  async patchStatus(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const target = await this.item(request, 'patch', 'status');
+    return this.resources.patch(
+      target.type,
+      target.namespace,
+      target.name ?? '',
+      this.patchType(request),
+      this.body(request),
+      {
+        dryRun: this.dryRun(request),
+        subresource: 'status',
+      },
+    );
+  }
+
+  @Delete(ITEM_PATHS)
+  async delete(@Req() request: FastifyRequest): Promise<KubeObject> {
+    const target = await this.item(request, 'delete');
+    const options = deleteBody(request.body);
+    const query = request.query as Query;
+    return this.resources.delete(target.type, target.namespace, target.name ?? '', {
+      dryRun: dryRun([query.dryRun, ...(options.dryRun ?? [])]),
+      ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+    });
+  }
+
+  /** Verbs Kubernetes has but this server does not serve on these paths (e.g. deletecollection). */
+  @Post(ITEM_PATHS)
+  postObject(@Req() request: FastifyRequest): never {
+    return this.notSupported(request, true);
+  }
+
+  @Put(COLLECTION_PATHS)
+  putCollection(@Req() request: FastifyRequest): never {
+    return this.notSupported(request, false);
+  }
+
+  @Patch(COLLECTION_PATHS)
+  patchCollection(@Req() request: FastifyRequest): never {
+    return this.notSupported(request, false);
+  }
+
+  @Delete(COLLECTION_PATHS)
+  deleteCollection(@Req() request: FastifyRequest): never {
+    return this.notSupported(request, false);
+  }
+
+  private notSupported(request: FastifyRequest, item: boolean): never {
+    resolveTarget(request.params as RouteParams, item);
+    throw new ApiError(
+      ApiErrorCode.MethodNotSupported,
+      `${request.method} is not supported on ${request.url.split('?')[0]}`,
+    );
+  }
+
+  private async item(request: FastifyRequest, verb: Verb, subresource?: string): Promise<Target> {
+    const target = resolveTarget(request.params as RouteParams, true);
+    if (subresource === 'status' && !target.type.hasStatus) {
+      throw new ApiError(ApiErrorCode.NotFound, 'the server could not find the requested resource');
+    }
+    await this.authorize(request, verb, target, subresource);
+    return target;
+  }
+
+  private async authorize(
+    request: FastifyRequest,
+    verb: Verb,
+    target: Target,
+    subresource?: string,
+  ): Promise<void> {
+    await this.authorizer.authorize(request, {
+      verb,
+      group: target.type.group,
+      version: target.type.version,
+      resource: target.type.plural,
+      ...(subresource ? { subresource } : {}),
+      ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+      ...(target.name !== undefined ? { name: target.name } : {}),
+    });
+  }
+
+  private body(request: FastifyRequest): unknown {
+    if (request.body === undefined) throw new ApiError(ApiErrorCode.BadRequest, 'the request needs a body');
+    return request.body;
+  }
+
+  private dryRun(request: FastifyRequest): boolean {
+    return dryRun([(request.query as Query).dryRun]);
+  }
+
+  private patchType(request: FastifyRequest): PatchType {
+    const type = mediaType(request);
+    if (type === 'application/apply-patch+yaml') {
+      throw new ApiError(
+        ApiErrorCode.UnsupportedMediaType,
+        'server-side apply is not supported; use kubectl apply --server-side=false, or a merge or JSON patch',
+      );
+    }
+    const patchType = PATCH_TYPES[type];
+    if (!patchType) {
+      throw new ApiError(
+        ApiErrorCode.UnsupportedMediaType,
+        `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`,
+      );
+    }
+    return patchType;
+  }
+
+  /**
+   * Streams watch events as JSON lines. The watch is opened (and may fail with 410 Expired) before
+   * any byte is sent; events arriving meanwhile are queued and flushed once the stream is open.
+   */
+  private async watch(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: Target,
+    query: Parameters<ResourceService['watch']>[2],
+    timeoutSeconds: string | undefined,
+  ): Promise<void> {
+    const queue: string[] = [];
+    let open = false;
+    let ended = false;
+    const write = (line: string) => {
+      if (ended) return;
+      if (open) reply.raw.write(line);
+      else queue.push(line);
+    };
+    let end: () => void = () => undefined;
+    const handle = await this.resources.watch(
+      target.type,
+      target.namespace,
+      query,
+      (event: WatchEvent) => write(`${JSON.stringify(event)}\n`),
+      (error) => {
+        write(`${JSON.stringify({ type: 'ERROR', object: toStatus(error) })}\n`);
+        end();
+      },
+    );
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+    open = true;
+    for (const line of queue.splice(0)) reply.raw.write(line);
+    const timeout =
+      timeoutSeconds && /^\d+$/.test(timeoutSeconds)
+        ? setTimeout(() => end(), Number(timeoutSeconds) * 1000)
+        : undefined;
+    end = () => {
+      if (ended) return;
+      ended = true;
+      if (timeout) clearTimeout(timeout);
+      handle.close();
+      this.streams.delete(end);
+      reply.raw.end();
+    };
+    this.streams.add(end);
+    request.raw.on('close', end);
+    reply.raw.on('close', end);
+  }
+}

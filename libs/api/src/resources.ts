@@ -1,0 +1,189 @@
+import type { z } from 'zod';
+import { credentialsBindingSchema, secretBindingSchema } from './kinds/bindings.js';
+import { cloudProfileSchema } from './kinds/cloudprofile.js';
+import { configMapSchema, secretSchema } from './kinds/core-v1.js';
+import { CORE_GROUP, CORE_VERSION, SECURITY_GROUP, SECURITY_VERSION } from './kinds/groups.js';
+import { projectSchema } from './kinds/project.js';
+import { seedSchema } from './kinds/seed.js';
+import { shootSchema } from './kinds/shoot.js';
+import type { KubeObject } from './meta.js';
+import type { NameRule } from './validation/metadata.js';
+
+/** Everything the server needs to know about a kind to serve it. */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly namespaced: boolean;
+  readonly schema: z.ZodType;
+  /** Has a `status` subresource: the main resource ignores status, `/status` ignores the rest. */
+  readonly hasStatus: boolean;
+  /** Accepts strategic merge patches (the built-in kinds kubectl patches that way). */
+  readonly strategicMerge: boolean;
+  readonly nameRule: NameRule;
+  readonly maxNameLength: number;
+  /** Requires the `confirmation.gardener.cloud/deletion=true` annotation before deletion. */
+  readonly confirmDeletion: boolean;
+  /** Fields a list or watch may select on besides metadata.name and metadata.namespace. */
+  readonly extraFieldSelectors?: readonly string[];
+}
+
+export function fieldSelectorsOf(type: ResourceType): string[] {
+  return ['metadata.name', 'metadata.namespace', ...(type.extraFieldSelectors ?? [])];
+}
+
+function type(t: Omit<ResourceType, 'apiVersion'>): ResourceType {
+  return { ...t, apiVersion: t.group ? `${t.group}/${t.version}` : t.version };
+}
+
+const core = { group: CORE_GROUP, version: CORE_VERSION, strategicMerge: false } as const;
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  type({
+    ...core,
+    kind: 'Project',
+    plural: 'projects',
+    singular: 'project',
+    shortNames: [],
+    namespaced: false,
+    schema: projectSchema,
+    hasStatus: true,
+    nameRule: 'dns1123-label',
+    maxNameLength: 10,
+    confirmDeletion: true,
+  }),
+  type({
+    ...core,
+    kind: 'CloudProfile',
+    plural: 'cloudprofiles',
+    singular: 'cloudprofile',
+    shortNames: ['cprofile', 'cpfl'],
+    namespaced: false,
+    schema: cloudProfileSchema,
+    hasStatus: false,
+    nameRule: 'dns1123-subdomain',
+    maxNameLength: 253,
+    confirmDeletion: false,
+  }),
+  type({
+    ...core,
+    kind: 'Seed',
+    plural: 'seeds',
+    singular: 'seed',
+    shortNames: [],
+    namespaced: false,
+    schema: seedSchema,
+    hasStatus: true,
+    nameRule: 'dns1123-label',
+    maxNameLength: 63,
+    confirmDeletion: false,
+  }),
+  type({
+    ...core,
+    kind: 'SecretBinding',
+    plural: 'secretbindings',
+    singular: 'secretbinding',
+    shortNames: ['sb'],
+    namespaced: true,
+    schema: secretBindingSchema,
+    hasStatus: false,
+    nameRule: 'dns1123-subdomain',
+    maxNameLength: 253,
+    confirmDeletion: false,
+  }),
+  type({
+    ...core,
+    kind: 'Shoot',
+    plural: 'shoots',
+    singular: 'shoot',
+    shortNames: [],
+    namespaced: true,
+    schema: shootSchema,
+    hasStatus: true,
+    nameRule: 'dns1123-label',
+    maxNameLength: 63,
+    confirmDeletion: true,
+    extraFieldSelectors: ['spec.seedName', 'status.seedName'],
+  }),
+  type({
+    group: SECURITY_GROUP,
+    version: SECURITY_VERSION,
+    strategicMerge: false,
+    kind: 'CredentialsBinding',
+    plural: 'credentialsbindings',
+    singular: 'credentialsbinding',
+    shortNames: ['cb'],
+    namespaced: true,
+    schema: credentialsBindingSchema,
+    hasStatus: false,
+    nameRule: 'dns1123-subdomain',
+    maxNameLength: 253,
+    confirmDeletion: false,
+  }),
+  type({
+    group: '',
+    version: 'v1',
+    strategicMerge: true,
+    kind: 'Secret',
+    plural: 'secrets',
+    singular: 'secret',
+    shortNames: [],
+    namespaced: true,
+    schema: secretSchema,
+    hasStatus: false,
+    nameRule: 'dns1123-subdomain',
+    maxNameLength: 253,
+    confirmDeletion: false,
+    extraFieldSelectors: ['type'],
+  }),
+  type({
+    group: '',
+    version: 'v1',
+    strategicMerge: true,
+    kind: 'ConfigMap',
+    plural: 'configmaps',
+    singular: 'configmap',
+    shortNames: ['cm'],
+    namespaced: true,
+    schema: configMapSchema,
+    hasStatus: false,
+    nameRule: 'dns1123-subdomain',
+    maxNameLength: 253,
+    confirmDeletion: false,
+  }),
+];
+
+export function resourceByPlural(group: string, version: string, plural: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.plural === plural);
+}
+
+export function resourceByKind(kind: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((t) => t.kind === kind);
+}
+
+export const DELETION_CONFIRMATION_ANNOTATION = 'confirmation.gardener.cloud/deletion';
+
+/** The namespace that exists without a Project: the garden's own. */
+export const GARDEN_NAMESPACE = 'garden';
+
+/** Namespaces are not stored: each Project owns one, and the API shows it as a v1 Namespace. */
+export function namespaceOf(name: string, project?: KubeObject): KubeObject {
+  const labels: Record<string, string> = project
+    ? { 'gardener.cloud/role': 'project', 'project.gardener.cloud/name': project.metadata.name ?? '' }
+    : { 'gardener.cloud/role': 'garden' };
+  const terminating = Boolean(project?.metadata.deletionTimestamp);
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels,
+      ...(project ? { creationTimestamp: project.metadata.creationTimestamp ?? null } : {}),
+    },
+    status: { phase: terminating ? 'Terminating' : 'Active' },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Pool } from 'pg';
+
+/** Ordered schema changes; a migration, once released, is never edited (add a new one). */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'objects, events and the resource version counter',
+    sql: `
+      CREATE TABLE resource_version (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        current bigint NOT NULL,
+        compacted bigint NOT NULL
+      );
+      INSERT INTO resource_version (current, compacted) VALUES (0, 0);
+
+      CREATE TABLE objects (
+        kind text NOT NULL,
+        namespace text NOT NULL,
+        name text NOT NULL,
+        uid uuid NOT NULL,
+        resource_version bigint NOT NULL,
+        body jsonb NOT NULL,
+        sealed bytea,
+        PRIMARY KEY (kind, namespace, name)
+      );
+      CREATE INDEX objects_labels ON objects USING gin ((body -> 'metadata' -> 'labels'));
+      CREATE INDEX objects_shoot_seed ON objects (kind, (body #>> '{spec,seedName}'));
+      CREATE INDEX objects_project_namespace ON objects (kind, (body #>> '{spec,namespace}'));
+
+      CREATE TABLE events (
+        resource_version bigint PRIMARY KEY,
+        type text NOT NULL,
+        kind text NOT NULL,
+        namespace text NOT NULL,
+        name text NOT NULL,
+        uid uuid NOT NULL,
+        body jsonb NOT NULL,
+        sealed bytea,
+        -- the object's plain body before a MODIFIED change, so watches with selectors can tell
+        -- an object entering or leaving their selection
+        previous_body jsonb,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX events_kind ON events (kind, resource_version);
+      CREATE INDEX events_created ON events (created_at);
+    `,
+  },
+];
+
+/** Applies pending migrations once, even when several servers start together. */
+export async function migrate(pool: Pool): Promise<number[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', ['gardener-ts:migrations']);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.version));
+    const done: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+      done.push(migration.version);
+    }
+    return done;
+  } finally {
+    await client
+      .query('SELECT pg_advisory_unlock(hashtext($1))', ['gardener-ts:migrations'])
+      .catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,350 @@
+import {
+  type FieldRequirement,
+  type KubeObject,
+  type LabelRequirement,
+  matchesFields,
+  matchesLabels,
+} from '@gardener-ts/api';
+import type { Pool, PoolClient } from 'pg';
+import type { ObjectCodec } from './codec.js';
+import { StoreError, StoreErrorCode } from './errors.js';
+import { SqlConditions } from './sql-selectors.js';
+
+export const EVENTS_CHANNEL = 'gardener_ts_events';
+
+export interface ObjectKey {
+  kind: string;
+  namespace?: string | undefined;
+  name: string;
+}
+
+export interface Selection {
+  namespace?: string | undefined;
+  labels?: readonly LabelRequirement[];
+  fields?: readonly FieldRequirement[];
+}
+
+export interface ListOptions extends Selection {
+  limit?: number | undefined;
+  continue?: string | undefined;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+}
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoredEvent {
+  resourceVersion: bigint;
+  type: EventType;
+  object: KubeObject;
+  /** For MODIFIED: the object before the change, without its sealed fields. */
+  previous?: KubeObject;
+}
+
+interface Row {
+  resource_version: string;
+  body: KubeObject;
+  sealed: Buffer | null;
+}
+
+interface EventRow extends Row {
+  type: EventType;
+  previous_body: KubeObject | null;
+}
+
+interface ContinueToken {
+  rv: string;
+  ns: string;
+  name: string;
+}
+
+function encodeContinue(token: ContinueToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeContinue(text: string): ContinueToken {
+  try {
+    const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as ContinueToken;
+    if (typeof token.rv === 'string' && typeof token.ns === 'string' && typeof token.name === 'string')
+      return token;
+  } catch {
+    // fall through
+  }
+  throw new StoreError(StoreErrorCode.InvalidContinue, 'the continue token is malformed');
+}
+
+function keyParams(key: ObjectKey): [string, string, string] {
+  return [key.kind, key.namespace ?? '', key.name];
+}
+
+function describe(key: ObjectKey): string {
+  return key.namespace ? `${key.namespace}/${key.name}` : key.name;
+}
+
+/**
+ * The one access path to stored objects of every kind. Every write takes the next value of a
+ * single counter (a row lock held until commit), so resourceVersions are unique, increase in
+ * commit order, and the events table can be read in that order by watchers without gaps.
+ */
+export class ResourceRepository {
+  constructor(
+    private readonly pool: Pool,
+    private readonly codec: ObjectCodec,
+  ) {}
+
+  async get(key: ObjectKey): Promise<KubeObject | undefined> {
+    const { rows } = await this.pool.query<Row>(
+      'SELECT resource_version, body, sealed FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3',
+      keyParams(key),
+    );
+    const row = rows[0];
+    return row && this.codec.decode(row.body, row.sealed, row.resource_version);
+  }
+
+  /** Names of the objects of a kind whose JSON field (dotted path) equals `value`. */
+  async namesWhere(kind: string, field: string, value: string, limit = 100): Promise<ObjectKey[]> {
+    const { rows } = await this.pool.query<{ namespace: string; name: string }>(
+      'SELECT namespace, name FROM objects WHERE kind = $1 AND (body #>> $2::text[]) = $3 ORDER BY namespace, name LIMIT $4',
+      [kind, field.split('.'), value, limit],
+    );
+    return rows.map((r) => ({ kind, namespace: r.namespace || undefined, name: r.name }));
+  }
+
+  async currentResourceVersion(): Promise<bigint> {
+    const { rows } = await this.pool.query<{ current: string }>('SELECT current FROM resource_version');
+    return BigInt(rows[0]?.current ?? '0');
+  }
+
+  async compactedResourceVersion(): Promise<bigint> {
+    const { rows } = await this.pool.query<{ compacted: string }>('SELECT compacted FROM resource_version');
+    return BigInt(rows[0]?.compacted ?? '0');
+  }
+
+  /** A consistent page of objects ordered by namespace and name; `continue` resumes after the last one. */
+  async list(kind: string, options: ListOptions = {}): Promise<ListResult> {
+    const token = options.continue ? decodeContinue(options.continue) : undefined;
+    const conditions = new SqlConditions([kind]);
+    conditions.add('kind = $1');
+    if (options.namespace) conditions.add(`namespace = ${conditions.param(options.namespace)}`);
+    if (token)
+      conditions.add(`(namespace, name) > (${conditions.param(token.ns)}, ${conditions.param(token.name)})`);
+    conditions.labels(options.labels ?? []);
+    conditions.fields(options.fields ?? []);
+    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    const sql = `SELECT resource_version, body, sealed FROM objects ${conditions.where()} ORDER BY namespace, name${limit ? ` LIMIT ${limit + 1}` : ''}`;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const current = await client.query<{ current: string }>('SELECT current FROM resource_version');
+      const { rows } = await client.query<Row>(sql, conditions.params);
+      await client.query('COMMIT');
+      const page = limit ? rows.slice(0, limit) : rows;
+      const items = page.map((r) => this.codec.decode(r.body, r.sealed, r.resource_version));
+      const resourceVersion = token?.rv ?? current.rows[0]?.current ?? '0';
+      const last = items[items.length - 1];
+      const result: ListResult = { items, resourceVersion };
+      if (limit && rows.length > limit && last) {
+        result.continue = encodeContinue({
+          rv: resourceVersion,
+          ns: last.metadata.namespace ?? '',
+          name: last.metadata.name ?? '',
+        });
+      }
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async create(obj: KubeObject): Promise<KubeObject> {
+    const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
+    return this.transaction(async (client) => {
+      const rv = await this.write(client, 'ADDED', key, obj, 'insert');
+      if (rv === undefined)
+        throw new StoreError(StoreErrorCode.AlreadyExists, `${obj.kind} "${describe(key)}" already exists`);
+      return this.withVersion(obj, rv);
+    });
+  }
+
+  /**
+   * Replaces a stored object. With `expectedResourceVersion`, a write based on anything but the
+   * stored version fails with Conflict and changes nothing.
+   */
+  async update(obj: KubeObject, expectedResourceVersion?: string): Promise<KubeObject> {
+    const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
+    return this.transaction(async (client) => {
+      await this.lockAndCheck(client, key, expectedResourceVersion, obj.metadata.uid);
+      const rv = await this.write(client, 'MODIFIED', key, obj, 'update');
+      return this.withVersion(obj, rv ?? '');
+    });
+  }
+
+  /** Removes an object; returns its last state (with the deletion's resourceVersion). */
+  async delete(key: ObjectKey, expectedResourceVersion?: string, expectedUid?: string): Promise<KubeObject> {
+    return this.transaction(async (client) => {
+      const current = await this.lockAndCheck(client, key, expectedResourceVersion, expectedUid);
+      const obj = this.codec.decode(current.body, current.sealed, current.resource_version);
+      const rv = await this.write(client, 'DELETED', key, obj, 'delete');
+      return this.withVersion(obj, rv ?? '');
+    });
+  }
+
+  /** Events after `after` (of the given kinds, else all), oldest first; Expired when that history was compacted. */
+  async eventsSince(
+    kinds: readonly string[] | undefined,
+    after: bigint,
+    limit = 1000,
+  ): Promise<StoredEvent[]> {
+    const compacted = await this.compactedResourceVersion();
+    if (after < compacted) {
+      throw new StoreError(StoreErrorCode.Expired, `too old resource version: ${after} (${compacted})`);
+    }
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT resource_version, type, body, sealed, previous_body FROM events
+       WHERE resource_version > $1 AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
+       ORDER BY resource_version LIMIT $2`,
+      [after.toString(), limit, kinds ?? null],
+    );
+    return rows.map((r) => ({
+      resourceVersion: BigInt(r.resource_version),
+      type: r.type,
+      object: this.codec.decode(r.body, r.sealed, r.resource_version),
+      ...(r.previous_body ? { previous: r.previous_body } : {}),
+    }));
+  }
+
+  /** Drops watch history older than `before`; watches resuming from before it then get Expired. */
+  async compact(before: Date): Promise<bigint> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ max: string | null }>(
+        'WITH gone AS (DELETE FROM events WHERE created_at < $1 RETURNING resource_version) SELECT max(resource_version)::text AS max FROM gone',
+        [before],
+      );
+      const max = rows[0]?.max;
+      if (max) await client.query('UPDATE resource_version SET compacted = greatest(compacted, $1)', [max]);
+      const result = await client.query<{ compacted: string }>('SELECT compacted FROM resource_version');
+      return BigInt(result.rows[0]?.compacted ?? '0');
+    });
+  }
+
+  /** Runs `fn` holding a cluster-wide advisory lock named `name` (e.g. one seed's node networks). */
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => undefined);
+      client.release();
+    }
+  }
+
+  /**
+   * How a watcher with `selection` sees an event: a change that moves an object into the selection
+   * is ADDED, out of it DELETED (as Kubernetes does), and one outside it is not seen at all.
+   */
+  static seenAs(event: StoredEvent, selection: Selection): EventType | undefined {
+    const now = ResourceRepository.matches(event.object, selection);
+    if (event.type !== 'MODIFIED' || !event.previous) return now ? event.type : undefined;
+    const before = ResourceRepository.matches(event.previous, selection);
+    if (now) return before ? 'MODIFIED' : 'ADDED';
+    return before ? 'DELETED' : undefined;
+  }
+
+  static matches(obj: KubeObject, selection: Selection): boolean {
+    if (selection.namespace && obj.metadata.namespace !== selection.namespace) return false;
+    return (
+      matchesLabels(selection.labels ?? [], obj.metadata.labels) && matchesFields(selection.fields ?? [], obj)
+    );
+  }
+
+  private withVersion(obj: KubeObject, rv: string): KubeObject {
+    const copy = structuredClone(obj);
+    copy.metadata.resourceVersion = rv;
+    return copy;
+  }
+
+  private async lockAndCheck(
+    client: PoolClient,
+    key: ObjectKey,
+    expectedRv?: string,
+    expectedUid?: string,
+  ): Promise<Row & { uid: string }> {
+    const { rows } = await client.query<Row & { uid: string }>(
+      'SELECT resource_version, uid, body, sealed FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3 FOR UPDATE',
+      keyParams(key),
+    );
+    const row = rows[0];
+    if (!row) throw new StoreError(StoreErrorCode.NotFound, `${key.kind} "${describe(key)}" not found`);
+    if (expectedRv !== undefined && expectedRv !== row.resource_version) {
+      throw new StoreError(
+        StoreErrorCode.Conflict,
+        `Operation cannot be fulfilled on ${key.kind} "${describe(key)}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    }
+    if (expectedUid !== undefined && expectedUid !== row.uid) {
+      throw new StoreError(
+        StoreErrorCode.Conflict,
+        `Precondition failed: UID in precondition: ${expectedUid}, UID in object meta: ${row.uid}`,
+      );
+    }
+    return row;
+  }
+
+  /**
+   * Takes the next resourceVersion and writes the object and its event in one statement; returns
+   * undefined when an insert found the name taken.
+   */
+  private async write(
+    client: PoolClient,
+    type: EventType,
+    key: ObjectKey,
+    obj: KubeObject,
+    op: 'insert' | 'update' | 'delete',
+  ): Promise<string | undefined> {
+    const { body, sealed } = this.codec.encode(obj);
+    const params = [...keyParams(key), obj.metadata.uid, JSON.stringify(body), sealed, type];
+    const change = {
+      insert: `INSERT INTO objects (kind, namespace, name, uid, resource_version, body, sealed)
+               SELECT $1, $2, $3, $4::uuid, rv.current, $5::jsonb, $6 FROM rv
+               ON CONFLICT DO NOTHING RETURNING resource_version`,
+      update: `UPDATE objects SET resource_version = rv.current, body = $5::jsonb, sealed = $6
+               FROM rv WHERE kind = $1 AND namespace = $2 AND name = $3 RETURNING resource_version`,
+      delete: `DELETE FROM objects USING rv WHERE kind = $1 AND namespace = $2 AND name = $3 RETURNING rv.current AS resource_version`,
+    }[op];
+    const { rows } = await client.query<{ resource_version: string }>(
+      `WITH previous AS (SELECT body FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3),
+            rv AS (UPDATE resource_version SET current = current + 1 RETURNING current),
+            changed AS (${change}),
+            event AS (INSERT INTO events (resource_version, type, kind, namespace, name, uid, body, sealed, previous_body)
+                      SELECT resource_version, $7, $1, $2, $3, $4::uuid, $5::jsonb, $6::bytea,
+                             CASE WHEN $7 = 'MODIFIED' THEN (SELECT body FROM previous) END
+                      FROM changed)
+       SELECT resource_version::text, pg_notify('${EVENTS_CHANNEL}', resource_version::text) FROM changed`,
+      params,
+    );
+    return rows[0]?.resource_version;
+  }
+
+  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,446 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type AdmissionLookups,
+  ApiError,
+  ApiErrorCode,
+  admit,
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  type CloudProfile,
+  DELETION_CONFIRMATION_ANNOTATION,
+  decodeStrict,
+  fieldSelectorsOf,
+  GARDEN_NAMESPACE,
+  jsonEqual,
+  type KubeObject,
+  namespaceOf,
+  parseFieldSelector,
+  parseLabelSelector,
+  prepareForCreate,
+  prepareForDelete,
+  prepareForUpdate,
+  type ResourceType,
+  readyToRemove,
+  type Seed,
+  type Shoot,
+} from '@gardener-ts/api';
+import { StoreError, StoreErrorCode } from './errors.js';
+import type { ObjectKey, ResourceRepository, Selection, StoredEvent } from './repository.js';
+import type { WatchHandle, WatchHub } from './watch-hub.js';
+
+export type PatchType = 'merge' | 'json' | 'strategic';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  subresource?: 'status';
+}
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface ListQuery {
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  limit?: number | undefined;
+  continue?: string | undefined;
+  resourceVersion?: string | undefined;
+}
+
+export interface KubeList {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion: string; continue?: string };
+  items: KubeObject[];
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: KubeObject;
+}
+
+/** How often a write that did not name a resourceVersion is retried after losing a race. */
+const MAX_RETRIES = 32;
+
+function isConflict(error: unknown): boolean {
+  return error instanceof StoreError && error.code === StoreErrorCode.Conflict;
+}
+
+/**
+ * The registry: Kubernetes verbs over the repository. Decodes strictly, admits (defaults +
+ * validation), applies the kind's strategy (server-owned fields, generation, status subresource)
+ * and writes with optimistic concurrency, retrying only writes whose caller named no version.
+ */
+export class ResourceService {
+  readonly lookups: AdmissionLookups;
+
+  constructor(
+    private readonly repository: ResourceRepository,
+    private readonly watches: WatchHub,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.lookups = {
+      cloudProfile: async (name) =>
+        (await repository.get({ kind: 'CloudProfile', name })) as CloudProfile | undefined,
+      seed: async (name) => (await repository.get({ kind: 'Seed', name })) as Seed | undefined,
+      shootNodeCidrs: async (seedName, except) => {
+        const { items } = await repository.list('Shoot', {
+          fields: [{ field: 'spec.seedName', op: 'eq', value: seedName }],
+        });
+        return items
+          .filter((s) => !(s.metadata.namespace === except.namespace && s.metadata.name === except.name))
+          .map((s) => (s as unknown as Shoot).spec.networking.nodes)
+          .filter((c): c is string => c !== undefined);
+      },
+      exists: async (kind, namespace, name) =>
+        (await repository.get({ kind, namespace, name })) !== undefined,
+      projectOfNamespace: async (namespace) =>
+        (await repository.namesWhere('Project', 'spec.namespace', namespace, 1))[0]?.name,
+    };
+  }
+
+  async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const obj = await this.repository.get(this.key(type, namespace, name));
+    if (!obj) throw this.notFound(type, name);
+    return obj;
+  }
+
+  /** A project's namespace (or the garden's own), shown as a v1 Namespace; NotFound otherwise. */
+  async getNamespace(name: string): Promise<KubeObject> {
+    if (name === GARDEN_NAMESPACE) return namespaceOf(name);
+    const projectName = await this.lookups.projectOfNamespace(name);
+    const project = projectName && (await this.repository.get({ kind: 'Project', name: projectName }));
+    if (!project)
+      throw new ApiError(ApiErrorCode.NotFound, `namespaces "${name}" not found`, {
+        kind: 'namespaces',
+        name,
+      });
+    return namespaceOf(name, project);
+  }
+
+  async listNamespaces(): Promise<KubeList> {
+    const projects = await this.repository.list('Project');
+    const items = [
+      namespaceOf(GARDEN_NAMESPACE),
+      ...projects.items
+        .filter((p) => typeof (p.spec as { namespace?: unknown })?.namespace === 'string')
+        .map((p) => namespaceOf((p.spec as { namespace: string }).namespace, p)),
+    ].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+    return {
+      apiVersion: 'v1',
+      kind: 'NamespaceList',
+      metadata: { resourceVersion: projects.resourceVersion },
+      items,
+    };
+  }
+
+  async list(type: ResourceType, namespace: string | undefined, query: ListQuery): Promise<KubeList> {
+    const selection = this.selection(type, namespace, query);
+    const result = await this.repository.list(type.kind, {
+      ...selection,
+      limit: query.limit,
+      continue: query.continue,
+    });
+    const metadata: KubeList['metadata'] = { resourceVersion: result.resourceVersion };
+    if (result.continue) metadata.continue = result.continue;
+    return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata, items: result.items };
+  }
+
+  async create(
+    type: ResourceType,
+    namespace: string | undefined,
+    body: unknown,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const obj = this.decode(type, body);
+    this.placeInNamespace(type, obj, namespace);
+    if (type.namespaced) await this.getNamespace(namespace ?? '');
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      obj.metadata.name = `${obj.metadata.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
+    }
+    const run = async () => {
+      await admit(type, obj, undefined, { lookups: this.lookups, now: this.now() });
+      prepareForCreate(type, obj, this.now());
+      if (!options.dryRun) return this.repository.create(obj);
+      if (await this.repository.get(this.key(type, namespace, obj.metadata.name ?? '')))
+        throw this.alreadyExists(type, obj);
+      return obj;
+    };
+    return this.allocating(type, obj, undefined, run).catch((error) => {
+      if (error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists)
+        throw this.alreadyExists(type, obj);
+      throw error;
+    });
+  }
+
+  async update(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const obj = this.decode(type, body);
+    this.placeInNamespace(type, obj, namespace);
+    if (obj.metadata.name !== name) {
+      throw new ApiError(
+        ApiErrorCode.BadRequest,
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    }
+    const precondition = obj.metadata.resourceVersion;
+    return this.retrying(
+      () => precondition === undefined,
+      async () => {
+        const old = await this.get(type, namespace, name);
+        return this.write(
+          type,
+          structuredClone(obj),
+          old,
+          precondition ?? old.metadata.resourceVersion,
+          options,
+        );
+      },
+    );
+  }
+
+  async patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    if (patchType === 'strategic' && !type.strategicMerge) {
+      throw new ApiError(
+        ApiErrorCode.UnsupportedMediaType,
+        `strategic merge patch is not supported for ${type.kind}; use a JSON merge patch or a JSON patch`,
+      );
+    }
+    let namedVersion = false;
+    return this.retrying(
+      () => !namedVersion,
+      async () => {
+        const old = await this.get(type, namespace, name);
+        const patched = this.applyPatch(patchType, old, patch);
+        const version = (patched as KubeObject | undefined)?.metadata?.resourceVersion;
+        namedVersion = version !== old.metadata.resourceVersion;
+        const obj = this.decode(type, patched);
+        this.placeInNamespace(type, obj, namespace);
+        if (obj.metadata.name !== name)
+          throw new ApiError(ApiErrorCode.BadRequest, 'a patch must not change metadata.name');
+        return this.write(type, obj, old, version ?? old.metadata.resourceVersion, options);
+      },
+    );
+  }
+
+  /** Deletes, or marks for deletion while finalizers remain; returns the object's last state. */
+  async delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<KubeObject> {
+    const preconditions = options.preconditions ?? {};
+    return this.retrying(
+      () => preconditions.resourceVersion === undefined,
+      async () => {
+        const old = await this.get(type, namespace, name);
+        if (preconditions.uid !== undefined && preconditions.uid !== old.metadata.uid) {
+          throw new StoreError(
+            StoreErrorCode.Conflict,
+            `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${old.metadata.uid}`,
+          );
+        }
+        if (type.confirmDeletion && old.metadata.annotations?.[DELETION_CONFIRMATION_ANNOTATION] !== 'true') {
+          throw new ApiError(
+            ApiErrorCode.Forbidden,
+            `${type.plural}.${type.group} "${name}" is forbidden: must have a "${DELETION_CONFIRMATION_ANNOTATION}" annotation set to "true" to delete`,
+            { kind: type.plural, name, group: type.group },
+          );
+        }
+        const expected = preconditions.resourceVersion ?? old.metadata.resourceVersion;
+        const next = prepareForDelete(old, this.now());
+        if (options.dryRun) return next ?? old;
+        if (!next) return this.repository.delete(this.key(type, namespace, name), expected);
+        if (next === old) {
+          if (expected !== old.metadata.resourceVersion)
+            throw new StoreError(StoreErrorCode.Conflict, 'the object has been modified');
+          return old;
+        }
+        return this.repository.update(next, expected);
+      },
+    );
+  }
+
+  /**
+   * Streams changes. Without a resourceVersion (or with "0") the current objects come first as
+   * ADDED events; with one, history after it is replayed (Expired when compacted away).
+   */
+  async watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    query: ListQuery,
+    onEvent: (event: WatchEvent) => void,
+    onError: (error: Error) => void,
+  ): Promise<WatchHandle> {
+    const selection = this.selection(type, namespace, query);
+    let from: bigint;
+    if (
+      query.resourceVersion === undefined ||
+      query.resourceVersion === '' ||
+      query.resourceVersion === '0'
+    ) {
+      const { items, resourceVersion } = await this.repository.list(type.kind, selection);
+      for (const object of items) onEvent({ type: 'ADDED', object });
+      from = BigInt(resourceVersion);
+    } else if (/^\d+$/.test(query.resourceVersion)) {
+      from = BigInt(query.resourceVersion);
+    } else {
+      throw new ApiError(ApiErrorCode.BadRequest, `invalid resource version "${query.resourceVersion}"`);
+    }
+    return this.watches.watch(
+      type.kind,
+      selection,
+      from,
+      (e: StoredEvent) => onEvent({ type: e.type, object: e.object }),
+      onError,
+    );
+  }
+
+  private async write(
+    type: ResourceType,
+    obj: KubeObject,
+    old: KubeObject,
+    expectedVersion: string | undefined,
+    options: WriteOptions,
+  ): Promise<KubeObject> {
+    if (expectedVersion !== old.metadata.resourceVersion) {
+      throw new StoreError(StoreErrorCode.Conflict, this.conflictMessage(type, old));
+    }
+    if (options.subresource === 'status') {
+      if (!type.hasStatus) throw this.notFound(type, `${old.metadata.name}/status`);
+      return this.persist(type, prepareForUpdate(type, obj, old, 'status'), old, expectedVersion, options);
+    }
+    return this.allocating(type, obj, old, async () => {
+      await admit(type, obj, old, { lookups: this.lookups, now: this.now() });
+      return this.persist(type, prepareForUpdate(type, obj, old), old, expectedVersion, options);
+    });
+  }
+
+  private async persist(
+    type: ResourceType,
+    obj: KubeObject,
+    old: KubeObject,
+    expectedVersion: string | undefined,
+    options: WriteOptions,
+  ): Promise<KubeObject> {
+    obj.metadata.resourceVersion = old.metadata.resourceVersion;
+    if (jsonEqual(obj, old)) return old;
+    if (options.dryRun) return obj;
+    if (readyToRemove(obj))
+      return this.repository.delete(
+        this.key(type, obj.metadata.namespace, obj.metadata.name ?? ''),
+        expectedVersion,
+      );
+    return this.repository.update(obj, expectedVersion);
+  }
+
+  /** Shoots getting a node network from a seed are admitted one at a time per seed. */
+  private async allocating<T>(
+    type: ResourceType,
+    obj: KubeObject,
+    old: KubeObject | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const seedName = type.kind === 'Shoot' ? (obj as unknown as Shoot).spec.seedName : undefined;
+    const allocates =
+      seedName &&
+      !(obj as unknown as Shoot).spec.networking?.nodes &&
+      !(old as unknown as Shoot | undefined)?.spec.networking.nodes;
+    return allocates ? this.repository.withLock(`gardener-ts:seed-nodes:${seedName}`, fn) : fn();
+  }
+
+  /** Re-runs a read-modify-write that lost a race, as long as the caller named no version. */
+  private async retrying<T>(mayRetry: () => boolean, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (!isConflict(error) || !mayRetry() || attempt >= MAX_RETRIES) throw error;
+        // A little jitter so that writers racing for one object stop colliding in lock-step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
+      }
+    }
+  }
+
+  private applyPatch(patchType: PatchType, old: KubeObject, patch: unknown): unknown {
+    if (patchType === 'json') return applyJsonPatch(old, patch);
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      throw new ApiError(ApiErrorCode.BadRequest, `a ${patchType} merge patch must be a JSON object`);
+    }
+    return patchType === 'merge' ? applyMergePatch(old, patch) : applyStrategicMergePatch(old, patch);
+  }
+
+  private decode(type: ResourceType, body: unknown): KubeObject {
+    return decodeStrict(type.schema, structuredClone(body), type.kind, type.group || undefined) as KubeObject;
+  }
+
+  private placeInNamespace(type: ResourceType, obj: KubeObject, namespace: string | undefined): void {
+    if (!type.namespaced) {
+      if (obj.metadata.namespace)
+        throw new ApiError(
+          ApiErrorCode.BadRequest,
+          `${type.kind} is cluster-scoped; metadata.namespace must be empty`,
+        );
+      delete obj.metadata.namespace;
+      return;
+    }
+    if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+      throw new ApiError(
+        ApiErrorCode.BadRequest,
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+    obj.metadata.namespace = namespace;
+  }
+
+  private selection(type: ResourceType, namespace: string | undefined, query: ListQuery): Selection {
+    return {
+      namespace: type.namespaced ? namespace : undefined,
+      labels: parseLabelSelector(query.labelSelector),
+      fields: parseFieldSelector(query.fieldSelector, fieldSelectorsOf(type)),
+    };
+  }
+
+  private key(type: ResourceType, namespace: string | undefined, name: string): ObjectKey {
+    return { kind: type.kind, namespace: type.namespaced ? namespace : undefined, name };
+  }
+
+  private notFound(type: ResourceType, name: string): ApiError {
+    const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
+    return new ApiError(ApiErrorCode.NotFound, `${resource} "${name}" not found`, {
+      kind: type.plural,
+      name,
+      group: type.group,
+    });
+  }
+
+  private alreadyExists(type: ResourceType, obj: KubeObject): ApiError {
+    const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
+    const name = obj.metadata.name ?? '';
+    return new ApiError(ApiErrorCode.AlreadyExists, `${resource} "${name}" already exists`, {
+      kind: type.plural,
+      name,
+      group: type.group,
+    });
+  }
+
+  private conflictMessage(type: ResourceType, old: KubeObject): string {
+    const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
+    return `Operation cannot be fulfilled on ${resource} "${old.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`;
+  }
+}
