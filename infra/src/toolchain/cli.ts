@@ -2,15 +2,17 @@
 import { baseImageReady, baseImageRootfs, buildBaseImage } from './base-image.js';
 import { buildPins, defaultBuildOptions, pinsNeedingBuild } from './build.js';
 import { ToolchainError } from './errors.js';
+import { type BinaryName, binary } from './index.js';
 import { TOOL_PINS } from './pins.js';
 import { tofuCliConfigPath, writeTofuMirror } from './tofu-mirror.js';
 import { type BinaryStatus, checkAll } from './verify.js';
 
-const USAGE = `usage: npm run toolchain -- [status [--json] | build [TOOL...] [--no-image]]
+const USAGE = `usage: npm run toolchain -- [status [--json] | build [TOOL...] [--no-image] | path BINARY]
 
   status   print every pinned tool, its version, path and whether it is ready (default)
   build    build what is missing or out of date (all tools, or only the named ones), then the
            OpenTofu provider mirror and the Debian base image for local machines
+  path     print the path of a built binary, e.g. \`"$(npm run -s toolchain -- path kubectl)" get shoots\`
 tools: ${TOOL_PINS.map((p) => p.name).join(', ')}`;
 
 async function status(json: boolean): Promise<boolean> {
@@ -78,6 +80,9 @@ async function main(argv: string[]): Promise<number> {
     case 'build':
       await build(names, !flags.includes('--no-image'));
       return (await status(false)) ? 0 : 1;
+    case 'path':
+      console.log(binary(names[0] as BinaryName));
+      return 0;
     case 'help':
     case '--help':
       console.log(USAGE);
