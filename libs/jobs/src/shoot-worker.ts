@@ -29,14 +29,17 @@ export interface ShootWorkerOptions {
 
 const LEASE_BUSY_RETRY_MS = 1_000;
 
-/** The consumer side: one BullMQ worker per gardenlet process for its seed's queue. */
-export function startShootWorker(options: ShootWorkerOptions): Worker {
+export type ShootJobHandler = (job: Job<ShootRef>, token?: string) => Promise<void>;
+
+/**
+ * What a worker does with a shoot's job: hold the shoot's lease, clear its pending mark, reconcile,
+ * and run once more if the shoot changed meanwhile. Used by startShootWorker and by Nest processors.
+ */
+export function createShootJobHandler(options: ShootWorkerOptions): ShootJobHandler {
   const prefix = options.prefix ?? 'gardener-ts';
   const leases = new ShootLeases(options.connection, prefix, options.leaseTtlMs);
   const pending = new PendingMarks(options.connection, prefix);
-  const backoff = options.backoff ?? { initialMs: 1_000, maxMs: 300_000 };
-
-  const processor = async (job: Job<ShootRef>, token?: string) => {
+  return async (job, token) => {
     const ref = job.data;
     const lease = await leases.acquire(ref.uid);
     if (!lease) return runAgainLater(job, token, LEASE_BUSY_RETRY_MS);
@@ -51,10 +54,14 @@ export function startShootWorker(options: ShootWorkerOptions): Worker {
     }
     if (await pending.isMarked(ref.uid)) return runAgainLater(job, token, 0);
   };
+}
 
-  return new Worker<ShootRef>(seedQueueName(options.seedName), processor, {
+/** BullMQ worker settings for shoot queues: stalled-job recovery and capped exponential backoff. */
+export function shootWorkerSettings(options: Omit<ShootWorkerOptions, 'reconcile' | 'isFinal'>) {
+  const backoff = options.backoff ?? { initialMs: 1_000, maxMs: 300_000 };
+  return {
     connection: options.connection,
-    prefix,
+    prefix: options.prefix ?? 'gardener-ts',
     concurrency: options.concurrency ?? 20,
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
@@ -63,7 +70,16 @@ export function startShootWorker(options: ShootWorkerOptions): Worker {
       backoffStrategy: (attemptsMade: number) =>
         Math.min(backoff.initialMs * 2 ** Math.max(0, attemptsMade - 1), backoff.maxMs),
     },
-  });
+  };
+}
+
+/** The consumer side without Nest: one BullMQ worker for a seed's queue. */
+export function startShootWorker(options: ShootWorkerOptions): Worker {
+  return new Worker<ShootRef>(
+    seedQueueName(options.seedName),
+    createShootJobHandler(options),
+    shootWorkerSettings(options),
+  );
 }
 
 async function runAgainLater(job: Job, token: string | undefined, delayMs: number): Promise<never> {

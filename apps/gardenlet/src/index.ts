@@ -1,0 +1,1 @@
+export { type GardenletConfig, gardenletConfigFromEnv } from './config.js';

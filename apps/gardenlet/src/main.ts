@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { gardenletConfigFromEnv } from './config.js';
+
+const config = gardenletConfigFromEnv();
+// imported after the environment is read: the processor's queue name comes from SEED_NAME
+const { GardenletModule } = await import('./gardenlet.module.js');
+const app = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), {
+  logger: ['error', 'warn', 'log'],
+});
+app.enableShutdownHooks();
+console.log(`gardenlet for seed "${config.seedName}" is processing shoots`);

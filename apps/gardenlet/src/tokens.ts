@@ -1,0 +1,4 @@
+export const GARDENLET_CONFIG = Symbol('GardenletConfig');
+export const SHOOT_JOB_HANDLER = Symbol('ShootJobHandler');
+export const REDIS = Symbol('Redis');
+export const STORE = Symbol('Store');

@@ -1,0 +1,107 @@
+import { type LastOperation, resourceByKind, type Shoot } from '@gardener-ts/api';
+import type { TaskFailure } from '@gardener-ts/flow';
+import type { ResourceService } from '@gardener-ts/store';
+import { hasReason } from './errors.js';
+
+export const SHOOT = requireType('Shoot');
+export const SECRET = requireType('Secret');
+export const CONFIG_MAP = requireType('ConfigMap');
+
+function requireType(kind: string) {
+  const type = resourceByKind(kind);
+  if (!type) throw new Error(`resource type ${kind} is not registered`);
+  return type;
+}
+
+export type OperationType = LastOperation['type'];
+
+/** Writes a shoot's status subresource, re-reading on conflicts: status is the gardenlet's alone. */
+export class ShootStatusWriter {
+  constructor(
+    private readonly resources: ResourceService,
+    private readonly namespace: string,
+    private readonly name: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async read(): Promise<Shoot> {
+    return (await this.resources.get(SHOOT, this.namespace, this.name)) as unknown as Shoot;
+  }
+
+  async update(change: (status: NonNullable<Shoot['status']>, shoot: Shoot) => void): Promise<Shoot> {
+    for (;;) {
+      const shoot = await this.read();
+      const status = structuredClone(shoot.status ?? {});
+      change(status, shoot);
+      try {
+        return (await this.resources.update(
+          SHOOT,
+          this.namespace,
+          this.name,
+          { ...shoot, status },
+          { subresource: 'status' },
+        )) as unknown as Shoot;
+      } catch (error) {
+        if (!hasReason(error, 'Conflict')) throw error;
+      }
+    }
+  }
+
+  progress(type: OperationType, percent: number, description: string): Promise<Shoot> {
+    return this.update((status) => {
+      const previous = status.lastOperation;
+      // a retried operation never shows less progress than it already showed
+      const floor = previous?.type === type && previous.state !== 'Succeeded' ? previous.progress : 0;
+      status.lastOperation = {
+        type,
+        state: 'Processing',
+        progress: Math.max(percent, floor),
+        description,
+        lastUpdateTime: this.stamp(),
+      };
+    });
+  }
+
+  succeeded(type: OperationType, description: string, extra: (status: NonNullable<Shoot['status']>) => void) {
+    return this.update((status, shoot) => {
+      status.lastOperation = {
+        type,
+        state: 'Succeeded',
+        progress: 100,
+        description,
+        lastUpdateTime: this.stamp(),
+      };
+      delete status.lastErrors;
+      delete status.retryCycleStartTime;
+      status.observedGeneration = shoot.metadata.generation;
+      extra(status);
+    });
+  }
+
+  /** A failed flow: Error while it will be retried, Failed when the cause is final. */
+  failed(type: OperationType, failures: readonly TaskFailure[], final: boolean, progress: number) {
+    return this.update((status) => {
+      const now = this.stamp();
+      status.retryCycleStartTime ??= now;
+      status.lastOperation = {
+        type,
+        state: final ? 'Failed' : 'Error',
+        progress,
+        description:
+          failures.map((f) => `${f.taskId}: ${f.error.message}`).join('; ') +
+          (final ? '' : ' (will be retried)'),
+        lastUpdateTime: now,
+      };
+      status.lastErrors = failures.map((f) => ({
+        taskID: f.taskId,
+        description: f.error.message,
+        codes: [...((f.error as { codes?: readonly string[] }).codes ?? [])],
+        lastUpdateTime: now,
+      }));
+    });
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+}
