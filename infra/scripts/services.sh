@@ -20,19 +20,29 @@ stop_service() {
   rm -f "$RUN_DIR/$1.pid" "$RUN_DIR/$1.build"
 }
 
-# start_service NAME BUILD_ID READY_URL COMMAND...
+# Ready when READY (http://…) answers, or when the service's log since its start says READY (log:TEXT).
+service_ready() {
+  local name=$1 ready=$2 since=$3
+  case "$ready" in
+    log:*) tail -c +"$since" "$RUN_DIR/$name.log" 2>/dev/null | grep -qF -- "${ready#log:}" ;;
+    *) curl -fsS -o /dev/null "$ready" 2>/dev/null ;;
+  esac
+}
+
+# start_service NAME BUILD_ID READY COMMAND...
 start_service() {
-  local name=$1 build=$2 ready_url=$3; shift 3
+  local name=$1 build=$2 ready_url=$3 since; shift 3
   mkdir -p "$RUN_DIR"; chmod 700 "$RUN_DIR"
   if service_pid "$name" >/dev/null && [[ "$(cat "$RUN_DIR/$name.build" 2>/dev/null)" == "$build" ]]; then
     echo "$name: running (pid $(service_pid "$name"), log $RUN_DIR/$name.log)"; return
   fi
   stop_service "$name"
+  since=$(( $(stat -c %s "$RUN_DIR/$name.log" 2>/dev/null || echo 0) + 1 ))
   setsid nohup "$@" >>"$RUN_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/$name.pid"
   echo "$build" >"$RUN_DIR/$name.build"
-  for _ in $(seq 100); do
-    if curl -fsS -o /dev/null "$ready_url" 2>/dev/null; then
+  for _ in $(seq 300); do
+    if service_ready "$name" "$ready_url" "$since"; then
       echo "$name: started (pid $(cat "$RUN_DIR/$name.pid"), $ready_url, log $RUN_DIR/$name.log)"; return
     fi
     service_pid "$name" >/dev/null || break

@@ -28,7 +28,12 @@ step "garden API"
 ensure_database gardener_ts
 api_port="${GARDENER_API_PORT:-8080}"
 start_service gardener-api "$(build_id apps/gardener-api/dist libs/*/dist)" "http://127.0.0.1:$api_port/apis" \
-  env DATABASE_URL="$(database_url_for gardener_ts)" PORT="$api_port" node apps/gardener-api/dist/main.js
+  env NO_COLOR=1 DATABASE_URL="$(database_url_for gardener_ts)" PORT="$api_port" node apps/gardener-api/dist/main.js
+
+step "gardenlet (seed local)"
+start_service gardenlet "$(build_id apps/gardenlet/dist libs/*/dist infra/dist)" "log:is processing shoots" \
+  env NO_COLOR=1 DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" SEED_NAME=local \
+  node apps/gardenlet/dist/main.js
 
 step "ready"
 echo "garden API: http://127.0.0.1:$api_port"
