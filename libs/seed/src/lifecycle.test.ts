@@ -1,11 +1,12 @@
 // Control planes belong to the seed: they outlive whoever started them, are adopted through
 // pidfiles, and leave nothing behind when destroyed.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalSeedBackend } from './index.js';
+import { supervisorEntry } from './local/launch.js';
 import { isAlive } from './local/processes.js';
 import { eventually, kubectl, listening, scratchRoot } from './testing/tools.js';
 
@@ -79,6 +80,15 @@ describe('control-plane lifecycle', () => {
     const adopted = await pids(backend);
     expect(adopted.supervisor).not.toBe(original.supervisor);
     expect({ ...adopted, supervisor: 0 }).toEqual({ ...original, supervisor: 0 });
+
+    // A second supervisor for the same control plane sees the lock and leaves.
+    const second = spawnSync(process.execPath, [await supervisorEntry(root), backend.layout(id).dir], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain('another supervisor owns this control plane');
+    expect((await pids(backend)).supervisor).toBe(adopted.supervisor);
 
     // An adopted component is not the new supervisor's child: it is watched through its pidfile.
     process.kill(adopted['kube-scheduler'] ?? 0, 'SIGKILL');

@@ -84,7 +84,7 @@ export async function runSupervisor(shootDir: string): Promise<void> {
     log('another supervisor owns this control plane; exiting');
     return;
   }
-  process.title = `gardener-ts-supervisor ${basename(shootDir)}`;
+  // No process.title: it would overwrite /proc/<pid>/cmdline, which the lock check reads.
 
   let config = readConfig(layout.supervisorConfig);
   let stopping = false;
