@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { VIEWER_GROUP } from '@gardener-ts/pki';
+import { SeedError, SeedErrorCode } from '../errors.js';
 import type { BootstrapToken, BootstrapTokenOptions } from '../types.js';
 import type { ShootClient } from './shoot-client.js';
 
@@ -97,7 +98,10 @@ export async function createBootstrapToken(
   const groups = options.extraGroups ?? [];
   for (const group of groups) {
     if (!/^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/.test(group)) {
-      throw new Error(`bootstrap token group ${group} must start with system:bootstrappers:`);
+      throw new SeedError(
+        SeedErrorCode.InvalidSpec,
+        `bootstrap token group ${group} must start with system:bootstrappers:`,
+      );
     }
   }
   await client.create('/api/v1/namespaces/kube-system/secrets', {
