@@ -2,7 +2,7 @@
  * Local seed benchmark: spawn-to-/readyz time and idle RSS of one shoot control plane (etcd,
  * kube-apiserver, kube-controller-manager, kube-scheduler), per tuning variant.
  *
- *   node --import ./libs/seed/dev/register-ts.mjs bench/seed-startup.ts [--runs 3] [--idle 20] [--compare]
+ *   node --import ./scripts/dev/register-ts.mjs bench/seed-startup.ts [--runs 3] [--idle 20] [--compare]
  *
  * --compare runs every variant below once (or --runs times) to show which flags lower memory.
  * Targets (issue 3): ready <= 8 s, idle RSS of the four <= 400 MiB.

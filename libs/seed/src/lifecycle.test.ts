@@ -37,7 +37,13 @@ describe('control-plane lifecycle', () => {
     // A separate node process plays the gardenlet that deploys the control plane.
     starter = spawn(
       process.execPath,
-      ['--import', join(here, '..', 'dev', 'register-ts.mjs'), join(here, 'testing', 'starter.ts'), root, id],
+      [
+        '--import',
+        join(here, '..', '..', '..', 'scripts', 'dev', 'register-ts.mjs'),
+        join(here, 'testing', 'starter.ts'),
+        root,
+        id,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     await new Promise<void>((resolve, reject) => {

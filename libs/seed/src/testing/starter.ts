@@ -1,5 +1,5 @@
 // A stand-in for a gardenlet in the lifecycle tests: deploys a control plane, writes some data,
-// says READY and waits to be killed. Run: node --import libs/seed/dev/register-ts.mjs starter.ts <root> <id>
+// says READY and waits to be killed. Run: node --import scripts/dev/register-ts.mjs starter.ts <root> <id>
 import { writeFileSync } from 'node:fs';
 import { LocalSeedBackend } from '../index.js';
 import { kubectl } from './tools.js';
