@@ -153,6 +153,30 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(stdout.trim()).toBe('namespace/kube-system');
   });
 
+  it('hibernates (no process left) and wakes up with its data kept', async () => {
+    const kubectl = (...args: string[]) =>
+      run(binary('kubectl'), ['--kubeconfig', join(root, 'admin.kubeconfig'), ...args]);
+    await kubectl('create', 'configmap', 'keep-me', '--from-literal=hello=world');
+    const hibernation = async (enabled: boolean) => {
+      await resources.patch(SHOOT, namespace, name, 'merge', { spec: { hibernation: { enabled } } });
+      await enqueue();
+      return until(async () => {
+        const current = await read();
+        const settled =
+          current.status?.lastOperation?.state === 'Succeeded' && current.status.hibernated === enabled;
+        return settled ? current : undefined;
+      }, 120_000);
+    };
+    await hibernation(true);
+    const { stdout: processes } = await run('ps', ['-eo', 'args']);
+    expect(processes).not.toContain(technicalId);
+    expect(existsSync(join(root, 'seed', technicalId))).toBe(true);
+    const awake = await hibernation(false);
+    expect(awake.status?.conditions?.find((c) => c.type === 'APIServerAvailable')?.status).toBe('True');
+    const { stdout } = await kubectl('get', 'configmap', 'keep-me', '-o', 'jsonpath={.data.hello}');
+    expect(stdout).toBe('world');
+  });
+
   it('deletes: the reverse flow runs, the finalizer goes last, and nothing is left behind', async () => {
     await resources.patch(SHOOT, namespace, name, 'merge', {
       metadata: { annotations: { 'confirmation.gardener.cloud/deletion': 'true' } },

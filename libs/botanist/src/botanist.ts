@@ -41,7 +41,26 @@ export class Botanist {
     const shoot = await status.read().catch(ignoreNotFound);
     if (!shoot || shoot.spec.seedName !== this.options.seedName) return;
     if (shoot.metadata.deletionTimestamp) return this.delete(shoot, status, signal);
+    if (shoot.spec.hibernation?.enabled && shoot.status?.lastOperation)
+      return this.hibernate(shoot, status, signal);
     return this.reconcile(shoot, status, signal);
+  }
+
+  /** Stops the control plane and keeps its data; the next reconcile without hibernation wakes it. */
+  private async hibernate(shoot: Shoot, status: ShootStatusWriter, signal: AbortSignal): Promise<void> {
+    const technicalId = technicalIdOf(shoot);
+    const tasks = [this.task('hibernate-control-plane', [], () => this.options.seed.stop(technicalId))];
+    await this.run(new Flow(`hibernate ${technicalId}`, tasks), 'Reconcile', status, signal);
+    await status.succeeded('Reconcile', 'Shoot cluster has been hibernated.', (s) => {
+      s.hibernated = true;
+      s.conditions = upsertCondition(
+        s.conditions,
+        'APIServerAvailable',
+        'False',
+        'Hibernated',
+        'The shoot is hibernated.',
+      );
+    });
   }
 
   private async reconcile(shoot: Shoot, status: ShootStatusWriter, signal: AbortSignal): Promise<void> {

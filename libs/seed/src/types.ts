@@ -106,6 +106,8 @@ export interface SeedBackend {
   endpoint(id: string): Promise<ControlPlaneEndpoint>;
   /** Stops every process and removes the control plane's files; a missing one is fine. */
   destroy(id: string): Promise<void>;
+  /** Stops every process but keeps data and certificates (hibernation); deploy starts it again. */
+  stop(id: string): Promise<void>;
   /** A bootstrap token for the kubelet's TLS bootstrap (CSR → approved → system:node:<name>). */
   createBootstrapToken(id: string, options?: BootstrapTokenOptions): Promise<BootstrapToken>;
   /** A short-lived admin or viewer kubeconfig (Gardener's adminkubeconfig/viewerkubeconfig). */

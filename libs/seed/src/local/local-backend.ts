@@ -226,6 +226,13 @@ export class LocalSeedBackend implements SeedBackend {
   async destroy(id: string): Promise<void> {
     const layout = this.layout(id);
     if (!existsSync(layout.dir)) return;
+    await this.stop(id);
+    rmSync(layout.dir, { recursive: true, force: true });
+  }
+
+  async stop(id: string): Promise<void> {
+    const layout = this.layout(id);
+    if (!existsSync(layout.dir)) return;
     const supervisor = livePid(layout.pidFile('supervisor'));
     if (supervisor) {
       // The supervisor stops its components (SIGTERM, grace, SIGKILL) before it exits.
@@ -239,7 +246,6 @@ export class LocalSeedBackend implements SeedBackend {
     await terminate(leftovers, 10_000);
     const stillRunning = leftovers.filter((r) => isAlive(r.pid, r.startTime));
     if (stillRunning.length) throw new SeedError(SeedErrorCode.StopFailed, `processes of ${id} did not stop`);
-    rmSync(layout.dir, { recursive: true, force: true });
   }
 
   async createBootstrapToken(id: string, options?: BootstrapTokenOptions): Promise<BootstrapToken> {
