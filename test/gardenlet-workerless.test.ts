@@ -13,6 +13,7 @@ import {
   resourceByKind,
   type Shoot,
 } from '@gardener-ts/api';
+import { ShootCare } from '@gardener-ts/botanist';
 import { localNetworkNames } from '@gardener-ts/infra/stacks';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { ShootQueue } from '@gardener-ts/jobs';
@@ -73,6 +74,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
       concurrency: 5,
       providerPackages: [],
       queuePrefix: prefix,
+      careIntervalSeconds: 3600,
     };
     store = await openStore({ databaseUrl: database.url, keyFile: config.keyFile });
     resources = new ResourceService(store.repository, store.watches);
@@ -151,6 +153,29 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
       'name',
     ]);
     expect(stdout.trim()).toBe('namespace/kube-system');
+  });
+
+  it('care notices a control plane that went down, and the next reconcile brings it back', async () => {
+    const seed = new LocalSeedBackend({ root: join(root, 'seed') });
+    const care = new ShootCare({ resources, seed, seedName: 'local' });
+    const condition = async (type: string) => (await read()).status?.conditions?.find((c) => c.type === type);
+    await seed.stop(technicalId);
+    await care.checkAll();
+    expect(await condition('ControlPlaneHealthy')).toMatchObject({
+      status: 'False',
+      reason: 'ComponentsUnhealthy',
+    });
+    expect(await condition('APIServerAvailable')).toMatchObject({
+      status: 'False',
+      reason: 'HealthzRequestFailed',
+    });
+    await enqueue();
+    await until(
+      async () => ((await condition('APIServerAvailable'))?.status === 'True' ? true : undefined),
+      60_000,
+    );
+    await care.checkAll();
+    expect(await condition('ControlPlaneHealthy')).toMatchObject({ status: 'True' });
   });
 
   it('hibernates (no process left) and wakes up with its data kept', async () => {

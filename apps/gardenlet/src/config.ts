@@ -16,6 +16,8 @@ export interface GardenletConfig {
   /** provider packages to load besides the built-in `local` */
   readonly providerPackages: readonly string[];
   readonly queuePrefix: string;
+  /** how often the health conditions of the seed's shoots are checked */
+  readonly careIntervalSeconds: number;
 }
 
 export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GardenletConfig {
@@ -34,5 +36,6 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     concurrency,
     providerPackages: (env.GARDENLET_PROVIDER_PACKAGES || '').split(',').filter(Boolean),
     queuePrefix: env.GARDENER_QUEUE_PREFIX || 'gardener-ts',
+    careIntervalSeconds: Number(env.GARDENLET_CARE_INTERVAL_SECONDS || 60),
   };
 }

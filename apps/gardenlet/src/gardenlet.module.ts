@@ -1,4 +1,4 @@
-import { Botanist } from '@gardener-ts/botanist';
+import { Botanist, ShootCare } from '@gardener-ts/botanist';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { createShootJobHandler } from '@gardener-ts/jobs';
@@ -7,11 +7,16 @@ import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { CareService } from './care.service.js';
 import type { GardenletConfig } from './config.js';
 import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
-import { GARDENLET_CONFIG, REDIS, SHOOT_JOB_HANDLER, STORE } from './tokens.js';
+import { BOTANIST, GARDENLET_CONFIG, REDIS, SEED, SHOOT_CARE, SHOOT_JOB_HANDLER, STORE } from './tokens.js';
 
-async function createBotanist(config: GardenletConfig, store: Store): Promise<Botanist> {
+async function createBotanist(
+  config: GardenletConfig,
+  store: Store,
+  seed: LocalSeedBackend,
+): Promise<Botanist> {
   const stateKey = await loadOrCreateStateKey(config.tofuStateKeyFile);
   const runner = new TofuRunner({ databaseUrl: config.databaseUrl, workRoot: config.tofuWorkRoot, stateKey });
   const extensions = new ExtensionRegistry();
@@ -19,7 +24,7 @@ async function createBotanist(config: GardenletConfig, store: Store): Promise<Bo
   await extensions.load(config.providerPackages, { runner });
   return new Botanist({
     resources: new ResourceService(store.repository, store.watches),
-    seed: new LocalSeedBackend(),
+    seed,
     seedName: config.seedName,
     extensions,
   });
@@ -55,11 +60,26 @@ export class GardenletModule {
           provide: STORE,
           useFactory: () => openStore({ databaseUrl: config.databaseUrl, keyFile: config.keyFile }),
         },
+        { provide: SEED, useValue: new LocalSeedBackend() },
+        {
+          provide: BOTANIST,
+          inject: [STORE, SEED],
+          useFactory: (store: Store, seed: LocalSeedBackend) => createBotanist(config, store, seed),
+        },
+        {
+          provide: SHOOT_CARE,
+          inject: [STORE, SEED],
+          useFactory: (store: Store, seed: LocalSeedBackend) =>
+            new ShootCare({
+              resources: new ResourceService(store.repository, store.watches),
+              seed,
+              seedName: config.seedName,
+            }),
+        },
         {
           provide: SHOOT_JOB_HANDLER,
-          inject: [STORE],
-          useFactory: async (store: Store) => {
-            const botanist = await createBotanist(config, store);
+          inject: [BOTANIST],
+          useFactory: (botanist: Botanist) => {
             return createShootJobHandler({
               connection: redis,
               seedName: config.seedName,
@@ -70,6 +90,7 @@ export class GardenletModule {
           },
         },
         Connections,
+        CareService,
         ShootProcessor,
       ],
     };

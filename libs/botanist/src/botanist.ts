@@ -10,6 +10,7 @@ import {
 import { Flow, FlowError, type Task } from '@gardener-ts/flow';
 import type { SeedBackend } from '@gardener-ts/seed';
 import type { ResourceService } from '@gardener-ts/store';
+import { withCondition } from './conditions.js';
 import { hasReason, ignoreNotFound } from './errors.js';
 import { CONFIG_MAP, type OperationType, SECRET, SHOOT, ShootStatusWriter } from './shoot-status.js';
 
@@ -53,13 +54,9 @@ export class Botanist {
     await this.run(new Flow(`hibernate ${technicalId}`, tasks), 'Reconcile', status, signal);
     await status.succeeded('Reconcile', 'Shoot cluster has been hibernated.', (s) => {
       s.hibernated = true;
-      s.conditions = upsertCondition(
-        s.conditions,
-        'APIServerAvailable',
-        'False',
-        'Hibernated',
-        'The shoot is hibernated.',
-      );
+      for (const type of ['APIServerAvailable', 'ControlPlaneHealthy']) {
+        s.conditions = withCondition(s.conditions, type, 'False', 'Hibernated', 'The shoot is hibernated.');
+      }
     });
   }
 
@@ -105,12 +102,18 @@ export class Botanist {
         s.seedName = this.options.seedName;
         s.hibernated = false;
         s.advertisedAddresses = [{ name: 'external', url: endpoint.url }];
-        s.conditions = upsertCondition(
-          s.conditions,
-          'APIServerAvailable',
+        s.conditions = withCondition(
+          withCondition(
+            s.conditions,
+            'APIServerAvailable',
+            'True',
+            'HealthzRequestSucceeded',
+            'API server /readyz endpoint responded with success status code.',
+          ),
+          'ControlPlaneHealthy',
           'True',
-          'HealthzRequestSucceeded',
-          'API server /readyz endpoint responded with success status code.',
+          'ControlPlaneRunning',
+          'All control plane components are running.',
         );
       },
     );
@@ -242,20 +245,4 @@ export class Botanist {
       await this.options.resources.patch(type, shoot.metadata.namespace, name, 'merge', content);
     }
   }
-}
-
-type Conditions = NonNullable<Shoot['status']>['conditions'];
-
-function upsertCondition(
-  conditions: Conditions,
-  type: string,
-  value: 'True' | 'False' | 'Unknown',
-  reason: string,
-  message: string,
-): Conditions {
-  const now = new Date().toISOString();
-  const others = (conditions ?? []).filter((c) => c.type !== type);
-  const previous = (conditions ?? []).find((c) => c.type === type);
-  const lastTransitionTime = previous?.status === value ? (previous.lastTransitionTime ?? now) : now;
-  return [...others, { type, status: value, reason, message, lastTransitionTime, lastUpdateTime: now }];
 }

@@ -1,2 +1,3 @@
 export { Botanist, type BotanistOptions, SHOOT_FINALIZER, type ShootKey } from './botanist.js';
+export { ShootCare } from './care.js';
 export { ShootStatusWriter } from './shoot-status.js';
