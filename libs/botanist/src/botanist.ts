@@ -17,6 +17,8 @@ import { CONFIG_MAP, type OperationType, SECRET, SHOOT, ShootStatusWriter } from
 /** Gardener's finalizer on shoots: the gardenlet removes it once everything is gone. */
 export const SHOOT_FINALIZER = 'gardener';
 const CLOUD_PROFILE = resourceByKind('CloudProfile');
+/** Gardener's default retryDuration */
+const DEFAULT_RETRY_WINDOW_MS = 12 * 60 * 60 * 1000;
 
 export interface BotanistOptions {
   readonly resources: ResourceService;
@@ -25,6 +27,8 @@ export interface BotanistOptions {
   readonly extensions: ExtensionRegistry;
   /** how long a task retries before its error is reported (the job then retries the flow) */
   readonly taskRetryMs?: number;
+  /** how long after the first failure an operation keeps being retried before it is Failed */
+  readonly retryWindowMs?: number;
 }
 
 export interface ShootKey {
@@ -152,10 +156,14 @@ export class Botanist {
     } catch (error) {
       await writes;
       if (!(error instanceof FlowError)) throw error;
-      const final =
+      const finalCause =
         error.failures.length > 0 &&
         error.failures.every((f) => !isRetryable((f.error as { codes?: never[] }).codes ?? []));
-      await status.failed(type, error.failures, final, percent);
+      const final = await status.failed(type, error.failures, {
+        finalCause,
+        progress: percent,
+        retryWindowMs: this.options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS,
+      });
       throw Object.assign(error, { final });
     }
   }

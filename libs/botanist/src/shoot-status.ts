@@ -52,6 +52,8 @@ export class ShootStatusWriter {
       const previous = status.lastOperation;
       // a retried operation never shows less progress than it already showed
       const floor = previous?.type === type && previous.state !== 'Succeeded' ? previous.progress : 0;
+      // a Failed operation runs again only because a user asked (spec change, retry): a new cycle
+      if (previous?.state === 'Failed') delete status.retryCycleStartTime;
       status.lastOperation = {
         type,
         state: 'Processing',
@@ -78,18 +80,28 @@ export class ShootStatusWriter {
     });
   }
 
-  /** A failed flow: Error while it will be retried, Failed when the cause is final. */
-  failed(type: OperationType, failures: readonly TaskFailure[], final: boolean, progress: number) {
-    return this.update((status) => {
+  /**
+   * A failed flow: Error while it will be retried; Failed when the cause is final or the retry
+   * cycle (from the first failure) is older than the retry window. Returns whether it is final.
+   */
+  async failed(
+    type: OperationType,
+    failures: readonly TaskFailure[],
+    options: { finalCause: boolean; progress: number; retryWindowMs: number },
+  ): Promise<boolean> {
+    let final = options.finalCause;
+    await this.update((status) => {
       const now = this.stamp();
       status.retryCycleStartTime ??= now;
+      final =
+        options.finalCause ||
+        Date.parse(now) - Date.parse(status.retryCycleStartTime) > options.retryWindowMs;
+      const summary = failures.map((f) => `${f.taskId}: ${f.error.message}`).join('; ');
       status.lastOperation = {
         type,
         state: final ? 'Failed' : 'Error',
-        progress,
-        description:
-          failures.map((f) => `${f.taskId}: ${f.error.message}`).join('; ') +
-          (final ? '' : ' (will be retried)'),
+        progress: options.progress,
+        description: final ? summary : `${summary} (will be retried)`,
         lastUpdateTime: now,
       };
       status.lastErrors = failures.map((f) => ({
@@ -99,6 +111,7 @@ export class ShootStatusWriter {
         lastUpdateTime: now,
       }));
     });
+    return final;
   }
 
   private stamp(): string {

@@ -1,0 +1,79 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exampleCloudProfile, exampleProject, exampleShoot, resourceByKind } from '@gardener-ts/api';
+import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHOOT, ShootStatusWriter } from './shoot-status.js';
+
+const HOUR = 3_600_000;
+
+describe('ShootStatusWriter', () => {
+  let root: string;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let store: Store;
+  let resources: ResourceService;
+  let clock = Date.parse('2026-11-25T10:00:00Z');
+  const now = () => new Date(clock);
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'gardener-ts-status-'));
+    database = await createTestDatabase('gardener_ts_status');
+    store = await openStore({ databaseUrl: database.url, keyFile: join(root, 'key') });
+    resources = new ResourceService(store.repository, store.watches);
+    const cloudProfile = resourceByKind('CloudProfile');
+    const project = resourceByKind('Project');
+    if (!cloudProfile || !project) throw new Error('kinds missing');
+    await resources.create(cloudProfile, undefined, exampleCloudProfile());
+    await resources.create(project, undefined, exampleProject('st'));
+    await resources.create(SHOOT, 'garden-st', exampleShoot('s1', 'garden-st'));
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const failure = [
+    { taskId: 'deploy-infrastructure', error: Object.assign(new Error('busy'), { codes: [] }) },
+  ];
+  const window = { finalCause: false, progress: 40, retryWindowMs: 12 * HOUR };
+
+  it('an error within the retry window will be retried; past it the operation is Failed', async () => {
+    const writer = new ShootStatusWriter(resources, 'garden-st', 's1', now);
+    await writer.progress('Create', 40, 'running deploy-infrastructure');
+    expect(await writer.failed('Create', failure, window)).toBe(false);
+    let shoot = await writer.read();
+    expect(shoot.status?.lastOperation).toMatchObject({ state: 'Error', progress: 40 });
+    expect(shoot.status?.lastOperation?.description).toContain('(will be retried)');
+    expect(shoot.status?.lastErrors).toEqual([
+      expect.objectContaining({ taskID: 'deploy-infrastructure', description: 'busy' }),
+    ]);
+    expect(shoot.status?.retryCycleStartTime).toBe('2026-11-25T10:00:00.000Z');
+
+    clock += 13 * HOUR;
+    expect(await writer.failed('Create', failure, window)).toBe(true);
+    shoot = await writer.read();
+    expect(shoot.status?.lastOperation?.state).toBe('Failed');
+  });
+
+  it('a run after Failed starts a new retry cycle, and progress of one operation never goes back', async () => {
+    const writer = new ShootStatusWriter(resources, 'garden-st', 's1', now);
+    await writer.progress('Create', 10, 'starting again');
+    let shoot = await writer.read();
+    expect(shoot.status?.retryCycleStartTime).toBeUndefined();
+    expect(shoot.status?.lastOperation).toMatchObject({ state: 'Processing', progress: 40 });
+    expect(await writer.failed('Create', failure, window)).toBe(false);
+    await writer.succeeded('Create', 'done', () => {});
+    shoot = await writer.read();
+    expect(shoot.status?.lastOperation).toMatchObject({ state: 'Succeeded', progress: 100 });
+    expect(shoot.status?.lastErrors).toBeUndefined();
+    expect(shoot.status?.observedGeneration).toBe(shoot.metadata.generation);
+  });
+
+  it('a final cause is Failed at once', async () => {
+    const writer = new ShootStatusWriter(resources, 'garden-st', 's1', now);
+    expect(await writer.failed('Reconcile', failure, { ...window, finalCause: true })).toBe(true);
+    expect((await writer.read()).status?.lastOperation?.state).toBe('Failed');
+  });
+});
