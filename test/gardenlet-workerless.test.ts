@@ -155,6 +155,31 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(stdout.trim()).toBe('namespace/kube-system');
   });
 
+  it('rotate-ssh-keypair makes a new key pair and the annotation is removed once acted on', async () => {
+    const publicKey = async () => {
+      const secret = (await resources.get(type('Secret'), namespace, `${name}.ssh-keypair`)) as {
+        data?: Record<string, string>;
+      };
+      return Buffer.from(secret.data?.['id_ed25519.pub'] ?? '', 'base64').toString();
+    };
+    const before = await publicKey();
+    expect(before).toMatch(/^ssh-ed25519 /);
+    await resources.patch(SHOOT, namespace, name, 'merge', {
+      metadata: { annotations: { 'gardener.cloud/operation': 'rotate-ssh-keypair' } },
+    });
+    await enqueue();
+    await until(async () => {
+      const current = await read();
+      const done =
+        !current.metadata.annotations?.['gardener.cloud/operation'] &&
+        current.status?.lastOperation?.state === 'Succeeded';
+      return done ? true : undefined;
+    }, 60_000);
+    const after = await publicKey();
+    expect(after).toMatch(/^ssh-ed25519 /);
+    expect(after).not.toBe(before);
+  });
+
   it('care notices a control plane that went down, and the next reconcile brings it back', async () => {
     const seed = new LocalSeedBackend({ root: join(root, 'seed') });
     const care = new ShootCare({ resources, seed, seedName: 'local' });

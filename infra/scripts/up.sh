@@ -20,6 +20,10 @@ step "npm dependencies and build"
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 
+step "gardenctl on PATH"
+ln -sfn "$PWD/apps/gardenctl/dist/main.js" "${GARDENER_TS_BIN_DIR:-/usr/local/bin}/gardenctl"
+echo "$(command -v gardenctl || echo "${GARDENER_TS_BIN_DIR:-/usr/local/bin}/gardenctl") → apps/gardenctl/dist/main.js"
+
 step "pinned toolchain (Go module proxy builds; cached in ${GARDENER_TS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gardener-ts})"
 require_go
 node infra/dist/toolchain/cli.js build

@@ -5,4 +5,5 @@ export {
   localInfrastructureStack,
   localNetworkNames,
   removeLocalNetwork,
+  SSH_KEY_RESOURCE,
 } from './local-infrastructure.js';

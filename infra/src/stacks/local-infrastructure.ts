@@ -32,6 +32,9 @@ export function localNetworkNames(technicalId: string): { bridge: string; table:
 
 const SHELL = ['/bin/sh', '-c'];
 
+/** The key pair's address in the stack, for rotation. */
+export const SSH_KEY_RESOURCE = 'tls_private_key.ssh';
+
 const CREATE_BRIDGE = `set -e
 ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
 ip addr replace "$GATEWAY/$PREFIX" dev "$BRIDGE"

@@ -46,14 +46,18 @@ export class TofuRunner {
     this.schema = options.schema ?? 'gardener_tofu';
   }
 
+  /** `replace` names resources to recreate even if unchanged (e.g. a key pair being rotated). */
   async reconcile<Outputs>(
     definition: StackDefinition<Outputs>,
     workspace: string,
+    options: { replace?: readonly string[] } = {},
   ): Promise<ReconcileResult<Outputs>> {
     const dir = await this.prepare(definition, workspace, true);
-    let planned = await this.plan(dir, workspace, []);
-    const replaced = planned ? await this.driftedResources(definition, dir, workspace) : [];
-    if (replaced.length > 0) planned = await this.plan(dir, workspace, replaced);
+    const requested = options.replace ?? [];
+    let planned = await this.plan(dir, workspace, requested);
+    const drifted = planned ? await this.driftedResources(definition, dir, workspace) : [];
+    const replaced = [...requested, ...drifted.filter((address) => !requested.includes(address))];
+    if (drifted.length > 0) planned = await this.plan(dir, workspace, replaced);
     if (planned) await this.step(dir, workspace, 'apply', ['apply', ...this.lockArgs(), PLAN_FILE]);
     await rm(join(dir, PLAN_FILE), { force: true });
     return { changed: planned, replaced, outputs: await this.outputs(definition, dir, workspace) };

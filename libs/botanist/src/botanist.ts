@@ -17,6 +17,18 @@ import { CONFIG_MAP, type OperationType, SECRET, SHOOT, ShootStatusWriter } from
 /** Gardener's finalizer on shoots: the gardenlet removes it once everything is gone. */
 export const SHOOT_FINALIZER = 'gardener';
 const CLOUD_PROFILE = resourceByKind('CloudProfile');
+export const OPERATION_ANNOTATION = 'gardener.cloud/operation';
+/** Operations a reconcile acts on; `maintain` runs a plain reconcile until maintenance exists. */
+const RECONCILE_OPERATIONS = ['reconcile', 'retry', 'maintain', 'rotate-ssh-keypair'];
+
+function requestedOperations(shoot: Shoot): string[] {
+  const value = shoot.metadata.annotations?.[OPERATION_ANNOTATION] ?? '';
+  return value
+    .split(';')
+    .map((op) => op.trim())
+    .filter((op) => RECONCILE_OPERATIONS.includes(op));
+}
+
 /** Gardener's default retryDuration */
 const DEFAULT_RETRY_WINDOW_MS = 12 * 60 * 60 * 1000;
 
@@ -71,7 +83,11 @@ export class Botanist {
       !shoot.status?.lastOperation
         ? 'Create'
         : 'Reconcile';
-    const context = await this.infrastructureContext(shoot);
+    const operations = requestedOperations(shoot);
+    const context = {
+      ...(await this.infrastructureContext(shoot)),
+      rotateSshKeypair: operations.includes('rotate-ssh-keypair'),
+    };
     let infrastructure: InfrastructureStatus | undefined;
     const gateway = () => infrastructure?.providerStatus.gatewayAddress ?? '127.0.0.1';
     const tasks: Task[] = [
@@ -97,6 +113,7 @@ export class Botanist {
       ),
     ];
     await this.run(new Flow(`reconcile ${context.technicalId}`, tasks), type, status, signal);
+    await this.clearOperations(shoot, operations);
     const endpoint = await this.options.seed.endpoint(context.technicalId);
     await status.succeeded(
       type,
@@ -187,6 +204,23 @@ export class Botanist {
       : undefined;
     if (!cloudProfile) throw new Error(`CloudProfile ${shoot.spec.cloudProfileName} not found`);
     return { shoot, cloudProfile, credentials: {}, technicalId: technicalIdOf(shoot) };
+  }
+
+  /** Removes the operations acted on from the annotation, keeping any it does not know. */
+  private async clearOperations(shoot: Shoot, handled: readonly string[]): Promise<void> {
+    if (handled.length === 0) return;
+    const current = (await this.options.resources.get(
+      SHOOT,
+      shoot.metadata.namespace,
+      shoot.metadata.name ?? '',
+    )) as unknown as Shoot;
+    const left = (current.metadata.annotations?.[OPERATION_ANNOTATION] ?? '')
+      .split(';')
+      .map((op) => op.trim())
+      .filter((op) => op && !handled.includes(op));
+    await this.options.resources.patch(SHOOT, shoot.metadata.namespace, shoot.metadata.name ?? '', 'merge', {
+      metadata: { annotations: { [OPERATION_ANNOTATION]: left.length ? left.join(';') : null } },
+    });
   }
 
   private async ensureFinalizer(shoot: Shoot): Promise<void> {

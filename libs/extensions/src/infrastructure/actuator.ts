@@ -8,6 +8,8 @@ export interface InfrastructureContext {
   readonly credentials: Readonly<Record<string, string>>;
   /** `shoot--<project>--<name>`: names everything the shoot owns in the cloud */
   readonly technicalId: string;
+  /** the `rotate-ssh-keypair` operation: make a new key pair */
+  readonly rotateSshKeypair?: boolean;
 }
 
 export interface InfrastructureStatus {

@@ -1,4 +1,4 @@
-import { localInfrastructureStack, removeLocalNetwork } from '@gardener-ts/infra/stacks';
+import { localInfrastructureStack, removeLocalNetwork, SSH_KEY_RESOURCE } from '@gardener-ts/infra/stacks';
 import { TofuError, type TofuRunner } from '@gardener-ts/infra/tofu';
 import { ExtensionError, GardenerErrorCode } from '../../errors.js';
 import type {
@@ -13,7 +13,9 @@ export class LocalInfrastructureActuator implements InfrastructureActuator {
 
   async reconcile(context: InfrastructureContext): Promise<InfrastructureStatus> {
     const { outputs } = await this.converge(() =>
-      this.runner.reconcile(this.stack(context), context.technicalId),
+      this.runner.reconcile(this.stack(context), context.technicalId, {
+        replace: context.rotateSshKeypair ? [SSH_KEY_RESOURCE] : [],
+      }),
     );
     return {
       providerStatus: {
