@@ -13,7 +13,7 @@ import {
   resourceByKind,
   type Shoot,
 } from '@gardener-ts/api';
-import { ShootCare } from '@gardener-ts/botanist';
+import { HibernationScheduler, ShootCare } from '@gardener-ts/botanist';
 import { localNetworkNames } from '@gardener-ts/infra/stacks';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { ShootQueue } from '@gardener-ts/jobs';
@@ -203,25 +203,39 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(await condition('ControlPlaneHealthy')).toMatchObject({ status: 'True' });
   });
 
-  it('hibernates (no process left) and wakes up with its data kept', async () => {
+  it('a schedule firing hibernates it (no process left); waking up keeps its data', async () => {
     const kubectl = (...args: string[]) =>
       run(binary('kubectl'), ['--kubeconfig', join(root, 'admin.kubeconfig'), ...args]);
     await kubectl('create', 'configmap', 'keep-me', '--from-literal=hello=world');
-    const hibernation = async (enabled: boolean) => {
-      await resources.patch(SHOOT, namespace, name, 'merge', { spec: { hibernation: { enabled } } });
-      await enqueue();
-      return until(async () => {
+    const settled = (enabled: boolean) =>
+      until(async () => {
         const current = await read();
         const settled =
           current.status?.lastOperation?.state === 'Succeeded' && current.status.hibernated === enabled;
         return settled ? current : undefined;
       }, 120_000);
-    };
-    await hibernation(true);
+    let clock = Date.now();
+    const scheduler = new HibernationScheduler({
+      resources,
+      seedName: 'local',
+      enqueue: (shoot) => queue.enqueue({ uid: shoot.metadata.uid ?? '', namespace, name }),
+      now: () => new Date(clock),
+    });
+    await resources.patch(SHOOT, namespace, name, 'merge', {
+      spec: { hibernation: { schedules: [{ start: '* * * * *', location: 'Europe/Berlin' }] } },
+    });
+    clock += 61_000; // a minute later: the schedule's start has fired
+    await scheduler.checkAll();
+    expect((await read()).spec.hibernation?.enabled).toBe(true);
+    await settled(true);
     const { stdout: processes } = await run('ps', ['-eo', 'args']);
     expect(processes).not.toContain(technicalId);
     expect(existsSync(join(root, 'seed', technicalId))).toBe(true);
-    const awake = await hibernation(false);
+    await resources.patch(SHOOT, namespace, name, 'merge', {
+      spec: { hibernation: { enabled: false, schedules: [] } },
+    });
+    await enqueue();
+    const awake = await settled(false);
     expect(awake.status?.conditions?.find((c) => c.type === 'APIServerAvailable')?.status).toBe('True');
     const { stdout } = await kubectl('get', 'configmap', 'keep-me', '-o', 'jsonpath={.data.hello}');
     expect(stdout).toBe('world');

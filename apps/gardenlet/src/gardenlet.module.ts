@@ -1,16 +1,23 @@
-import { Botanist, ShootCare } from '@gardener-ts/botanist';
+import { Botanist, HibernationScheduler, ShootCare } from '@gardener-ts/botanist';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
-import { createShootJobHandler } from '@gardener-ts/jobs';
+import { createShootJobHandler, ShootQueue } from '@gardener-ts/jobs';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { CareService } from './care.service.js';
 import type { GardenletConfig } from './config.js';
+import { Periodic } from './periodic.js';
 import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
-import { BOTANIST, GARDENLET_CONFIG, REDIS, SEED, SHOOT_CARE, SHOOT_JOB_HANDLER, STORE } from './tokens.js';
+import { BOTANIST, GARDENLET_CONFIG, REDIS, SEED, SHOOT_JOB_HANDLER, STORE } from './tokens.js';
+
+/** Schedules have minute resolution; checking twice a minute fires each trigger within 30 s. */
+const HIBERNATION_CHECK_MS = 30_000;
+
+function resourcesOf(store: Store): ResourceService {
+  return new ResourceService(store.repository, store.watches);
+}
 
 async function createBotanist(
   config: GardenletConfig,
@@ -23,7 +30,7 @@ async function createBotanist(
   extensions.register(createLocalProvider({ runner }));
   await extensions.load(config.providerPackages, { runner });
   return new Botanist({
-    resources: new ResourceService(store.repository, store.watches),
+    resources: resourcesOf(store),
     seed,
     seedName: config.seedName,
     extensions,
@@ -67,14 +74,34 @@ export class GardenletModule {
           useFactory: (store: Store, seed: LocalSeedBackend) => createBotanist(config, store, seed),
         },
         {
-          provide: SHOOT_CARE,
+          provide: 'ShootCarePeriodic',
           inject: [STORE, SEED],
-          useFactory: (store: Store, seed: LocalSeedBackend) =>
-            new ShootCare({
-              resources: new ResourceService(store.repository, store.watches),
-              seed,
+          useFactory: (store: Store, seed: LocalSeedBackend) => {
+            const care = new ShootCare({ resources: resourcesOf(store), seed, seedName: config.seedName });
+            return new Periodic('ShootCare', config.careIntervalSeconds * 1000, () => care.checkAll());
+          },
+        },
+        {
+          provide: 'HibernationPeriodic',
+          inject: [STORE],
+          useFactory: (store: Store) => {
+            const queue = new ShootQueue({
+              connection: redis,
               seedName: config.seedName,
-            }),
+              prefix: config.queuePrefix,
+            });
+            const scheduler = new HibernationScheduler({
+              resources: resourcesOf(store),
+              seedName: config.seedName,
+              enqueue: (shoot) =>
+                queue.enqueue({
+                  uid: shoot.metadata.uid ?? '',
+                  namespace: shoot.metadata.namespace ?? '',
+                  name: shoot.metadata.name ?? '',
+                }),
+            });
+            return new Periodic('HibernationSchedules', HIBERNATION_CHECK_MS, () => scheduler.checkAll());
+          },
         },
         {
           provide: SHOOT_JOB_HANDLER,
@@ -90,7 +117,6 @@ export class GardenletModule {
           },
         },
         Connections,
-        CareService,
         ShootProcessor,
       ],
     };

@@ -2,6 +2,5 @@ export const GARDENLET_CONFIG = Symbol('GardenletConfig');
 export const SHOOT_JOB_HANDLER = Symbol('ShootJobHandler');
 export const REDIS = Symbol('Redis');
 export const STORE = Symbol('Store');
-export const SHOOT_CARE = Symbol('ShootCare');
 export const BOTANIST = Symbol('Botanist');
 export const SEED = Symbol('SeedBackend');
