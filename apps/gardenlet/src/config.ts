@@ -18,6 +18,10 @@ export interface GardenletConfig {
   readonly queuePrefix: string;
   /** how often the health conditions of the seed's shoots are checked */
   readonly careIntervalSeconds: number;
+  /** how soon a job whose gardenlet died is taken over (BullMQ lock and stalled check, the lease) */
+  readonly takeoverMs: number;
+  /** test-only: the gardenlet kills itself with SIGKILL when this task starts */
+  readonly killAtTask?: string;
 }
 
 export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GardenletConfig {
@@ -37,5 +41,7 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     providerPackages: (env.GARDENLET_PROVIDER_PACKAGES || '').split(',').filter(Boolean),
     queuePrefix: env.GARDENER_QUEUE_PREFIX || 'gardener-ts',
     careIntervalSeconds: Number(env.GARDENLET_CARE_INTERVAL_SECONDS || 60),
+    takeoverMs: Number(env.GARDENLET_TAKEOVER_MS || 30_000),
+    killAtTask: env.GARDENLET_TEST_KILL_AT_TASK || undefined,
   };
 }

@@ -34,7 +34,14 @@ async function createBotanist(
     seed,
     seedName: config.seedName,
     extensions,
+    beforeTask: config.killAtTask ? killAt(config.killAtTask) : undefined,
   });
+}
+
+function killAt(taskId: string): (started: string) => void {
+  return (started) => {
+    if (started === taskId) process.kill(process.pid, 'SIGKILL');
+  };
 }
 
 /** Closes what the module opened, after BullMQ's workers have stopped. */
@@ -111,6 +118,7 @@ export class GardenletModule {
               connection: redis,
               seedName: config.seedName,
               prefix: config.queuePrefix,
+              leaseTtlMs: config.takeoverMs,
               reconcile: (ref, { signal }) => botanist.converge(ref, signal),
               isFinal: (error) => (error as { final?: boolean }).final === true,
             });

@@ -15,6 +15,8 @@ const {
   connection: undefined as never,
   seedName: process.env.SEED_NAME || 'local',
   concurrency: Number(process.env.GARDENLET_CONCURRENCY || 20),
+  lockDurationMs: Number(process.env.GARDENLET_TAKEOVER_MS || 30_000),
+  stalledIntervalMs: Number(process.env.GARDENLET_TAKEOVER_MS || 30_000),
 });
 
 /** Every job on the seed's queue is "look at shoot X"; one handler does all of them. */

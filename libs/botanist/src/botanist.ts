@@ -41,6 +41,8 @@ export interface BotanistOptions {
   readonly taskRetryMs?: number;
   /** how long after the first failure an operation keeps being retried before it is Failed */
   readonly retryWindowMs?: number;
+  /** called as each task starts: the fault tests kill the gardenlet here */
+  readonly beforeTask?: (taskId: string) => void;
 }
 
 export interface ShootKey {
@@ -186,10 +188,11 @@ export class Botanist {
   }
 
   private task(id: string, dependencies: string[], fn: Task['fn']): Task {
+    const { beforeTask } = this.options;
     return {
       id,
       dependencies,
-      fn,
+      fn: beforeTask ? (context) => (beforeTask(id), fn(context)) : fn,
       retry: { timeoutMs: this.options.taskRetryMs ?? 30_000, initialDelayMs: 500 },
     };
   }

@@ -1,0 +1,121 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGarden, expectNothingLeft, type Garden, until } from './support/garden.js';
+
+const run = promisify(execFile);
+const GARDENLET = new URL('../apps/gardenlet/dist/main.js', import.meta.url).pathname;
+const CREATE_TASKS = [
+  'deploy-infrastructure',
+  'deploy-control-plane',
+  'wait-control-plane-ready',
+  'publish-cluster-access',
+];
+const DELETE_TASKS = ['destroy-control-plane', 'destroy-infrastructure', 'delete-cluster-access'];
+
+/**
+ * Kill -9 at every task: a gardenlet started with the test-only switch kills itself when the task
+ * starts; a second gardenlet takes the job over and must converge with nothing duplicated or left.
+ */
+describe('gardenlet killed at each task of the create and delete flows', () => {
+  let garden: Garden;
+  const running = new Set<ChildProcess>();
+
+  function startGardenlet(killAtTask?: string): ChildProcess {
+    const child = spawn('node', [GARDENLET], {
+      env: {
+        ...process.env,
+        ...garden.gardenletEnv,
+        GARDENLET_TAKEOVER_MS: '1500',
+        GARDENLET_CARE_INTERVAL_SECONDS: '3600',
+        ...(killAtTask ? { GARDENLET_TEST_KILL_AT_TASK: killAtTask } : {}),
+      },
+      stdio: 'ignore',
+    });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
+    return child;
+  }
+
+  const exited = (child: ChildProcess) =>
+    new Promise<NodeJS.Signals | null>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? resolve(child.signalCode)
+        : child.once('exit', (_, signal) => resolve(signal)),
+    );
+
+  async function stop(child: ChildProcess): Promise<void> {
+    child.kill('SIGTERM');
+    await exited(child);
+  }
+
+  /** one faulty gardenlet dies at the task, then a healthy one finishes the work */
+  async function survive(task: string, done: () => Promise<boolean>): Promise<void> {
+    const faulty = startGardenlet(task);
+    expect(await exited(faulty)).toBe('SIGKILL');
+    const healthy = startGardenlet();
+    try {
+      await until(async () => ((await done()) ? true : undefined), 120_000);
+    } finally {
+      await stop(healthy);
+    }
+  }
+
+  const controlPlaneProcesses = async (technicalId: string) =>
+    (await run('ps', ['-eo', 'args'])).stdout
+      .split('\n')
+      .filter((l) => l.includes(`/${technicalId}/`) && l.includes('kube-apiserver')).length;
+
+  beforeAll(async () => {
+    expect(existsSync(GARDENLET), 'run `npm run build` first').toBe(true);
+    garden = await createGarden();
+  });
+  afterAll(async () => {
+    for (const child of running) child.kill('SIGKILL');
+    await garden?.close();
+  });
+
+  it.each(CREATE_TASKS.map((task, i) => [task, i]))('create survives a kill at %s', async (task, i) => {
+    const name = `c${i}`;
+    await garden.createShoot(name, 200 + Number(i));
+    await survive(
+      String(task),
+      async () => (await garden.read(name)).status?.lastOperation?.state === 'Succeeded',
+    );
+    const shoot = await garden.read(name);
+    expect(shoot.status?.lastOperation).toMatchObject({ type: 'Create', progress: 100 });
+    expect(await controlPlaneProcesses(`shoot--${garden.project}--${name}`)).toBe(1);
+  });
+
+  it.each(DELETE_TASKS.map((task, i) => [task, i]))('delete survives a kill at %s', async (task, i) => {
+    const name = `c${i}`;
+    await garden.deleteShoot(name);
+    await survive(String(task), () =>
+      garden.read(name).then(
+        () => false,
+        () => true,
+      ),
+    );
+    await expectNothingLeft(garden, `shoot--${garden.project}--${name}`);
+  });
+
+  it('the last shoot is deleted by a healthy gardenlet', async () => {
+    const name = `c${DELETE_TASKS.length}`;
+    await garden.deleteShoot(name);
+    const healthy = startGardenlet();
+    try {
+      await until(
+        () =>
+          garden.read(name).then(
+            () => undefined,
+            () => true,
+          ),
+        60_000,
+      );
+    } finally {
+      await stop(healthy);
+    }
+    await expectNothingLeft(garden, `shoot--${garden.project}--${name}`);
+  });
+});

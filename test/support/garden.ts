@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  exampleCloudProfile,
+  exampleProject,
+  exampleSeed,
+  exampleShoot,
+  type ResourceType,
+  resourceByKind,
+  type Shoot,
+} from '@gardener-ts/api';
+import { localNetworkNames, removeLocalNetwork } from '@gardener-ts/infra/stacks';
+import { ShootQueue } from '@gardener-ts/jobs';
+import { LocalSeedBackend } from '@gardener-ts/seed';
+import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
+import { Redis } from 'ioredis';
+import { expect } from 'vitest';
+
+const run = promisify(execFile);
+
+export function kind(name: string): ResourceType {
+  const found = resourceByKind(name);
+  if (!found) throw new Error(`unknown kind ${name}`);
+  return found;
+}
+
+export const SHOOT = kind('Shoot');
+
+export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * A garden of its own for one test file: a database with the local CloudProfile and Seed and one
+ * project, a queue prefix, and directories for the seed and tofu; close() removes all of it.
+ */
+export async function createGarden() {
+  const id = randomBytes(3).toString('hex');
+  const root = await mkdtemp(join(tmpdir(), 'gardener-ts-e2e-'));
+  const database = await createTestDatabase('gardener_ts_e2e');
+  const keyFile = join(root, 'secrets.key');
+  const store: Store = await openStore({ databaseUrl: database.url, keyFile });
+  const resources = new ResourceService(store.repository, store.watches);
+  const project = `e2e${id}`;
+  await resources.create(kind('CloudProfile'), undefined, exampleCloudProfile());
+  await resources.create(kind('Seed'), undefined, exampleSeed());
+  await resources.create(kind('Project'), undefined, exampleProject(project));
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const prefix = `gardener-ts-e2e-${id}`;
+  const queue = new ShootQueue({ connection: redis, seedName: 'local', prefix });
+  const namespace = `garden-${project}`;
+  const seed = new LocalSeedBackend({ root: join(root, 'seed') });
+  const technicalIds = new Set<string>();
+
+  const garden = {
+    id,
+    root,
+    project,
+    namespace,
+    resources,
+    queue,
+    seed,
+    /** the environment a gardenlet process for this garden runs with */
+    gardenletEnv: {
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      SEED_NAME: 'local',
+      GARDENER_QUEUE_PREFIX: prefix,
+      GARDENER_KEY_FILE: keyFile,
+      GARDENER_TOFU_STATE_KEY_FILE: join(root, 'tofu-state.key'),
+      GARDENER_TOFU_WORK_DIR: join(root, 'tofu'),
+      GARDENER_TS_SEED_DIR: join(root, 'seed'),
+      NO_COLOR: '1',
+    },
+    read: (name: string) => resources.get(SHOOT, namespace, name) as Promise<unknown> as Promise<Shoot>,
+    async enqueue(name: string) {
+      const shoot = await garden.read(name);
+      await queue.enqueue({ uid: shoot.metadata.uid ?? '', namespace, name });
+    },
+    /** creates a workerless shoot bound to the local seed, with a node network of its own */
+    async createShoot(name: string, nodesThirdOctet: number) {
+      const shoot = exampleShoot(name, namespace);
+      shoot.spec.provider.workers = [];
+      shoot.spec.seedName = 'local';
+      shoot.spec.networking = { ...shoot.spec.networking, nodes: `10.10.${nodesThirdOctet}.0/24` };
+      technicalIds.add(`shoot--${project}--${name}`);
+      await resources.create(SHOOT, namespace, shoot);
+      await garden.enqueue(name);
+    },
+    async deleteShoot(name: string) {
+      await resources.patch(SHOOT, namespace, name, 'merge', {
+        metadata: { annotations: { 'confirmation.gardener.cloud/deletion': 'true' } },
+      });
+      const uid = (await garden.read(name)).metadata.uid ?? '';
+      await resources.delete(SHOOT, namespace, name);
+      await queue.enqueue({ uid, namespace, name });
+    },
+    async close() {
+      for (const technicalId of technicalIds) {
+        await seed.destroy(technicalId).catch(() => {});
+        await removeLocalNetwork(technicalId).catch(() => {});
+      }
+      await queue.queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      redis.disconnect();
+      await store.close();
+      await database.drop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return garden;
+}
+
+export type Garden = Awaited<ReturnType<typeof createGarden>>;
+
+/** No bridge, seed directory, tofu working directory or process of the shoot is left. */
+export async function expectNothingLeft(garden: Garden, technicalId: string): Promise<void> {
+  const { bridge } = localNetworkNames(technicalId);
+  await expect(run('ip', ['link', 'show', bridge])).rejects.toThrow();
+  expect(existsSync(join(garden.root, 'seed', technicalId))).toBe(false);
+  expect(existsSync(join(garden.root, 'tofu', technicalId))).toBe(false);
+  const { stdout } = await run('ps', ['-eo', 'args']);
+  expect(stdout).not.toContain(technicalId);
+}
