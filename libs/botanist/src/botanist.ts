@@ -192,7 +192,10 @@ export class Botanist {
     return {
       id,
       dependencies,
-      fn: beforeTask ? (context) => (beforeTask(id), fn(context)) : fn,
+      fn: async (context) => {
+        beforeTask?.(id);
+        await fn(context);
+      },
       retry: { timeoutMs: this.options.taskRetryMs ?? 30_000, initialDelayMs: 500 },
     };
   }
