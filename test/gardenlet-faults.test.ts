@@ -2,7 +2,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGarden, expectNothingLeft, type Garden, until } from './support/garden.js';
+import { createGarden, type Garden, until } from './support/garden.js';
+import { expectNothingLeft } from './support/leftovers.js';
 
 const run = promisify(execFile);
 const GARDENLET = new URL('../apps/gardenlet/dist/main.js', import.meta.url).pathname;
@@ -10,6 +11,7 @@ const CREATE_TASKS = [
   'deploy-infrastructure',
   'deploy-control-plane',
   'wait-control-plane-ready',
+  'reconcile-workers',
   'publish-cluster-access',
 ];
 const DELETE_TASKS = ['destroy-control-plane', 'destroy-infrastructure', 'delete-cluster-access'];

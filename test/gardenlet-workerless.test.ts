@@ -9,7 +9,8 @@ import { binary } from '@gardener-ts/infra/toolchain';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGarden, expectNothingLeft, type Garden, kind, SHOOT, until } from './support/garden.js';
+import { createGarden, type Garden, kind, SHOOT, until } from './support/garden.js';
+import { expectNothingLeft } from './support/leftovers.js';
 
 const run = promisify(execFile);
 
@@ -176,5 +177,27 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
       60_000,
     );
     await expectNothingLeft(garden, technicalId);
+  });
+
+  it('a shoot with worker pools fails with a final configuration problem, and deletes cleanly', async () => {
+    const pools = 'pools';
+    await garden.createShoot(pools, 90 + (Number.parseInt(garden.id, 16) % 10), { withWorkers: true });
+    const failed = await until(async () => {
+      const current = await garden.read(pools);
+      return current.status?.lastOperation?.state === 'Failed' ? current : undefined;
+    }, 120_000);
+    expect(failed.status?.lastErrors).toEqual([
+      expect.objectContaining({ taskID: 'reconcile-workers', codes: ['ERR_CONFIGURATION_PROBLEM'] }),
+    ]);
+    await garden.deleteShoot(pools);
+    await until(
+      async () =>
+        garden.read(pools).then(
+          () => undefined,
+          () => true,
+        ),
+      60_000,
+    );
+    await expectNothingLeft(garden, `shoot--${garden.project}--${pools}`);
   });
 });

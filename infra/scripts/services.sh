@@ -25,13 +25,15 @@ service_ready() {
   local name=$1 ready=$2 since=$3
   case "$ready" in
     log:*) tail -c +"$since" "$RUN_DIR/$name.log" 2>/dev/null | grep -qF -- "${ready#log:}" ;;
-    *) curl -fsS -o /dev/null "$ready" 2>/dev/null ;;
+    *) curl -fsSk -o /dev/null "$ready" 2>/dev/null ;;  # local readiness probe only
   esac
 }
 
 # start_service NAME BUILD_ID READY COMMAND...
 start_service() {
-  local name=$1 build=$2 ready_url=$3 since; shift 3
+  local name=$1 ready_url=$3 since; shift 3
+  # the command line counts too: a changed setting restarts the service
+  local build; build="$2-$(printf '%s\n' "$@" | sha256sum | cut -c1-8)"
   mkdir -p "$RUN_DIR"; chmod 700 "$RUN_DIR"
   if service_pid "$name" >/dev/null && [[ "$(cat "$RUN_DIR/$name.build" 2>/dev/null)" == "$build" ]]; then
     echo "$name: running (pid $(service_pid "$name"), log $RUN_DIR/$name.log)"; return
@@ -52,5 +54,5 @@ start_service() {
   die "$name did not become ready at $ready_url (log: $RUN_DIR/$name.log)"
 }
 
-# A build id that changes whenever the service's compiled code does.
-build_id() { find "$@" -name '*.js' -newer /dev/null -printf '%T@ %p\n' 2>/dev/null | sort | sha256sum | cut -c1-16; }
+# A build id that changes whenever the service's compiled code does (content, not timestamps).
+build_id() { find "$@" -name '*.js' -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16; }

@@ -21,8 +21,9 @@ npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 
 step "gardenctl on PATH"
-ln -sfn "$PWD/apps/gardenctl/dist/main.js" "${GARDENER_TS_BIN_DIR:-/usr/local/bin}/gardenctl"
-echo "$(command -v gardenctl || echo "${GARDENER_TS_BIN_DIR:-/usr/local/bin}/gardenctl") → apps/gardenctl/dist/main.js"
+gardenctl="${GARDENER_TS_BIN_DIR:-/usr/local/bin}/gardenctl"
+ln -sfn "$PWD/apps/gardenctl/dist/main.js" "$gardenctl"
+echo "$gardenctl → apps/gardenctl/dist/main.js"
 
 step "pinned toolchain (Go module proxy builds; cached in ${GARDENER_TS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gardener-ts})"
 require_go
@@ -31,15 +32,28 @@ node infra/dist/toolchain/cli.js build
 step "garden API"
 ensure_database gardener_ts
 api_port="${GARDENER_API_PORT:-8080}"
-start_service gardener-api "$(build_id apps/gardener-api/dist libs/*/dist)" "http://127.0.0.1:$api_port/apis" \
-  env NO_COLOR=1 DATABASE_URL="$(database_url_for gardener_ts)" PORT="$api_port" node apps/gardener-api/dist/main.js
+start_service gardener-api "$(build_id apps/gardener-api/dist libs/*/dist)" "https://127.0.0.1:$api_port/readyz" \
+  env NO_COLOR=1 GARDENER_TLS=on DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" PORT="$api_port" \
+  node apps/gardener-api/dist/main.js
+garden_kubeconfig="${GARDENER_KUBECONFIG:-${GARDENER_DATA_DIR:-$HOME/.gardener-ts}/garden.kubeconfig}"
 
 step "gardenlet (seed local)"
 start_service gardenlet "$(build_id apps/gardenlet/dist libs/*/dist infra/dist)" "log:is processing shoots" \
   env NO_COLOR=1 DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" SEED_NAME=local \
   node apps/gardenlet/dist/main.js
 
+step "the local CloudProfile and Seed"
+kubectl="$(node infra/dist/toolchain/cli.js path kubectl)"
+"$kubectl" --kubeconfig "$garden_kubeconfig" apply -f infra/garden/cloudprofile-local.yaml -f infra/garden/seed-local.yaml
+
+step "gardenctl: the garden \"local\""
+"$gardenctl" config set-garden local --kubeconfig "$garden_kubeconfig" \
+  --pattern '^shoot--(?P<project>[^-]+)--(?P<shoot>.+)$' >/dev/null
+echo "gardenctl knows the garden \"local\" ($garden_kubeconfig)"
+
 step "ready"
-echo "garden API: http://127.0.0.1:$api_port"
+echo "garden API:        $(grep -m1 'server:' "$garden_kubeconfig" | awk '{print $2}')"
+echo "garden kubeconfig: export KUBECONFIG=$garden_kubeconfig   (admin; the pinned kubectl: $kubectl)"
+echo "create a shoot:    \"\$kubectl\" apply -f infra/garden/project-dev.yaml -f infra/garden/shoot-workerless.yaml"
 echo "REDIS_URL=$(redis_url)"
 echo "DATABASE_URL=$(database_url)"

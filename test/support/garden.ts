@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   exampleCloudProfile,
   exampleProject,
@@ -14,14 +11,11 @@ import {
   resourceByKind,
   type Shoot,
 } from '@gardener-ts/api';
-import { localNetworkNames, removeLocalNetwork } from '@gardener-ts/infra/stacks';
+import { removeLocalNetwork } from '@gardener-ts/infra/stacks';
 import { ShootQueue } from '@gardener-ts/jobs';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { Redis } from 'ioredis';
-import { expect } from 'vitest';
-
-const run = promisify(execFile);
 
 export function kind(name: string): ResourceType {
   const found = resourceByKind(name);
@@ -89,10 +83,10 @@ export async function createGarden() {
       const shoot = await garden.read(name);
       await queue.enqueue({ uid: shoot.metadata.uid ?? '', namespace, name });
     },
-    /** creates a workerless shoot bound to the local seed, with a node network of its own */
-    async createShoot(name: string, nodesThirdOctet: number) {
+    /** creates a shoot bound to the local seed, with a node network of its own; workerless unless asked */
+    async createShoot(name: string, nodesThirdOctet: number, options: { withWorkers?: boolean } = {}) {
       const shoot = exampleShoot(name, namespace);
-      shoot.spec.provider.workers = [];
+      if (!options.withWorkers) shoot.spec.provider.workers = [];
       shoot.spec.seedName = 'local';
       shoot.spec.networking = { ...shoot.spec.networking, nodes: `10.10.${nodesThirdOctet}.0/24` };
       technicalIds.add(`shoot--${project}--${name}`);
@@ -124,13 +118,3 @@ export async function createGarden() {
 }
 
 export type Garden = Awaited<ReturnType<typeof createGarden>>;
-
-/** No bridge, seed directory, tofu working directory or process of the shoot is left. */
-export async function expectNothingLeft(garden: Garden, technicalId: string): Promise<void> {
-  const { bridge } = localNetworkNames(technicalId);
-  await expect(run('ip', ['link', 'show', bridge])).rejects.toThrow();
-  expect(existsSync(join(garden.root, 'seed', technicalId))).toBe(false);
-  expect(existsSync(join(garden.root, 'tofu', technicalId))).toBe(false);
-  const { stdout } = await run('ps', ['-eo', 'args']);
-  expect(stdout).not.toContain(technicalId);
-}

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +19,9 @@ const CONFIRM = { metadata: { annotations: { 'confirmation.gardener.cloud/deleti
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let dir: string;
 let server: ChildProcess;
-let api: ReturnType<typeof request>;
+let api: ReturnType<typeof request.agent>;
 let baseUrl: string;
+let adminToken: string;
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const WATCH_HISTORY_SECONDS = 2;
@@ -63,7 +64,8 @@ beforeAll(async () => {
   });
   server = started.child;
   baseUrl = started.url;
-  api = request(baseUrl);
+  adminToken = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
+  api = request.agent(baseUrl).set('authorization', `Bearer ${adminToken}`);
   await api.post(`${CORE}/cloudprofiles`).send(exampleCloudProfile()).expect(201);
   await api.post(`${CORE}/seeds`).send(exampleSeed()).expect(201);
   await api.post(`${CORE}/projects`).send(exampleProject()).expect(201);
@@ -362,9 +364,12 @@ describe('bad input comes back as a Status and stores nothing', () => {
       'Invalid',
     ],
     [
-      'strategic merge on a shoot',
+      'strategic merge on a seed (shoots take it, with workers merged by name)',
       () =>
-        api.patch(`${SHOOTS}/bound`).set('content-type', 'application/strategic-merge-patch+json').send('{}'),
+        api
+          .patch(`${CORE}/seeds/local`)
+          .set('content-type', 'application/strategic-merge-patch+json')
+          .send('{}'),
       415,
       'UnsupportedMediaType',
     ],
@@ -477,25 +482,29 @@ describe('lists and watches', () => {
     path: string,
   ): Promise<{ status: number; lines: WatchLine[]; body: string; close(): void }> {
     return new Promise((resolve, reject) => {
-      const req = http.get(`${baseUrl}${path}`, (res) => {
-        const result = {
-          status: res.statusCode ?? 0,
-          lines: [] as WatchLine[],
-          body: '',
-          close: () => req.destroy(),
-        };
-        let pending = '';
-        res.on('data', (chunk: Buffer) => {
-          result.body += chunk.toString();
-          pending += chunk.toString();
-          const parts = pending.split('\n');
-          pending = parts.pop() ?? '';
-          for (const part of parts) if (part) result.lines.push(JSON.parse(part));
-        });
-        res.on('error', () => undefined);
-        if (res.statusCode === 200) resolve(result);
-        else res.on('end', () => resolve(result));
-      });
+      const req = http.get(
+        `${baseUrl}${path}`,
+        { headers: { authorization: `Bearer ${adminToken}` } },
+        (res) => {
+          const result = {
+            status: res.statusCode ?? 0,
+            lines: [] as WatchLine[],
+            body: '',
+            close: () => req.destroy(),
+          };
+          let pending = '';
+          res.on('data', (chunk: Buffer) => {
+            result.body += chunk.toString();
+            pending += chunk.toString();
+            const parts = pending.split('\n');
+            pending = parts.pop() ?? '';
+            for (const part of parts) if (part) result.lines.push(JSON.parse(part));
+          });
+          res.on('error', () => undefined);
+          if (res.statusCode === 200) resolve(result);
+          else res.on('end', () => resolve(result));
+        },
+      );
       req.on('error', reject);
     });
   }

@@ -1,19 +1,27 @@
+import { ensureAdminToken, TokenStore } from '@gardener-ts/auth';
+import { ShootScheduler } from '@gardener-ts/scheduler';
 import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import {
+  type BeforeApplicationShutdown,
   type DynamicModule,
   Inject,
   Injectable,
+  Logger,
   Module,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import type { ApiConfig } from './config.js';
-import { AllowAllAuthorizer, REQUEST_AUTHORIZER } from './http/authorizer.js';
-import { DiscoveryController } from './http/discovery.controller.js';
+import { REQUEST_AUTHORIZER, TOKEN_STORE, TokenAuthorizer } from './http/authorizer.js';
+import { DiscoveryController, PublicInfoController } from './http/discovery.controller.js';
 import { ResourceController } from './http/resource.controller.js';
+import { TokenController } from './http/token.controller.js';
+import { connectRedis, JobsLifecycle, REDIS } from './jobs/jobs.lifecycle.js';
+import { ApiMetrics } from './ops/metrics.js';
+import { OpsController } from './ops/ops.controller.js';
+import { API_CONFIG, STORE } from './tokens.js';
 
-export const API_CONFIG = Symbol('API_CONFIG');
-export const STORE = Symbol('STORE');
+export { API_CONFIG, STORE } from './tokens.js';
 
 /** Owns the store's life: periodic compaction of watch history, and closing on shutdown. */
 @Injectable()
@@ -41,16 +49,49 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** Seed scheduling: the create hook, and the loop that retries shoots that fit nowhere yet. */
+@Injectable()
+export class SchedulerLifecycle implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly scheduler: ShootScheduler;
+
+  constructor(
+    @Inject(STORE) store: Store,
+    @Inject(ResourceService) private readonly resources: ResourceService,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    const logger = new Logger('scheduler');
+    this.scheduler = new ShootScheduler(resources, store.repository, {
+      retryMs: config.scheduleRetrySeconds * 1000,
+      onError: (error) => logger.error(error instanceof Error ? error.message : String(error)),
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.resources.addCreateHook(this.scheduler.onCreate);
+    await this.scheduler.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.scheduler.stop();
+  }
+}
+
 // Nest's dynamic-module idiom: the class is the module's identity, forRoot() its configuration.
 @Module({})
-// biome-ignore lint/complexity/noStaticOnlyClass: Nest modules are classes by design
 export class AppModule {
-  static forRoot(config: ApiConfig): DynamicModule {
+  static forRoot(config: ApiConfig, metrics: ApiMetrics = new ApiMetrics()): DynamicModule {
     return {
       module: AppModule,
-      controllers: [ResourceController, DiscoveryController],
+      controllers: [
+        ResourceController,
+        DiscoveryController,
+        PublicInfoController,
+        TokenController,
+        OpsController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
+        { provide: ApiMetrics, useValue: metrics },
         {
           provide: STORE,
           useFactory: () =>
@@ -65,10 +106,24 @@ export class AppModule {
           useFactory: (store: Store) => new ResourceService(store.repository, store.watches),
           inject: [STORE],
         },
-        { provide: REQUEST_AUTHORIZER, useClass: AllowAllAuthorizer },
+        {
+          // The admin token (made at first start, mode 0600) is registered before any request is served.
+          provide: TOKEN_STORE,
+          useFactory: async (store: Store) => {
+            const tokens = new TokenStore(store.pool);
+            await tokens.migrate();
+            await ensureAdminToken(tokens, config.adminTokenFile);
+            return tokens;
+          },
+          inject: [STORE],
+        },
+        { provide: REQUEST_AUTHORIZER, useClass: TokenAuthorizer },
         StoreLifecycle,
+        SchedulerLifecycle,
+        { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },
+        JobsLifecycle,
       ],
-      exports: [STORE, ResourceService],
+      exports: [STORE, ResourceService, TOKEN_STORE],
     };
   }
 }

@@ -1,20 +1,35 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { ApiConfig } from './config.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { createLogger, PinoNestLogger, registerAudit, requestId } from './http/logging.js';
 import { KubeStatusFilter } from './http/status.filter.js';
 import { toStatus } from './http/status.js';
+import { ApiMetrics } from './ops/metrics.js';
+
+export interface CreateAppOptions {
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: string; key: string };
+  logger?: Logger;
+}
 
 /** Builds the API server (not yet listening); main.ts and the tests both start it this way. */
 export async function createApp(
   config: ApiConfig,
-  options: { logger?: boolean } = {},
+  options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createLogger();
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    loggerInstance: logger,
+    // The audit hook writes the lines that matter; no per-request access log (and so no headers).
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     // Errors the router raises before any route runs (a malformed URL) are Statuses too.
     frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
       const status = toStatus(error);
@@ -22,9 +37,12 @@ export async function createApp(
     },
   });
   registerBodyParsers(adapter.getInstance(), config.bodyLimitBytes);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  registerAudit(adapter.getInstance());
+  const metrics = new ApiMetrics();
+  metrics.register(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, metrics), adapter, {
     bodyParser: false,
-    logger: options.logger === false ? false : ['error', 'warn'],
+    logger: new PinoNestLogger(logger),
   });
   app.useGlobalFilters(new KubeStatusFilter());
   await app.init();

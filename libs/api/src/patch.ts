@@ -134,12 +134,51 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
 /** Lists whose strategic-merge strategy is "merge" for primitive values (ObjectMeta.finalizers). */
 const MERGED_PRIMITIVE_LISTS = new Set(['finalizers']);
 
+/** Lists merged element by element under a key (`x-kubernetes-patch-merge-key`), by dotted path. */
+export type PatchMergeKeys = Readonly<Record<string, string>>;
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** Merges a list of objects by their merge key: patch elements update or add, `$patch: delete` removes. */
+function mergeList(current: Json[], patch: Json[], key: string, path: string, keys: PatchMergeKeys): Json[] {
+  const result = current.map((e) => structuredClone(e));
+  for (const element of patch) {
+    if (!isObject(element)) continue;
+    const index = result.findIndex((e) => isObject(e) && e[key] === element[key]);
+    if (element.$patch === 'delete') {
+      if (index >= 0) result.splice(index, 1);
+    } else if (index >= 0) {
+      result[index] = applyStrategicMergePatch(result[index], element, path, keys) as Json;
+    } else {
+      result.push(applyStrategicMergePatch({}, element, path, keys) as Json);
+    }
+  }
+  return result;
+}
+
+function reorder(list: Json[], order: unknown, key: string): Json[] {
+  if (!Array.isArray(order)) return list;
+  const rank = new Map(order.map((e, i) => [isObject(e) ? e[key] : e, i]));
+  return [...list].sort(
+    (a, b) =>
+      (rank.get(isObject(a) ? a[key] : a) ?? order.length) -
+      (rank.get(isObject(b) ? b[key] : b) ?? order.length),
+  );
+}
+
 /**
- * Strategic merge patch for the kinds that take it here (Secret, ConfigMap: maps and ObjectMeta).
- * Like a merge patch, plus `$patch: replace|delete` on maps, `$deleteFromPrimitiveList/<list>`,
- * `$setElementOrder/<list>` (accepted, order kept) and finalizers merged as a set.
+ * Strategic merge patch: like a merge patch, plus `$patch: replace|delete` on maps,
+ * `$deleteFromPrimitiveList/<list>`, `$setElementOrder/<list>`, finalizers merged as a set, and
+ * lists of objects merged by their merge key where the kind declares one (a shoot's workers by name).
  */
-export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
+export function applyStrategicMergePatch(
+  target: unknown,
+  patch: unknown,
+  path = '',
+  keys: PatchMergeKeys = {},
+): unknown {
   if (!isObject(patch)) return structuredClone(patch);
   const directive = patch.$patch;
   if (directive === 'delete') return undefined;
@@ -153,11 +192,21 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown): unkno
       if (Array.isArray(current)) base[list] = current.filter((v) => !remove.has(String(v)));
       continue;
     }
+    const mergeKey = keys[join(path, key)];
     if (value === null) delete base[key];
     else if (MERGED_PRIMITIVE_LISTS.has(key) && Array.isArray(value) && Array.isArray(base[key])) {
       base[key] = [...new Set([...(base[key] as Json[]), ...value])] as Json;
+    } else if (mergeKey && Array.isArray(value)) {
+      const merged = mergeList(
+        Array.isArray(base[key]) ? (base[key] as Json[]) : [],
+        value,
+        mergeKey,
+        join(path, key),
+        keys,
+      );
+      base[key] = reorder(merged, patch[`$setElementOrder/${key}`], mergeKey) as Json;
     } else {
-      const merged = applyStrategicMergePatch(base[key], value);
+      const merged = applyStrategicMergePatch(base[key], value, join(path, key), keys);
       if (merged === undefined) delete base[key];
       else base[key] = merged as Json;
     }

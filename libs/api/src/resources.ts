@@ -7,6 +7,7 @@ import { projectSchema } from './kinds/project.js';
 import { seedSchema } from './kinds/seed.js';
 import { shootSchema } from './kinds/shoot.js';
 import type { KubeObject } from './meta.js';
+import type { PatchMergeKeys } from './patch.js';
 import type { NameRule } from './validation/metadata.js';
 
 /** Everything the server needs to know about a kind to serve it. */
@@ -28,6 +29,8 @@ export interface ResourceType {
   readonly maxNameLength: number;
   /** Requires the `confirmation.gardener.cloud/deletion=true` annotation before deletion. */
   readonly confirmDeletion: boolean;
+  /** Lists merged by key in strategic merge patches (and declared so in OpenAPI for kubectl apply). */
+  readonly patchMergeKeys?: PatchMergeKeys;
   /** Fields a list or watch may select on besides metadata.name and metadata.namespace. */
   readonly extraFieldSelectors?: readonly string[];
 }
@@ -102,6 +105,16 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     singular: 'shoot',
     shortNames: [],
     namespaced: true,
+    // Strategic merge (workers by name), so `kubectl apply` leaves server-set worker defaults alone.
+    strategicMerge: true,
+    patchMergeKeys: {
+      'spec.provider.workers': 'name',
+      'spec.extensions': 'type',
+      'spec.resources': 'name',
+      'status.conditions': 'type',
+      'status.constraints': 'type',
+      'metadata.ownerReferences': 'uid',
+    },
     schema: shootSchema,
     hasStatus: true,
     nameRule: 'dns1123-label',

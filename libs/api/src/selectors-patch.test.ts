@@ -86,3 +86,45 @@ describe('patches', () => {
     });
   });
 });
+
+describe('strategic merge by merge key', () => {
+  it('merges listed objects by key, keeps server-set fields, deletes with $patch and follows $setElementOrder', () => {
+    const shoot = {
+      spec: {
+        provider: {
+          workers: [
+            { name: 'a', minimum: 1, maxSurge: 1 },
+            { name: 'b', minimum: 2 },
+          ],
+        },
+      },
+    };
+    const keys = { 'spec.provider.workers': 'name' };
+    const patch = {
+      spec: {
+        provider: {
+          '$setElementOrder/workers': [{ name: 'c' }, { name: 'a' }],
+          workers: [
+            { name: 'a', minimum: 3 },
+            { name: 'b', $patch: 'delete' },
+            { name: 'c', minimum: 1 },
+          ],
+        },
+      },
+    };
+    expect(applyStrategicMergePatch(shoot, patch, '', keys)).toEqual({
+      spec: {
+        provider: {
+          workers: [
+            { name: 'c', minimum: 1 },
+            { name: 'a', minimum: 3, maxSurge: 1 },
+          ],
+        },
+      },
+    });
+    // without a declared key, a list is replaced as in a merge patch
+    expect(applyStrategicMergePatch(shoot, { spec: { provider: { workers: [{ name: 'z' }] } } })).toEqual({
+      spec: { provider: { workers: [{ name: 'z' }] } },
+    });
+  });
+});

@@ -1,7 +1,9 @@
 import type { CloudProfile, Shoot } from '@gardener-ts/api';
 import { resourceByKind } from '@gardener-ts/api';
 import {
+  ExtensionError,
   type ExtensionRegistry,
+  GardenerErrorCode,
   type InfrastructureContext,
   type InfrastructureStatus,
   isRetryable,
@@ -110,6 +112,13 @@ export class Botanist {
       this.task('wait-control-plane-ready', ['deploy-control-plane'], ({ signal: s }) =>
         this.options.seed.waitReady(context.technicalId, { signal: s, timeoutMs: 120_000 }),
       ),
+      this.task('reconcile-workers', ['wait-control-plane-ready'], async () => {
+        if ((shoot.spec.provider.workers ?? []).length === 0) return;
+        throw new ExtensionError(
+          'worker pools are not supported yet: remove spec.provider.workers for a workerless shoot',
+          [GardenerErrorCode.ConfigurationProblem],
+        );
+      }),
       this.task('publish-cluster-access', ['wait-control-plane-ready'], () =>
         this.publishAccess(shoot, context.technicalId),
       ),

@@ -45,6 +45,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX events_created ON events (created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'outbox of shoots to reconcile',
+    sql: `
+      CREATE TABLE outbox (
+        id bigserial PRIMARY KEY,
+        uid uuid NOT NULL,
+        namespace text NOT NULL,
+        name text NOT NULL,
+        -- the seed whose queue gets the job; NULL while the shoot is not scheduled
+        seed_name text,
+        reason text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /** Applies pending migrations once, even when several servers start together. */

@@ -8,6 +8,7 @@ import {
 import type { Pool, PoolClient } from 'pg';
 import type { ObjectCodec } from './codec.js';
 import { StoreError, StoreErrorCode } from './errors.js';
+import { insertOutbox, type OutboxEntry } from './outbox.js';
 import { SqlConditions } from './sql-selectors.js';
 
 export const EVENTS_CHANNEL = 'gardener_ts_events';
@@ -114,6 +115,25 @@ export class ResourceRepository {
     return rows.map((r) => ({ kind, namespace: r.namespace || undefined, name: r.name }));
   }
 
+  /** How many objects of a kind have each value of a JSON field (dotted path); objects without it are left out. */
+  async countBy(kind: string, field: string): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ value: string; count: string }>(
+      'SELECT body #>> $2::text[] AS value, count(*)::text AS count FROM objects WHERE kind = $1 AND (body #>> $2::text[]) IS NOT NULL GROUP BY 1',
+      [kind, field.split('.')],
+    );
+    return new Map(rows.map((r) => [r.value, Number(r.count)]));
+  }
+
+  /** Objects of a kind that lack a JSON field (e.g. shoots without spec.seedName), oldest first. */
+  async listWithout(kind: string, field: string, limit = 500): Promise<KubeObject[]> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT resource_version, body, sealed FROM objects WHERE kind = $1 AND (body #>> $2::text[]) IS NULL
+       ORDER BY resource_version LIMIT $3`,
+      [kind, field.split('.'), limit],
+    );
+    return rows.map((r) => this.codec.decode(r.body, r.sealed, r.resource_version));
+  }
+
   async currentResourceVersion(): Promise<bigint> {
     const { rows } = await this.pool.query<{ current: string }>('SELECT current FROM resource_version');
     return BigInt(rows[0]?.current ?? '0');
@@ -163,12 +183,14 @@ export class ResourceRepository {
     }
   }
 
-  async create(obj: KubeObject): Promise<KubeObject> {
+  /** Inserts a new object; with `outbox`, the reconcile request is written in the same transaction. */
+  async create(obj: KubeObject, outbox?: OutboxEntry): Promise<KubeObject> {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
     return this.transaction(async (client) => {
       const rv = await this.write(client, 'ADDED', key, obj, 'insert');
       if (rv === undefined)
         throw new StoreError(StoreErrorCode.AlreadyExists, `${obj.kind} "${describe(key)}" already exists`);
+      if (outbox) await insertOutbox(client, outbox);
       return this.withVersion(obj, rv);
     });
   }
@@ -177,11 +199,12 @@ export class ResourceRepository {
    * Replaces a stored object. With `expectedResourceVersion`, a write based on anything but the
    * stored version fails with Conflict and changes nothing.
    */
-  async update(obj: KubeObject, expectedResourceVersion?: string): Promise<KubeObject> {
+  async update(obj: KubeObject, expectedResourceVersion?: string, outbox?: OutboxEntry): Promise<KubeObject> {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
     return this.transaction(async (client) => {
       await this.lockAndCheck(client, key, expectedResourceVersion, obj.metadata.uid);
       const rv = await this.write(client, 'MODIFIED', key, obj, 'update');
+      if (outbox) await insertOutbox(client, outbox);
       return this.withVersion(obj, rv ?? '');
     });
   }

@@ -26,6 +26,7 @@ import {
   type Shoot,
 } from '@gardener-ts/api';
 import { StoreError, StoreErrorCode } from './errors.js';
+import { type OutboxEntry, outboxEntry, reconcileReason } from './outbox.js';
 import type { ObjectKey, ResourceRepository, Selection, StoredEvent } from './repository.js';
 import type { WatchHandle, WatchHub } from './watch-hub.js';
 
@@ -34,6 +35,8 @@ export type PatchType = 'merge' | 'json' | 'strategic';
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: 'status';
+  /** Refuses (by throwing) an admitted change the caller may not make, e.g. a project's members. */
+  checkChange?: (old: KubeObject, next: KubeObject) => void;
 }
 
 export interface DeleteOptions {
@@ -61,6 +64,12 @@ export interface WatchEvent {
   object: KubeObject;
 }
 
+/**
+ * Runs on a decoded new object before admission (defaults and validation), e.g. to bind a shoot
+ * to a seed so that its node network is allocated in the same write.
+ */
+export type CreateHook = (type: ResourceType, obj: KubeObject) => Promise<void>;
+
 /** How often a write that did not name a resourceVersion is retried after losing a race. */
 const MAX_RETRIES = 32;
 
@@ -75,6 +84,7 @@ function isConflict(error: unknown): boolean {
  */
 export class ResourceService {
   readonly lookups: AdmissionLookups;
+  private readonly createHooks: CreateHook[] = [];
 
   constructor(
     private readonly repository: ResourceRepository,
@@ -99,6 +109,10 @@ export class ResourceService {
       projectOfNamespace: async (namespace) =>
         (await repository.namesWhere('Project', 'spec.namespace', namespace, 1))[0]?.name,
     };
+  }
+
+  addCreateHook(hook: CreateHook): void {
+    this.createHooks.push(hook);
   }
 
   async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -160,10 +174,11 @@ export class ResourceService {
     if (!obj.metadata.name && obj.metadata.generateName) {
       obj.metadata.name = `${obj.metadata.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
     }
+    for (const hook of this.createHooks) await hook(type, obj);
     const run = async () => {
       await admit(type, obj, undefined, { lookups: this.lookups, now: this.now() });
       prepareForCreate(type, obj, this.now());
-      if (!options.dryRun) return this.repository.create(obj);
+      if (!options.dryRun) return this.repository.create(obj, this.outbox(obj, undefined));
       if (await this.repository.get(this.key(type, namespace, obj.metadata.name ?? '')))
         throw this.alreadyExists(type, obj);
       return obj;
@@ -225,7 +240,7 @@ export class ResourceService {
       () => !namedVersion,
       async () => {
         const old = await this.get(type, namespace, name);
-        const patched = this.applyPatch(patchType, old, patch);
+        const patched = this.applyPatch(type, patchType, old, patch);
         const version = (patched as KubeObject | undefined)?.metadata?.resourceVersion;
         namedVersion = version !== old.metadata.resourceVersion;
         const obj = this.decode(type, patched);
@@ -271,7 +286,7 @@ export class ResourceService {
             throw new StoreError(StoreErrorCode.Conflict, 'the object has been modified');
           return old;
         }
-        return this.repository.update(next, expected);
+        return this.repository.update(next, expected, this.outbox(next, old));
       },
     );
   }
@@ -327,7 +342,9 @@ export class ResourceService {
     }
     return this.allocating(type, obj, old, async () => {
       await admit(type, obj, old, { lookups: this.lookups, now: this.now() });
-      return this.persist(type, prepareForUpdate(type, obj, old), old, expectedVersion, options);
+      const next = prepareForUpdate(type, obj, old);
+      options.checkChange?.(old, next);
+      return this.persist(type, next, old, expectedVersion, options);
     });
   }
 
@@ -346,7 +363,13 @@ export class ResourceService {
         this.key(type, obj.metadata.namespace, obj.metadata.name ?? ''),
         expectedVersion,
       );
-    return this.repository.update(obj, expectedVersion);
+    return this.repository.update(obj, expectedVersion, this.outbox(obj, old));
+  }
+
+  /** A shoot change the gardenlet must act on goes to the outbox with the write itself. */
+  private outbox(next: KubeObject, old: KubeObject | undefined): OutboxEntry | undefined {
+    const reason = reconcileReason(next, old);
+    return reason ? outboxEntry(next, reason) : undefined;
   }
 
   /** Shoots getting a node network from a seed are admitted one at a time per seed. */
@@ -377,12 +400,14 @@ export class ResourceService {
     }
   }
 
-  private applyPatch(patchType: PatchType, old: KubeObject, patch: unknown): unknown {
+  private applyPatch(type: ResourceType, patchType: PatchType, old: KubeObject, patch: unknown): unknown {
     if (patchType === 'json') return applyJsonPatch(old, patch);
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
       throw new ApiError(ApiErrorCode.BadRequest, `a ${patchType} merge patch must be a JSON object`);
     }
-    return patchType === 'merge' ? applyMergePatch(old, patch) : applyStrategicMergePatch(old, patch);
+    return patchType === 'merge'
+      ? applyMergePatch(old, patch)
+      : applyStrategicMergePatch(old, patch, '', type.patchMergeKeys);
   }
 
   private decode(type: ResourceType, body: unknown): KubeObject {

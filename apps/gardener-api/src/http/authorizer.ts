@@ -1,29 +1,107 @@
+import { type Project, resourceByKind } from '@gardener-ts/api';
+import {
+  AuthError,
+  AuthErrorCode,
+  authorize,
+  type Identity,
+  type RequestAttributes,
+  type TokenStore,
+} from '@gardener-ts/auth';
+import { ResourceService } from '@gardener-ts/store';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { contextOf } from './request-context.js';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
-
-/** What a request wants to do, in the terms Kubernetes authorizers use. */
-export interface RequestAttributes {
-  verb: Verb;
-  group: string;
-  version: string;
-  resource: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
-}
+export type { RequestAttributes, Verb } from '@gardener-ts/auth';
 
 /**
- * The authentication/authorization seam (issue 5 plugs in bearer tokens and project roles here).
- * `authorize` throws an ApiError (Unauthorized/Forbidden) to refuse a request.
+ * Authenticates a request and decides whether it may do what `attributes` say. Returns the
+ * caller's identity, or throws an AuthError (401 Unauthenticated, 403 Forbidden).
  */
 export interface RequestAuthorizer {
-  authorize(request: FastifyRequest, attributes: RequestAttributes): Promise<void>;
+  authorize(request: FastifyRequest, attributes: RequestAttributes): Promise<Identity>;
+  /** Any valid token will do (discovery and OpenAPI documents, as Kubernetes' system:discovery). */
+  authenticate(request: FastifyRequest): Promise<Identity>;
 }
 
 export const REQUEST_AUTHORIZER = Symbol('REQUEST_AUTHORIZER');
+export const TOKEN_STORE = Symbol('TOKEN_STORE');
 
-/** Until authentication lands, every request is allowed (bind the server to localhost). */
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+function resourceName(a: RequestAttributes): string {
+  return a.group ? `${a.resource}.${a.group}` : a.resource;
+}
+
+/** Kubernetes' wording, so kubectl users recognise it: `User "x" cannot get resource ...`. */
+function forbiddenMessage(identity: Identity, a: RequestAttributes, reason: string): string {
+  const subject = a.name ? `${resourceName(a)} "${a.name}"` : resourceName(a);
+  const where = a.namespace ? ` in the namespace "${a.namespace}"` : a.name ? '' : ' at the cluster scope';
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  return `${subject} is forbidden: User "${identity.name}" cannot ${a.verb} resource "${resource}" in API group "${a.group}"${where}: ${reason}`;
+}
+
+/** Bearer tokens (stored hashed) and Gardener's project roles. */
+@Injectable()
+export class TokenAuthorizer implements RequestAuthorizer {
+  constructor(
+    @Inject(TOKEN_STORE) private readonly tokens: TokenStore,
+    @Inject(ResourceService) private readonly resources: ResourceService,
+  ) {}
+
+  async authorize(request: FastifyRequest, attributes: RequestAttributes): Promise<Identity> {
+    const context = contextOf(request);
+    context.attributes = attributes;
+    const identity = await this.authenticate(request);
+    const decision = authorize(identity, attributes, {
+      project: await this.projectFor(identity, attributes),
+    });
+    if (!decision.allowed) {
+      context.denial = decision.reason;
+      throw new AuthError(AuthErrorCode.Forbidden, forbiddenMessage(identity, attributes, decision.reason));
+    }
+    return identity;
+  }
+
+  async authenticate(request: FastifyRequest): Promise<Identity> {
+    const context = contextOf(request);
+    if (context.identity) return context.identity;
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const identity = token ? await this.tokens.authenticate(token) : undefined;
+    if (!identity || !(await this.accountLives(identity)))
+      throw new AuthError(AuthErrorCode.Unauthenticated, 'Unauthorized');
+    context.identity = identity;
+    return identity;
+  }
+
+  /** A service account's tokens die with its project. */
+  private async accountLives(identity: Identity): Promise<boolean> {
+    if (identity.kind !== 'ServiceAccount' || !identity.namespace) return true;
+    return (await this.resources.lookups.projectOfNamespace(identity.namespace)) !== undefined;
+  }
+
+  private async projectFor(identity: Identity, a: RequestAttributes): Promise<Project | undefined> {
+    if (identity.gardenAdmin) return undefined;
+    const name =
+      a.namespace !== undefined
+        ? await this.resources.lookups.projectOfNamespace(a.namespace)
+        : a.resource === 'projects' && a.group === 'core.gardener.cloud'
+          ? a.name
+          : undefined;
+    if (!name) return undefined;
+    const type = resourceByKind('Project');
+    if (!type) return undefined;
+    return (await this.resources.get(type, undefined, name).catch(() => undefined)) as Project | undefined;
+  }
+}
+
+/** Everyone is a garden admin: for embedding and tests that are not about access. */
 export class AllowAllAuthorizer implements RequestAuthorizer {
-  async authorize(): Promise<void> {}
+  async authorize(): Promise<Identity> {
+    return this.authenticate();
+  }
+
+  async authenticate(): Promise<Identity> {
+    return { name: 'anonymous', kind: 'User', gardenAdmin: true };
+  }
 }

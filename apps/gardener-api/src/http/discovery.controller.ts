@@ -1,5 +1,26 @@
-import { ApiError, ApiErrorCode, RESOURCE_TYPES, type ResourceType } from '@gardener-ts/api';
-import { Controller, Get, Header, Param } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import {
+  ApiError,
+  ApiErrorCode,
+  openApiDocument,
+  openApiGroupVersions,
+  RESOURCE_TYPES,
+  type ResourceType,
+} from '@gardener-ts/api';
+import {
+  type CanActivate,
+  Controller,
+  type ExecutionContext,
+  Get,
+  Header,
+  Inject,
+  Injectable,
+  Param,
+  UseGuards,
+} from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { apiPage } from './api-page.js';
+import { REQUEST_AUTHORIZER, type RequestAuthorizer } from './authorizer.js';
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -42,15 +63,34 @@ function resourceList(groupVersion: string, types: ResourceType[]) {
   };
 }
 
+let documents: Map<string, { text: string; hash: string }> | undefined;
+
+/** Generated once per process from the zod schemas (they do not change while it runs). */
+function openApiDocuments(): Map<string, { text: string; hash: string }> {
+  documents ??= new Map(
+    openApiGroupVersions().map((gv) => {
+      const text = JSON.stringify(openApiDocument(gv));
+      return [gv, { text, hash: createHash('sha512').update(text).digest('hex').slice(0, 32).toUpperCase() }];
+    }),
+  );
+  return documents;
+}
+
+/** Discovery is for authenticated callers (as Kubernetes' system:discovery); any valid token will do. */
+@Injectable()
+export class AuthenticatedGuard implements CanActivate {
+  constructor(@Inject(REQUEST_AUTHORIZER) private readonly authorizer: RequestAuthorizer) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    await this.authorizer.authenticate(context.switchToHttp().getRequest<FastifyRequest>());
+    return true;
+  }
+}
+
 /** Discovery documents, so kubectl and client libraries find the kinds this server serves. */
 @Controller()
+@UseGuards(AuthenticatedGuard)
 export class DiscoveryController {
-  @Get(['healthz', 'livez', 'readyz'])
-  @Header('content-type', 'text/plain')
-  health(): string {
-    return 'ok';
-  }
-
   @Get('api')
   coreVersions() {
     return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
@@ -99,13 +139,26 @@ export class DiscoveryController {
     return resourceList(`${group}/${version}`, types);
   }
 
-  /**
-   * An OpenAPI v3 index with no schemas: kubectl's client-side validation then finds no schema for
-   * our kinds and leaves validation to the server (which is strict anyway).
-   */
+  /** The OpenAPI v3 index: one document per group version, addressed with a content hash for caching. */
   @Get('openapi/v3')
   openApiIndex() {
-    return { paths: {} };
+    return {
+      paths: Object.fromEntries(
+        [...openApiDocuments()].map(([gv, doc]) => [
+          gv,
+          { serverRelativeURL: `/openapi/v3/${gv}?hash=${doc.hash}` },
+        ]),
+      ),
+    };
+  }
+
+  @Get(['openapi/v3/apis/:group/:version', 'openapi/v3/api/:version'])
+  @Header('cache-control', 'no-cache')
+  @Header('content-type', 'application/json')
+  openApiGroupVersion(@Param('group') group: string | undefined, @Param('version') version: string) {
+    const doc = openApiDocuments().get(group ? `apis/${group}/${version}` : `api/${version}`);
+    if (!doc) throw new ApiError(ApiErrorCode.NotFound, 'the server could not find the requested resource');
+    return doc.text;
   }
 
   /**
@@ -127,6 +180,23 @@ export class DiscoveryController {
       metadata: {},
       items: [],
     };
+  }
+}
+
+/** What anyone may ask without a token (Kubernetes' system:public-info-viewer), plus the API page. */
+@Controller()
+export class PublicInfoController {
+  /** The API's shape (no data) as HTML, generated from the OpenAPI documents. */
+  @Get('api-docs')
+  @Header('content-type', 'text/html; charset=utf-8')
+  docs(): string {
+    return apiPage();
+  }
+
+  @Get(['healthz', 'livez'])
+  @Header('content-type', 'text/plain')
+  health(): string {
+    return 'ok';
   }
 
   @Get('version')

@@ -1,5 +1,21 @@
-import { ApiError, ApiErrorCode, type KubeObject } from '@gardener-ts/api';
-import { type PatchType, ResourceService, type WatchEvent } from '@gardener-ts/store';
+import {
+  ApiError,
+  ApiErrorCode,
+  type IncludeObject,
+  type KubeObject,
+  type Project,
+  tableVersionAccepted,
+  toTable,
+} from '@gardener-ts/api';
+import {
+  AuthError,
+  AuthErrorCode,
+  canSeeProject,
+  claimProject,
+  type Identity,
+  projectChangeDecision,
+} from '@gardener-ts/auth';
+import { type PatchType, ResourceService, type WatchEvent, type WriteOptions } from '@gardener-ts/store';
 import {
   type BeforeApplicationShutdown,
   Controller,
@@ -78,6 +94,7 @@ function deleteBody(body: unknown): DeleteBody {
 @Controller()
 export class ResourceController implements BeforeApplicationShutdown {
   private readonly streams = new Set<() => void>();
+  private readonly identities = new WeakMap<FastifyRequest, Identity>();
 
   constructor(
     @Inject(ResourceService) private readonly resources: ResourceService,
@@ -96,11 +113,12 @@ export class ResourceController implements BeforeApplicationShutdown {
       version: 'v1',
       resource: 'namespaces',
     });
-    return this.resources.listNamespaces();
+    const list = await this.resources.listNamespaces();
+    return this.maybeTable(request, 'Namespace', list.items, list.metadata) ?? list;
   }
 
   @Get('api/v1/namespaces/:namespace')
-  async getNamespace(@Req() request: FastifyRequest): Promise<KubeObject> {
+  async getNamespace(@Req() request: FastifyRequest): Promise<unknown> {
     const name = (request.params as RouteParams).namespace ?? '';
     await this.authorizer.authorize(request, {
       verb: 'get',
@@ -109,7 +127,8 @@ export class ResourceController implements BeforeApplicationShutdown {
       resource: 'namespaces',
       name,
     });
-    return this.resources.getNamespace(name);
+    const namespace = await this.resources.getNamespace(name);
+    return this.maybeTable(request, 'Namespace', [namespace]) ?? namespace;
   }
 
   @Get(COLLECTION_PATHS)
@@ -120,7 +139,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     const target = resolveTarget(request.params as RouteParams, false);
     const query = request.query as Query;
     const watching = query.watch === 'true' || query.watch === '1';
-    await this.authorize(request, watching ? 'watch' : 'list', target);
+    const identity = await this.authorize(request, watching ? 'watch' : 'list', target);
     const listQuery = {
       labelSelector: query.labelSelector,
       fieldSelector: query.fieldSelector,
@@ -128,14 +147,40 @@ export class ResourceController implements BeforeApplicationShutdown {
       continue: query.continue,
       resourceVersion: query.resourceVersion,
     };
-    if (watching) return this.watch(request, reply, target, listQuery, query.timeoutSeconds);
-    return this.resources.list(target.type, target.namespace, listQuery);
+    if (watching) return this.watch(request, reply, target, listQuery, query.timeoutSeconds, identity);
+    const list = await this.resources.list(target.type, target.namespace, listQuery);
+    if (target.type.kind === 'Project' && !identity.gardenAdmin)
+      list.items = list.items.filter((p) => canSeeProject(identity, p as unknown as Project));
+    return this.maybeTable(request, target.type.kind, list.items, list.metadata) ?? list;
   }
 
   @Get(ITEM_PATHS)
-  async get(@Req() request: FastifyRequest): Promise<KubeObject> {
+  async get(@Req() request: FastifyRequest): Promise<unknown> {
     const target = await this.item(request, 'get');
-    return this.resources.get(target.type, target.namespace, target.name ?? '');
+    const obj = await this.resources.get(target.type, target.namespace, target.name ?? '');
+    return (
+      this.maybeTable(request, target.type.kind, [obj], {
+        resourceVersion: obj.metadata.resourceVersion ?? '',
+      }) ?? obj
+    );
+  }
+
+  /** kubectl get asks for a Table (Accept: ...;as=Table;g=meta.k8s.io;v=v1); everyone else gets objects. */
+  private maybeTable(
+    request: FastifyRequest,
+    kind: string,
+    items: KubeObject[],
+    metadata: { resourceVersion?: string; continue?: string } = {},
+  ) {
+    const apiVersion = tableVersionAccepted(request.headers.accept);
+    if (!apiVersion) return undefined;
+    const include = (request.query as Query).includeObject;
+    const valid = include === 'None' || include === 'Metadata' || include === 'Object';
+    return toTable(kind, items, {
+      apiVersion,
+      metadata,
+      ...(valid ? { include: include as IncludeObject } : {}),
+    });
   }
 
   @Get(STATUS_PATHS)
@@ -154,8 +199,11 @@ export class ResourceController implements BeforeApplicationShutdown {
         `${target.type.plural} are created in a namespace: POST .../namespaces/{namespace}/${target.type.plural}`,
       );
     }
-    await this.authorize(request, 'create', target);
-    return this.resources.create(target.type, target.namespace, this.body(request), {
+    const identity = await this.authorize(request, 'create', target);
+    const body = this.body(request);
+    if (target.type.kind === 'Project' && typeof body === 'object' && body !== null)
+      claimProject(body as { spec?: Record<string, unknown> }, identity);
+    return this.resources.create(target.type, target.namespace, body, {
       dryRun: this.dryRun(request),
     });
   }
@@ -165,6 +213,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     const target = await this.item(request, 'update');
     return this.resources.update(target.type, target.namespace, target.name ?? '', this.body(request), {
       dryRun: this.dryRun(request),
+      ...this.changeCheck(request, target),
     });
   }
 
@@ -188,6 +237,7 @@ export class ResourceController implements BeforeApplicationShutdown {
       this.body(request),
       {
         dryRun: this.dryRun(request),
+        ...this.changeCheck(request, target),
       },
     );
   }
@@ -248,6 +298,26 @@ export class ResourceController implements BeforeApplicationShutdown {
     );
   }
 
+  /** Project updates: members are the uam's to change, everything else the admin's. */
+  private changeCheck(request: FastifyRequest, target: Target): Pick<WriteOptions, 'checkChange'> {
+    const identity = this.identities.get(request);
+    if (target.type.kind !== 'Project' || !identity || identity.gardenAdmin) return {};
+    return {
+      checkChange: (old, next) => {
+        const decision = projectChangeDecision(
+          identity,
+          old as unknown as Project,
+          next as unknown as Project,
+        );
+        if (!decision.allowed)
+          throw new AuthError(
+            AuthErrorCode.Forbidden,
+            `projects.core.gardener.cloud "${target.name}" is forbidden: User "${identity.name}" cannot change it this way: ${decision.reason}`,
+          );
+      },
+    };
+  }
+
   private async item(request: FastifyRequest, verb: Verb, subresource?: string): Promise<Target> {
     const target = resolveTarget(request.params as RouteParams, true);
     if (subresource === 'status' && !target.type.hasStatus) {
@@ -262,8 +332,8 @@ export class ResourceController implements BeforeApplicationShutdown {
     verb: Verb,
     target: Target,
     subresource?: string,
-  ): Promise<void> {
-    await this.authorizer.authorize(request, {
+  ): Promise<Identity> {
+    const identity = await this.authorizer.authorize(request, {
       verb,
       group: target.type.group,
       version: target.type.version,
@@ -272,6 +342,8 @@ export class ResourceController implements BeforeApplicationShutdown {
       ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
       ...(target.name !== undefined ? { name: target.name } : {}),
     });
+    this.identities.set(request, identity);
+    return identity;
   }
 
   private body(request: FastifyRequest): unknown {
@@ -311,7 +383,13 @@ export class ResourceController implements BeforeApplicationShutdown {
     target: Target,
     query: Parameters<ResourceService['watch']>[2],
     timeoutSeconds: string | undefined,
+    identity: Identity,
   ): Promise<void> {
+    const asTable = (object: KubeObject) => this.maybeTable(request, target.type.kind, [object]) ?? object;
+    const visible = (object: KubeObject) =>
+      target.type.kind !== 'Project' ||
+      identity.gardenAdmin ||
+      canSeeProject(identity, object as unknown as Project);
     const queue: string[] = [];
     let open = false;
     let ended = false;
@@ -325,7 +403,10 @@ export class ResourceController implements BeforeApplicationShutdown {
       target.type,
       target.namespace,
       query,
-      (event: WatchEvent) => write(`${JSON.stringify(event)}\n`),
+      (event: WatchEvent) => {
+        if (visible(event.object))
+          write(`${JSON.stringify({ type: event.type, object: asTable(event.object) })}\n`);
+      },
       (error) => {
         write(`${JSON.stringify({ type: 'ERROR', object: toStatus(error) })}\n`);
         end();

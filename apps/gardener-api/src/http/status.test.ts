@@ -1,4 +1,5 @@
 import { ApiError, ApiErrorCode } from '@gardener-ts/api';
+import { AuthError, AuthErrorCode } from '@gardener-ts/auth';
 import { StoreError, StoreErrorCode } from '@gardener-ts/store';
 import { describe, expect, it } from 'vitest';
 import { toStatus } from './status.js';
@@ -21,6 +22,16 @@ describe('error → Status mapping', () => {
     const serverSide = code === StoreErrorCode.KeyFile || code === StoreErrorCode.Decryption;
     expect(status.code >= 500).toBe(serverSide);
     // server-side store failures never leak their detail to clients
+    if (serverSide) expect(status.message).not.toContain('detail');
+  });
+
+  it.each(Object.values(AuthErrorCode))('maps AuthErrorCode.%s', (code) => {
+    const status = toStatus(new AuthError(code, 'detail'));
+    const serverSide = code === AuthErrorCode.TokenFile;
+    expect(status.code >= 500).toBe(serverSide);
+    if (code === AuthErrorCode.Unauthenticated)
+      expect(status).toMatchObject({ code: 401, reason: 'Unauthorized' });
+    if (code === AuthErrorCode.Forbidden) expect(status).toMatchObject({ code: 403, reason: 'Forbidden' });
     if (serverSide) expect(status.message).not.toContain('detail');
   });
 

@@ -1,4 +1,5 @@
 import { ApiError, ApiErrorCode, type FieldError } from '@gardener-ts/api';
+import { AuthError, AuthErrorCode } from '@gardener-ts/auth';
 import { StoreError, StoreErrorCode } from '@gardener-ts/store';
 import { HttpException } from '@nestjs/common';
 
@@ -73,6 +74,23 @@ function fromStoreError(code: StoreErrorCode): Mapped {
   }
 }
 
+function fromAuthError(code: AuthErrorCode): Mapped {
+  switch (code) {
+    case AuthErrorCode.Unauthenticated:
+      return { code: 401, reason: 'Unauthorized' };
+    case AuthErrorCode.Forbidden:
+      return { code: 403, reason: 'Forbidden' };
+    case AuthErrorCode.InvalidTokenRequest:
+      return { code: 422, reason: 'Invalid' };
+    case AuthErrorCode.TokenNotFound:
+      return { code: 404, reason: 'NotFound' };
+    case AuthErrorCode.TokenExists:
+      return { code: 409, reason: 'AlreadyExists' };
+    case AuthErrorCode.TokenFile:
+      return { code: 500, reason: 'InternalError' };
+  }
+}
+
 const REASON_BY_HTTP_CODE: Record<number, string> = {
   400: 'BadRequest',
   401: 'Unauthorized',
@@ -126,6 +144,10 @@ export function toStatus(error: unknown): KubeStatus {
   if (error instanceof StoreError) {
     const mapped = fromStoreError(error.code);
     return status(mapped, mapped.code >= 500 ? 'an internal error occurred in the store' : error.message);
+  }
+  if (error instanceof AuthError) {
+    const mapped = fromAuthError(error.code);
+    return status(mapped, mapped.code >= 500 ? 'an internal error occurred' : error.message);
   }
   if (error instanceof HttpException) {
     const code = error.getStatus();

@@ -1,0 +1,43 @@
+/** What went wrong, as a code; main.ts maps codes to exit statuses in one place. */
+export enum GardenctlErrorCode {
+  /** The command line itself is wrong (unknown command or flag, missing argument): exit 2. */
+  Usage = 'Usage',
+  NoSession = 'NoSession',
+  Config = 'Config',
+  GardenNotConfigured = 'GardenNotConfigured',
+  NoGardenTargeted = 'NoGardenTargeted',
+  NoProjectTargeted = 'NoProjectTargeted',
+  NoShootTargeted = 'NoShootTargeted',
+  InvalidTarget = 'InvalidTarget',
+  NotFound = 'NotFound',
+  Ambiguous = 'Ambiguous',
+  PatternMismatch = 'PatternMismatch',
+  Unreachable = 'Unreachable',
+  GardenApi = 'GardenApi',
+  Kubeconfig = 'Kubeconfig',
+  Unsupported = 'Unsupported',
+}
+
+/** An error a user can act on: `message` says what is wrong, `hint` what to do next. */
+export class GardenctlError extends Error {
+  constructor(
+    readonly code: GardenctlErrorCode,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'GardenctlError';
+  }
+}
+
+export function usageError(message: string, hint?: string): GardenctlError {
+  return new GardenctlError(GardenctlErrorCode.Usage, message, hint);
+}
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export function exitCodeOf(error: unknown): number {
+  return error instanceof GardenctlError && error.code === GardenctlErrorCode.Usage ? EXIT_USAGE : EXIT_ERROR;
+}

@@ -1,0 +1,2 @@
+export * from './errors.js';
+export { run } from './run.js';

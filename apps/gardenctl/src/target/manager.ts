@@ -1,0 +1,328 @@
+import { createHash } from 'node:crypto';
+import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GardenctlConfig } from '../config/config.js';
+import { GardenctlError, GardenctlErrorCode } from '../errors.js';
+import { CORE, GardenApiError, type GardenClient, type KubeObject } from '../garden/client.js';
+import type { Kubeconfig } from '../garden/kubeconfig.js';
+import { closest } from '../suggest.js';
+import { seedNotTargetable } from './seeds.js';
+import {
+  compact,
+  isEmptyTarget,
+  mergeTarget,
+  type Target,
+  type TargetFlags,
+  validateTarget,
+} from './target.js';
+import { readTarget, writeTarget } from './target-file.js';
+
+export const NO_GARDEN_HINT =
+  'run gardenctl target garden NAME (gardenctl config view lists the configured gardens)';
+
+export function noGardenTargeted(config?: GardenctlConfig): GardenctlError {
+  const names = config?.gardenNames() ?? [];
+  return new GardenctlError(
+    GardenctlErrorCode.NoGardenTargeted,
+    'no garden cluster targeted',
+    names.length > 0
+      ? `run gardenctl target garden NAME (configured: ${names.join(', ')})`
+      : 'configure one with gardenctl config set-garden NAME --kubeconfig FILE, then run gardenctl target garden NAME',
+  );
+}
+
+export function noProjectTargeted(): GardenctlError {
+  return new GardenctlError(
+    GardenctlErrorCode.NoProjectTargeted,
+    'no project targeted',
+    'run gardenctl target project NAME',
+  );
+}
+
+export function noShootTargeted(): GardenctlError {
+  return new GardenctlError(
+    GardenctlErrorCode.NoShootTargeted,
+    'no shoot targeted',
+    'run gardenctl target shoot NAME',
+  );
+}
+
+/** A target checked against the garden: names exist, and the project's namespace is known. */
+export interface ResolvedTarget {
+  target: Target;
+  namespace?: string;
+  shoot?: KubeObject;
+}
+
+const LINK = 'kubeconfig.yaml';
+
+/** Reads, changes and resolves the session's target (gardenctl-v2's target manager). */
+export class TargetManager {
+  private readonly clients = new Map<string, Promise<GardenClient>>();
+
+  constructor(
+    readonly config: GardenctlConfig,
+    readonly sessionDir: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  persisted(): Promise<Target> {
+    return readTarget(this.sessionDir);
+  }
+
+  /** The persisted target with this command's target flags laid over it (nothing is written). */
+  async current(flags: TargetFlags): Promise<Target> {
+    const merged = mergeTarget(await this.persisted(), this.canonicalFlags(flags));
+    validateTarget(merged);
+    return merged;
+  }
+
+  /** Overlays `flags` on the persisted target, checks it against the garden, persists it, relinks. */
+  async apply(flags: TargetFlags, base?: Target): Promise<ResolvedTarget> {
+    if (flags.seed) throw seedNotTargetable('seed');
+    const merged = mergeTarget(base ?? (await this.persisted()), this.canonicalFlags(flags));
+    validateTarget(merged);
+    const resolved = await this.resolve(merged);
+    // The kubeconfig is prepared first: a target whose kubeconfig cannot be had is not persisted.
+    await this.relink(resolved);
+    writeTarget(this.sessionDir, resolved.target);
+    return resolved;
+  }
+
+  async unset(kind: 'garden' | 'project' | 'shoot'): Promise<{ name: string; target: Target }> {
+    const current = await this.persisted();
+    const name = current[kind];
+    if (!name) {
+      if (kind === 'garden') throw noGardenTargeted(this.config);
+      throw kind === 'project' ? noProjectTargeted() : noShootTargeted();
+    }
+    const next: Target =
+      kind === 'garden'
+        ? {}
+        : kind === 'project'
+          ? { garden: current.garden }
+          : { garden: current.garden, project: current.project };
+    writeTarget(this.sessionDir, next);
+    return { name, target: next };
+  }
+
+  private canonicalFlags(flags: TargetFlags): TargetFlags {
+    if (!flags.garden) return flags;
+    return { ...flags, garden: this.config.garden(flags.garden).identity };
+  }
+
+  /** Checks every level of `t` against its garden and fills in what a shoot implies (project, seed). */
+  async resolve(t: Target): Promise<ResolvedTarget> {
+    if (!t.garden) {
+      if (isEmptyTarget(t)) return { target: {} };
+      throw noGardenTargeted(this.config);
+    }
+    const garden = this.config.garden(t.garden).identity;
+    if (t.shoot) return this.resolveShoot({ ...t, garden, shoot: t.shoot });
+    if (t.project) {
+      const namespace = await this.projectNamespace(garden, t.project);
+      return { target: { garden, project: t.project }, namespace };
+    }
+    return { target: { garden } };
+  }
+
+  private async resolveShoot(t: Target & { garden: string; shoot: string }): Promise<ResolvedTarget> {
+    const client = await this.client(t.garden);
+    const namespace = t.project ? await this.projectNamespace(t.garden, t.project) : undefined;
+    const found = await this.shoots(t.garden, namespace, t.shoot);
+    const scope = t.project ? `project "${t.project}"` : `garden "${t.garden}"`;
+    if (found.length === 0) {
+      const names = (await this.shoots(t.garden, namespace)).map((s) => s.metadata.name);
+      const near = closest(t.shoot, names);
+      throw new GardenctlError(
+        GardenctlErrorCode.NotFound,
+        `shoot "${t.shoot}" not found in ${scope}`,
+        near.length > 0
+          ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}? (gardenctl target shoot NAME)`
+          : names.length > 0
+            ? `shoots there: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`
+            : t.project
+              ? `project "${t.project}" has no shoots; target another project (gardenctl target project NAME) or drop it (gardenctl target unset project)`
+              : 'this garden has no shoots yet',
+      );
+    }
+    const projects = await client.list(`${CORE}/projects`);
+    const projectOf = (ns: string | undefined) =>
+      projects.find((p) => (p.spec?.namespace as string | undefined) === ns)?.metadata.name;
+    if (found.length > 1) {
+      const where = found.map((s) => projectOf(s.metadata.namespace) ?? s.metadata.namespace).sort();
+      throw new GardenctlError(
+        GardenctlErrorCode.Ambiguous,
+        `shoot "${t.shoot}" exists in several projects: ${where.join(', ')}`,
+        `name the project: gardenctl target --project ${where[0]} --shoot ${t.shoot}`,
+      );
+    }
+    const shoot = found[0] as KubeObject;
+    const project = t.project ?? projectOf(shoot.metadata.namespace);
+    if (!project) {
+      throw new GardenctlError(
+        GardenctlErrorCode.GardenApi,
+        `no project owns namespace "${shoot.metadata.namespace}" of shoot "${t.shoot}"`,
+      );
+    }
+    const seed = shoot.spec?.seedName as string | undefined;
+    return {
+      target: compact({ garden: t.garden, project, seed, shoot: shoot.metadata.name }),
+      namespace: shoot.metadata.namespace,
+      shoot,
+    };
+  }
+
+  /**
+   * Shoots in one namespace, or in the whole garden. A user who may not list shoots cluster-wide
+   * (only garden admins may) gets those of the projects they can see, one project at a time.
+   */
+  async shoots(garden: string, namespace: string | undefined, name?: string): Promise<KubeObject[]> {
+    const client = await this.client(garden);
+    const query: Record<string, string> = name ? { fieldSelector: `metadata.name=${name}` } : {};
+    if (namespace) return client.list(`${CORE}/namespaces/${namespace}/shoots`, query);
+    try {
+      return await client.list(`${CORE}/shoots`, query);
+    } catch (error) {
+      if (!(error instanceof GardenApiError) || error.httpStatus !== 403) throw error;
+    }
+    const projects = await client.list(`${CORE}/projects`);
+    const namespaces = projects
+      .map((p) => p.spec?.namespace as string | undefined)
+      .filter((n): n is string => !!n);
+    const lists = await Promise.all(
+      namespaces.map((ns) => client.list(`${CORE}/namespaces/${ns}/shoots`, query).catch(skipForbidden)),
+    );
+    return lists.flat();
+  }
+
+  async projectNamespace(garden: string, project: string): Promise<string> {
+    const client = await this.client(garden);
+    const found = await client.get(`${CORE}/projects/${encodeURIComponent(project)}`);
+    if (!found) {
+      const names = (await client.list(`${CORE}/projects`)).map((p) => p.metadata.name);
+      const near = closest(project, names);
+      throw new GardenctlError(
+        GardenctlErrorCode.NotFound,
+        `project "${project}" not found in garden "${garden}"`,
+        near.length > 0
+          ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}? (gardenctl target project NAME)`
+          : names.length > 0
+            ? `projects there: ${names.join(', ')}`
+            : 'this garden has no projects yet',
+      );
+    }
+    const namespace = found.spec?.namespace as string | undefined;
+    if (!namespace) {
+      throw new GardenctlError(
+        GardenctlErrorCode.GardenApi,
+        `project "${project}" does not have a corresponding namespace set; most likely it has not yet been fully created`,
+        'wait a moment and try again',
+      );
+    }
+    return namespace;
+  }
+
+  /** Project name for a namespace (pattern group `namespace`), via the namespace's project label. */
+  async projectOfNamespace(garden: string, namespace: string): Promise<string> {
+    const client = await this.client(garden);
+    const ns = await client.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+    const project = ns?.metadata.labels?.['project.gardener.cloud/name'];
+    if (!ns) {
+      throw new GardenctlError(
+        GardenctlErrorCode.NotFound,
+        `namespace "${namespace}" not found in garden "${garden}"`,
+      );
+    }
+    if (!project) {
+      throw new GardenctlError(
+        GardenctlErrorCode.NotFound,
+        `namespace "${namespace}" is not related to a gardener project`,
+      );
+    }
+    return project;
+  }
+
+  client(garden: string): Promise<GardenClient> {
+    let client = this.clients.get(garden);
+    if (!client) {
+      client = this.createClient(garden);
+      this.clients.set(garden, client);
+    }
+    return client;
+  }
+
+  private async createClient(gardenName: string): Promise<GardenClient> {
+    const garden = this.config.garden(gardenName);
+    const [{ loadKubeconfig, resolveContext }, { GardenClient }] = await Promise.all([
+      import('../garden/kubeconfig.js'),
+      import('../garden/client.js'),
+    ]);
+    const kubeconfig = await loadKubeconfig(this.config.kubeconfigPath(garden), garden.identity);
+    return new GardenClient(garden.identity, resolveContext(kubeconfig, garden.context, garden.identity));
+  }
+
+  /** The kubeconfig for a target: the garden's (minified), with the project's namespace if one is targeted. */
+  async kubeconfigFor(resolved: ResolvedTarget): Promise<Kubeconfig> {
+    const t = resolved.target;
+    if (!t.garden) throw noGardenTargeted(this.config);
+    if (t.shoot) throw shootKubeconfigUnavailable(t.shoot);
+    const garden = this.config.garden(t.garden);
+    const { loadKubeconfig, resolveContext, minify, withNamespace } = await import('../garden/kubeconfig.js');
+    const full = await loadKubeconfig(this.config.kubeconfigPath(garden), garden.identity);
+    const small = minify(full, resolveContext(full, garden.context, garden.identity));
+    if (!t.project) return small;
+    const namespace = resolved.namespace ?? (await this.projectNamespace(garden.identity, t.project));
+    return withNamespace(small, namespace);
+  }
+
+  /** Writes a kubeconfig into the session directory (0600) under a name derived from its content. */
+  async writeKubeconfig(kubeconfig: Kubeconfig): Promise<string> {
+    const { stringify } = await import('yaml');
+    const text = stringify(kubeconfig, { lineWidth: 0 });
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+    const file = join(this.sessionDir, `kubeconfig.${hash}.yaml`);
+    writeFileSync(file, text, { mode: 0o600 });
+    return file;
+  }
+
+  linkPath(): string {
+    return join(this.sessionDir, LINK);
+  }
+
+  linkEnabled(): boolean {
+    return this.config.linkKubeconfig(this.env);
+  }
+
+  /**
+   * Points the session's kubeconfig.yaml at the target's kubeconfig. With no garden targeted, or a
+   * shoot whose kubeconfig cannot be had, the link is removed so kubectl never reaches the wrong cluster.
+   */
+  async relink(resolved: ResolvedTarget): Promise<void> {
+    if (!this.linkEnabled()) return;
+    const link = this.linkPath();
+    if (!resolved.target.garden || resolved.target.shoot) {
+      rmSync(link, { force: true });
+      return;
+    }
+    const file = await this.writeKubeconfig(await this.kubeconfigFor(resolved));
+    const temporary = `${link}.${process.pid}.tmp`;
+    rmSync(temporary, { force: true });
+    symlinkSync(file, temporary);
+    renameSync(temporary, link);
+  }
+}
+
+/** A project the user can see but whose shoots they may not list contributes no shoots. */
+function skipForbidden(error: unknown): KubeObject[] {
+  if (error instanceof GardenApiError && error.httpStatus === 403) return [];
+  throw error;
+}
+
+export function shootKubeconfigUnavailable(shoot: string): GardenctlError {
+  return new GardenctlError(
+    GardenctlErrorCode.Unsupported,
+    `no kubeconfig for shoot "${shoot}" yet: the garden API does not serve the shoots/adminkubeconfig and shoots/viewerkubeconfig subresources yet`,
+    'to reach the garden with the project namespace instead, run gardenctl target unset shoot',
+  );
+}

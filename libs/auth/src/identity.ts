@@ -1,0 +1,32 @@
+/** Who sent a request, as established from its bearer token. */
+export interface Identity {
+  /** A user's name, or `system:serviceaccount:<namespace>:<name>` for a project service account. */
+  readonly name: string;
+  readonly kind: 'User' | 'ServiceAccount';
+  /** The project namespace of a service account. */
+  readonly namespace?: string;
+  /** Garden admins may do everything, including writing cluster-scoped kinds other than Project. */
+  readonly gardenAdmin: boolean;
+}
+
+export const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
+
+export function serviceAccountUserName(namespace: string, name: string): string {
+  return `${SERVICE_ACCOUNT_PREFIX}${namespace}:${name}`;
+}
+
+/** What a request wants to do, in the terms Kubernetes authorizers use. */
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+export interface RequestAttributes {
+  readonly verb: Verb;
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+  readonly subresource?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+}
+
+export const READ_VERBS: ReadonlySet<Verb> = new Set(['get', 'list', 'watch']);
+export const MUTATING_VERBS: ReadonlySet<Verb> = new Set(['create', 'update', 'patch', 'delete']);

@@ -1,0 +1,100 @@
+import { AUTH_GROUP, AUTH_VERSION } from './authorize.js';
+import { AuthError, AuthErrorCode } from './errors.js';
+import type { IssueRequest, TokenRecord } from './tokens.js';
+
+export const AUTH_API_VERSION = `${AUTH_GROUP}/${AUTH_VERSION}`;
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export interface TokenObject {
+  apiVersion: string;
+  kind: 'UserToken' | 'ServiceAccountToken';
+  metadata: { name: string; namespace?: string; uid: string; creationTimestamp: string };
+  spec: { user?: string; gardenAdmin?: boolean; serviceAccountName?: string };
+  status: { expirationTimestamp?: string; token?: string };
+}
+
+function fail(message: string): never {
+  throw new AuthError(AuthErrorCode.InvalidTokenRequest, message);
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function onlyKeys(value: Record<string, unknown>, allowed: string[], path: string): void {
+  const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
+  if (unknown.length) fail(`unknown field "${path}${unknown[0]}"`);
+}
+
+/** Reads a UserToken or ServiceAccountToken create request strictly. */
+export function parseTokenRequest(
+  body: unknown,
+  kind: TokenObject['kind'],
+  namespace: string | undefined,
+  now = new Date(),
+): IssueRequest {
+  const root = object(body, 'the request body');
+  onlyKeys(root, ['apiVersion', 'kind', 'metadata', 'spec'], '');
+  if (root.kind !== undefined && root.kind !== kind) fail(`kind must be ${kind}`);
+  if (root.apiVersion !== undefined && root.apiVersion !== AUTH_API_VERSION)
+    fail(`apiVersion must be ${AUTH_API_VERSION}`);
+  const metadata = object(root.metadata ?? {}, 'metadata');
+  onlyKeys(metadata, ['name', 'namespace'], 'metadata.');
+  const name = metadata.name;
+  if (name !== undefined && (typeof name !== 'string' || !NAME.test(name) || name.length > 63))
+    fail('metadata.name must be a DNS-1123 label');
+  const spec = object(root.spec, 'spec');
+  const expiration = spec.expirationSeconds;
+  if (expiration !== undefined && (!Number.isInteger(expiration) || (expiration as number) < 600))
+    fail('spec.expirationSeconds must be an integer of at least 600');
+  const expiresAt =
+    expiration === undefined ? undefined : new Date(now.getTime() + (expiration as number) * 1000);
+  if (kind === 'UserToken') {
+    onlyKeys(spec, ['user', 'gardenAdmin', 'expirationSeconds'], 'spec.');
+    if (typeof spec.user !== 'string' || spec.user === '' || spec.user.startsWith('system:'))
+      fail('spec.user must be a user name (not system:...)');
+    if (spec.gardenAdmin !== undefined && typeof spec.gardenAdmin !== 'boolean')
+      fail('spec.gardenAdmin must be a boolean');
+    return {
+      kind: 'user',
+      name: name as string | undefined,
+      subject: spec.user,
+      gardenAdmin: spec.gardenAdmin === true,
+      expiresAt,
+    };
+  }
+  onlyKeys(spec, ['serviceAccountName', 'expirationSeconds'], 'spec.');
+  const account = spec.serviceAccountName;
+  if (typeof account !== 'string' || !NAME.test(account))
+    fail('spec.serviceAccountName must be a DNS-1123 label');
+  return { kind: 'serviceaccount', name: name as string | undefined, namespace, subject: account, expiresAt };
+}
+
+function timestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** The API view of a stored token; the secret appears only in the create response. */
+export function tokenObject(record: TokenRecord, token?: string): TokenObject {
+  const kind = record.kind === 'user' ? 'UserToken' : 'ServiceAccountToken';
+  const status: TokenObject['status'] = {};
+  if (record.expiresAt) status.expirationTimestamp = timestamp(record.expiresAt);
+  if (token) status.token = token;
+  return {
+    apiVersion: AUTH_API_VERSION,
+    kind,
+    metadata: {
+      name: record.name,
+      ...(record.namespace ? { namespace: record.namespace } : {}),
+      uid: record.uid,
+      creationTimestamp: timestamp(record.createdAt),
+    },
+    spec:
+      record.kind === 'user'
+        ? { user: record.subject, gardenAdmin: record.gardenAdmin }
+        : { serviceAccountName: record.subject },
+    status,
+  };
+}

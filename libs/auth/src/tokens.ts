@@ -1,0 +1,178 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { AuthError, AuthErrorCode } from './errors.js';
+import { type Identity, serviceAccountUserName } from './identity.js';
+
+export type TokenKind = 'user' | 'serviceaccount';
+
+/** A stored token, never with its secret: only its SHA-256 is kept. */
+export interface TokenRecord {
+  readonly kind: TokenKind;
+  /** Unique per kind and namespace; how a token is listed and revoked. */
+  readonly name: string;
+  /** The project namespace of a service-account token; '' for user tokens. */
+  readonly namespace: string;
+  /** A user's name, or a service account's name within its namespace. */
+  readonly subject: string;
+  readonly gardenAdmin: boolean;
+  readonly uid: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+}
+
+export interface IssueRequest {
+  kind: TokenKind;
+  name?: string | undefined;
+  namespace?: string | undefined;
+  subject: string;
+  gardenAdmin?: boolean;
+  expiresAt?: Date | undefined;
+}
+
+interface Row {
+  kind: TokenKind;
+  name: string;
+  namespace: string;
+  subject: string;
+  garden_admin: boolean;
+  uid: string;
+  created_at: Date;
+  expires_at: Date | null;
+}
+
+/** Tokens are 256 random bits, so one unsalted SHA-256 is enough to make the stored value useless. */
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** `gts_` marks our tokens (secret scanners and humans recognise them); the rest is random. */
+export function newToken(): string {
+  return `gts_${randomBytes(32).toString('base64url')}`;
+}
+
+function record(row: Row): TokenRecord {
+  return {
+    kind: row.kind,
+    name: row.name,
+    namespace: row.namespace,
+    subject: row.subject,
+    gardenAdmin: row.garden_admin,
+    uid: row.uid,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+const COLUMNS = 'kind, name, namespace, subject, garden_admin, uid, created_at, expires_at';
+
+/** Bearer tokens in PostgreSQL, stored hashed: issue, authenticate, list and revoke. */
+export class TokenStore {
+  constructor(private readonly pool: Pool) {}
+
+  async migrate(): Promise<void> {
+    await this.pool.query(`
+      CREATE TABLE IF NOT EXISTS auth_tokens (
+        hash bytea PRIMARY KEY,
+        kind text NOT NULL,
+        name text NOT NULL,
+        namespace text NOT NULL DEFAULT '',
+        subject text NOT NULL,
+        garden_admin boolean NOT NULL DEFAULT false,
+        uid uuid NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz,
+        UNIQUE (kind, namespace, name)
+      )`);
+  }
+
+  /** Makes a token; its secret is returned once and never stored. */
+  async issue(request: IssueRequest): Promise<{ token: string; record: TokenRecord }> {
+    const token = newToken();
+    return { token, record: await this.register(token, request) };
+  }
+
+  /** Stores the hash of a token made elsewhere (the admin token file); a no-op if it is known. */
+  async register(token: string, request: IssueRequest): Promise<TokenRecord> {
+    const name =
+      request.name ||
+      `${request.subject.replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+    try {
+      const { rows } = await this.pool.query<Row>(
+        `INSERT INTO auth_tokens (hash, kind, name, namespace, subject, garden_admin, uid, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (hash) DO UPDATE SET hash = EXCLUDED.hash RETURNING ${COLUMNS}`,
+        [
+          hashToken(token),
+          request.kind,
+          name,
+          request.namespace ?? '',
+          request.subject,
+          request.gardenAdmin ?? false,
+          randomUUID(),
+          request.expiresAt ?? null,
+        ],
+      );
+      return record(rows[0] as Row);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505')
+        throw new AuthError(
+          AuthErrorCode.TokenExists,
+          `a ${request.kind} token named "${name}" already exists`,
+        );
+      throw error;
+    }
+  }
+
+  /** The identity a live token stands for; undefined for an unknown, revoked or expired one. */
+  async authenticate(token: string, now = new Date()): Promise<Identity | undefined> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM auth_tokens WHERE hash = $1`, [
+      hashToken(token),
+    ]);
+    const row = rows[0];
+    if (!row || (row.expires_at && row.expires_at <= now)) return undefined;
+    if (row.kind === 'serviceaccount')
+      return {
+        name: serviceAccountUserName(row.namespace, row.subject),
+        kind: 'ServiceAccount',
+        namespace: row.namespace,
+        gardenAdmin: false,
+      };
+    return { name: row.subject, kind: 'User', gardenAdmin: row.garden_admin };
+  }
+
+  async list(kind: TokenKind, namespace = ''): Promise<TokenRecord[]> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM auth_tokens WHERE kind = $1 AND namespace = $2 ORDER BY name`,
+      [kind, namespace],
+    );
+    return rows.map(record);
+  }
+
+  async get(kind: TokenKind, namespace: string, name: string): Promise<TokenRecord> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM auth_tokens WHERE kind = $1 AND namespace = $2 AND name = $3`,
+      [kind, namespace, name],
+    );
+    if (!rows[0]) throw new AuthError(AuthErrorCode.TokenNotFound, `${kind} token "${name}" not found`);
+    return record(rows[0]);
+  }
+
+  /** Revokes at once: the row goes, so the next request with that token is 401. */
+  async revoke(kind: TokenKind, namespace: string, name: string): Promise<TokenRecord> {
+    const { rows } = await this.pool.query<Row>(
+      `DELETE FROM auth_tokens WHERE kind = $1 AND namespace = $2 AND name = $3 RETURNING ${COLUMNS}`,
+      [kind, namespace, name],
+    );
+    if (!rows[0]) throw new AuthError(AuthErrorCode.TokenNotFound, `${kind} token "${name}" not found`);
+    return record(rows[0]);
+  }
+
+  /** Service-account tokens of a project go with its namespace. */
+  async revokeNamespace(namespace: string): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM auth_tokens WHERE kind = 'serviceaccount' AND namespace = $1`,
+      [namespace],
+    );
+    return rowCount ?? 0;
+  }
+}

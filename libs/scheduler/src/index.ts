@@ -1,0 +1,2 @@
+export * from './choose.js';
+export * from './scheduler.js';

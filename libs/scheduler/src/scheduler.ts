@@ -1,0 +1,179 @@
+import {
+  ApiError,
+  type KubeObject,
+  type ResourceType,
+  resourceByKind,
+  type Seed,
+  type Shoot,
+  timestamp,
+} from '@gardener-ts/api';
+import {
+  type ResourceRepository,
+  type ResourceService,
+  StoreError,
+  type WatchHandle,
+} from '@gardener-ts/store';
+import { chooseSeed, type SeedChoice } from './choose.js';
+
+export interface ShootSchedulerOptions {
+  /** Unschedulable shoots are tried again this often even when no seed changed. */
+  retryMs?: number;
+  now?: () => Date;
+  onError?: (error: unknown) => void;
+}
+
+function typeOf(kind: string): ResourceType {
+  const type = resourceByKind(kind);
+  if (!type) throw new Error(`${kind} is not a registered kind`);
+  return type;
+}
+
+/** Losing a race to another writer (or the shoot being gone) just means the next pass decides again. */
+function isRace(error: unknown): boolean {
+  return (
+    error instanceof StoreError ||
+    (error instanceof ApiError && (error.code === 'NotFound' || error.code === 'Conflict'))
+  );
+}
+
+/**
+ * Binds shoots to seeds: at create (a ResourceService create hook, so the node network is allocated
+ * in the same write) and, for shoots that did not fit, again whenever a seed or a shoot changes and
+ * every `retryMs`. A shoot that fits nowhere shows why in status.lastOperation (state Pending).
+ */
+export class ShootScheduler {
+  private readonly shootType = typeOf('Shoot');
+  private readonly seedType = typeOf('Seed');
+  private readonly watches: WatchHandle[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly resources: ResourceService,
+    private readonly repository: ResourceRepository,
+    private readonly options: ShootSchedulerOptions = {},
+  ) {}
+
+  /** The create hook: a shoot without spec.seedName gets the best seed, if any fits. */
+  readonly onCreate = async (type: ResourceType, obj: KubeObject): Promise<void> => {
+    if (type.kind !== 'Shoot') return;
+    const shoot = obj as unknown as Shoot;
+    if (shoot.spec.seedName) return;
+    const choice = await this.choose(shoot);
+    if (!('reason' in choice)) shoot.spec.seedName = choice.seedName;
+  };
+
+  async choose(shoot: Shoot): Promise<SeedChoice> {
+    const [seeds, counts] = await Promise.all([
+      this.repository.list('Seed'),
+      this.repository.countBy('Shoot', 'spec.seedName'),
+    ]);
+    const candidates = seeds.items.map((s) => {
+      const seed = s as unknown as Seed;
+      return { seed, shoots: counts.get(seed.metadata.name ?? '') ?? 0 };
+    });
+    return chooseSeed(shoot, candidates);
+  }
+
+  /** One pass over the unscheduled shoots. */
+  async schedulePending(): Promise<void> {
+    const pending = await this.repository.listWithout('Shoot', 'spec.seedName');
+    for (const obj of pending) {
+      if (this.stopped) return;
+      if (obj.metadata.deletionTimestamp) continue;
+      await this.scheduleOne(obj as unknown as Shoot).catch((error) => {
+        if (!isRace(error)) this.options.onError?.(error);
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    const onError = () => {
+      if (!this.stopped) setTimeout(() => void this.restartWatches(), 1_000).unref();
+    };
+    const kick = () => this.kick();
+    this.watches.push(await this.resources.watch(this.seedType, undefined, {}, kick, onError));
+    this.watches.push(
+      await this.resources.watch(
+        this.shootType,
+        undefined,
+        {},
+        (event) => {
+          const shoot = event.object as unknown as Shoot;
+          if (event.type === 'DELETED' || !shoot.spec.seedName) kick();
+        },
+        onError,
+      ),
+    );
+    this.timer = setInterval(kick, this.options.retryMs ?? 30_000);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.debounce) clearTimeout(this.debounce);
+    for (const watch of this.watches.splice(0)) watch.close();
+    await this.running;
+  }
+
+  private async restartWatches(): Promise<void> {
+    for (const watch of this.watches.splice(0)) watch.close();
+    if (this.timer) clearInterval(this.timer);
+    await this.start().catch((error) => this.options.onError?.(error));
+  }
+
+  /** Coalesces bursts of events into one pass; a change during a pass causes one more. */
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      this.running = this.schedulePending()
+        .catch((error) => this.options.onError?.(error))
+        .finally(() => {
+          this.running = undefined;
+          if (this.again) {
+            this.again = false;
+            this.kick();
+          }
+        });
+    }, 20);
+  }
+
+  private async scheduleOne(shoot: Shoot): Promise<void> {
+    const { namespace, name, resourceVersion } = shoot.metadata;
+    const choice = await this.choose(shoot);
+    if (!('reason' in choice)) {
+      await this.resources.patch(this.shootType, namespace, name ?? '', 'merge', {
+        metadata: { resourceVersion },
+        spec: { seedName: choice.seedName },
+      });
+      return;
+    }
+    if (shoot.status?.lastOperation?.description === choice.reason) return;
+    const lastOperation = {
+      type: 'Create',
+      state: 'Pending',
+      progress: 0,
+      description: choice.reason,
+      lastUpdateTime: timestamp((this.options.now ?? (() => new Date()))()),
+    };
+    await this.resources.patch(
+      this.shootType,
+      namespace,
+      name ?? '',
+      'merge',
+      { status: { lastOperation } },
+      { subresource: 'status' },
+    );
+  }
+}
