@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HibernationScheduler, ShootCare } from '@gardener-ts/botanist';
@@ -9,6 +9,7 @@ import { binary } from '@gardener-ts/infra/toolchain';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, kind, SHOOT, until } from './support/garden.js';
 import { expectNothingLeft } from './support/leftovers.js';
 
@@ -18,7 +19,22 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
   const name = 'wl';
   let garden: Garden;
   let gardenlet: INestApplicationContext;
+  let api: RunningServer | undefined;
+  let adminToken = '';
   let technicalId: string;
+
+  /** POST …/shoots/{name}/{admin|viewer}kubeconfig on the real garden API */
+  const requestKubeconfig = async (role: 'admin' | 'viewer', body: unknown) => {
+    const response = await fetch(
+      `${api?.url}/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots/${name}/${role}kubeconfig`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+    );
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
 
   beforeAll(async () => {
     garden = await createGarden();
@@ -29,9 +45,18 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     gardenlet = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), {
       logger: false,
     });
+    api = await startServer({
+      ...garden.gardenletEnv,
+      PORT: '0',
+      GARDENER_TLS: 'off',
+      GARDENER_DATA_DIR: join(garden.root, 'api'),
+      GARDENER_OUTBOX_RELAY: 'off',
+    });
+    adminToken = (await readFile(join(garden.root, 'api', 'admin.token'), 'utf8')).trim();
   });
 
   afterAll(async () => {
+    await api?.stop();
     await gardenlet?.close();
     await garden?.close();
   });
@@ -63,13 +88,15 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     const ca = await garden.resources.get(kind('ConfigMap'), garden.namespace, `${name}.ca-cluster`);
     expect(JSON.stringify(ca)).toContain('BEGIN CERTIFICATE');
 
-    const kubeconfig = await garden.seed.issueKubeconfig(technicalId, {
-      role: 'admin',
-      user: 'e2e',
-      expirationSeconds: 600,
+    const admin = await requestKubeconfig('admin', {
+      apiVersion: 'authentication.gardener.cloud/v1alpha1',
+      kind: 'AdminKubeconfigRequest',
+      spec: { expirationSeconds: 600 },
     });
+    expect(admin.status).toBe(201);
+    expect(Date.parse(admin.body.status.expirationTimestamp) - Date.now()).toBeLessThanOrEqual(600_000);
     const file = join(garden.root, 'admin.kubeconfig');
-    await writeFile(file, kubeconfig.kubeconfig, { mode: 0o600 });
+    await writeFile(file, Buffer.from(admin.body.status.kubeconfig, 'base64'), { mode: 0o600 });
     const { stdout } = await run(binary('kubectl'), [
       '--kubeconfig',
       file,
@@ -80,6 +107,19 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
       'name',
     ]);
     expect(stdout.trim()).toBe('namespace/kube-system');
+  });
+
+  it('a viewer kubeconfig reads but cannot see secrets; a too short expiration is refused', async () => {
+    const viewer = await requestKubeconfig('viewer', { spec: {} });
+    expect(viewer.status).toBe(201);
+    const file = join(garden.root, 'viewer.kubeconfig');
+    await writeFile(file, Buffer.from(viewer.body.status.kubeconfig, 'base64'), { mode: 0o600 });
+    await run(binary('kubectl'), ['--kubeconfig', file, 'get', 'namespaces']);
+    await expect(run(binary('kubectl'), ['--kubeconfig', file, 'get', 'secrets', '-A'])).rejects.toThrow(
+      /forbidden/i,
+    );
+    const short = await requestKubeconfig('admin', { spec: { expirationSeconds: 10 } });
+    expect(short).toMatchObject({ status: 422, body: { kind: 'Status', reason: 'Invalid' } });
   });
 
   it('rotate-ssh-keypair makes a new key pair and the annotation is removed once acted on', async () => {

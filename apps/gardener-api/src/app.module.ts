@@ -1,5 +1,6 @@
 import { ensureAdminToken, TokenStore } from '@gardener-ts/auth';
 import { ShootScheduler } from '@gardener-ts/scheduler';
+import { LocalSeedBackend } from '@gardener-ts/seed';
 import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import {
   type BeforeApplicationShutdown,
@@ -15,6 +16,7 @@ import type { ApiConfig } from './config.js';
 import { REQUEST_AUTHORIZER, TOKEN_STORE, TokenAuthorizer } from './http/authorizer.js';
 import { DiscoveryController, PublicInfoController } from './http/discovery.controller.js';
 import { ResourceController } from './http/resource.controller.js';
+import { ShootKubeconfigController } from './http/shoot-kubeconfig.controller.js';
 import { TokenController } from './http/token.controller.js';
 import { connectRedis, JobsLifecycle, REDIS } from './jobs/jobs.lifecycle.js';
 import { ApiMetrics } from './ops/metrics.js';
@@ -88,6 +90,7 @@ export class AppModule {
         PublicInfoController,
         TokenController,
         OpsController,
+        ShootKubeconfigController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -118,6 +121,8 @@ export class AppModule {
           inject: [STORE],
         },
         { provide: REQUEST_AUTHORIZER, useClass: TokenAuthorizer },
+        // the local seed's shoot CAs sign short-lived kubeconfigs (GARDENER_TS_SEED_DIR)
+        { provide: LocalSeedBackend, useFactory: () => new LocalSeedBackend() },
         StoreLifecycle,
         SchedulerLifecycle,
         { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },

@@ -57,6 +57,9 @@ function namespaced(identity: Identity, a: RequestAttributes, project: Project |
       : deny(
           `managing service account tokens in project "${name}" needs the owner or serviceaccountmanager role`,
         );
+  // Gardener lets viewers request a viewer kubeconfig for their project's shoots.
+  if (a.resource === 'shoots' && a.subresource === 'viewerkubeconfig' && a.verb === 'create')
+    return roles.size > 0 ? allow : deny(`a viewer kubeconfig in project "${name}" needs a role in it`);
   if (READ_VERBS.has(a.verb)) {
     if (anyOf(roles, ['owner', 'admin'])) return allow;
     if (roles.has('viewer') && a.resource !== 'secrets') return allow;
