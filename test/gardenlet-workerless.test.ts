@@ -109,6 +109,35 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(stdout.trim()).toBe('namespace/kube-system');
   });
 
+  it('gardenctl targets the shoot, and through kubectl-env the pinned kubectl reaches it', async () => {
+    const gardenctl = new URL('../apps/gardenctl/dist/main.js', import.meta.url).pathname;
+    const env = {
+      ...process.env,
+      GCTL_HOME: join(garden.root, 'gctl'),
+      GCTL_SESSION_ID: 'e2e',
+      TMPDIR: garden.root,
+      NO_COLOR: '1',
+    };
+    const gctl = (...args: string[]) => run('node', [gardenctl, ...args], { env });
+    await gctl('config', 'set-garden', 'e2e', '--kubeconfig', join(garden.root, 'api', 'garden.kubeconfig'));
+    await gctl('target', 'garden', 'e2e');
+    await gctl('target', 'shoot', name); // a shoot name alone: its project is found
+    const { stdout: view } = await gctl('target', 'view', '-o', 'json');
+    expect(JSON.parse(view)).toMatchObject({ garden: 'e2e', project: garden.project, shoot: name });
+    const { stdout: script } = await gctl('kubectl-env', 'bash');
+    const kubeconfig = /export KUBECONFIG=['"]?([^'"\n]+)/.exec(script)?.[1] ?? '';
+    const { stdout } = await run(binary('kubectl'), [
+      '--kubeconfig',
+      kubeconfig,
+      'get',
+      'namespace',
+      'kube-system',
+      '-o',
+      'name',
+    ]);
+    expect(stdout.trim()).toBe('namespace/kube-system');
+  });
+
   it('a viewer kubeconfig reads but cannot see secrets; a too short expiration is refused', async () => {
     const viewer = await requestKubeconfig('viewer', { spec: {} });
     expect(viewer.status).toBe(201);

@@ -31,9 +31,9 @@ service_ready() {
 
 # start_service NAME BUILD_ID READY COMMAND...
 start_service() {
-  local name=$1 ready_url=$3 since; shift 3
+  local name=$1 code=$2 ready_url=$3 since build; shift 3
   # the command line counts too: a changed setting restarts the service
-  local build; build="$2-$(printf '%s\n' "$@" | sha256sum | cut -c1-8)"
+  build="$code-$(printf '%s\n' "$@" | sha256sum | cut -c1-8)"
   mkdir -p "$RUN_DIR"; chmod 700 "$RUN_DIR"
   if service_pid "$name" >/dev/null && [[ "$(cat "$RUN_DIR/$name.build" 2>/dev/null)" == "$build" ]]; then
     echo "$name: running (pid $(service_pid "$name"), log $RUN_DIR/$name.log)"; return

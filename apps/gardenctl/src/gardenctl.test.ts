@@ -331,7 +331,7 @@ describe('gardenctl against a running garden', () => {
     const target = gctl(['target', 'shoot', 'web'], { session: s });
     expect(target.code, target.stderr).toBe(0);
     expect(target.stdout).toContain('Successfully targeted shoot "web"');
-    expect(target.stderr).toContain('no kubeconfig for shoot "web" yet');
+    expect(target.stderr).toContain('no kubeconfig for shoot "web": garden "local" answered 409: shoot "web" has no control plane yet');
     expect(gctl(['target', 'view'], { session: s }).stdout).toBe(
       'garden: local\nproject: dev\nseed: local\nshoot: web\n',
     );
@@ -468,7 +468,7 @@ describe('gardenctl against a running garden', () => {
     expect(existsSync(link)).toBe(false);
     const shootEnv = gctl(['kubectl-env', 'bash'], { session: s });
     expect(shootEnv.code).toBe(1);
-    expect(shootEnv.stderr).toContain('no kubeconfig for shoot "demo" yet');
+    expect(shootEnv.stderr).toContain('no kubeconfig for shoot "demo"');
   });
 
   it('prints kubeconfigs for a project (secrets redacted unless --raw) and answers provider-env for local', () => {

@@ -11,7 +11,8 @@ export const runKubeconfig: Handler = async (ctx) => {
   const target = await m.current(targetFlags(ctx));
   if (!target.garden) throw noGardenTargeted(m.config);
   const resolved = await m.resolve(target);
-  let kubeconfig = await m.kubeconfigFor(resolved);
+  const level = ctx.flags['access-level'] === 'viewer' ? 'viewer' : 'admin';
+  let kubeconfig = await m.kubeconfigFor(resolved, level);
   if (ctx.flags.flatten) kubeconfig = flatten(kubeconfig);
   if (!ctx.flags.raw) kubeconfig = redact(kubeconfig);
   await printObject(ctx.io, kubeconfig, format);

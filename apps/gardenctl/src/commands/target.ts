@@ -1,7 +1,7 @@
 import { paint, warn } from '../cli/io.js';
 import type { Handler, RunContext } from '../cli/spec.js';
 import { GardenctlError, GardenctlErrorCode, usageError } from '../errors.js';
-import { type ResolvedTarget, shootKubeconfigUnavailable, type TargetManager } from '../target/manager.js';
+import type { ResolvedTarget, TargetManager } from '../target/manager.js';
 import { seedNotTargetable } from '../target/seeds.js';
 import type { TargetFlags } from '../target/target.js';
 import { manager, targetFlags } from './context.js';
@@ -115,9 +115,8 @@ async function finish(
 ): Promise<void> {
   ctx.io.out.write(`${paint(ctx.io.outColour, 'green', 'Successfully')} targeted ${what}\n`);
   if (!m.linkEnabled()) return;
-  if (resolved.target.shoot) {
-    const unavailable = shootKubeconfigUnavailable(resolved.target.shoot);
-    warn(ctx.io, `${unavailable.message}; this session's kubeconfig.yaml is removed until then`);
+  if (resolved.kubeconfigProblem) {
+    warn(ctx.io, `${resolved.kubeconfigProblem}; this session's kubeconfig.yaml is removed until then`);
   } else if (ctx.env.KUBECONFIG !== m.linkPath()) {
     warn(
       ctx.io,

@@ -76,12 +76,19 @@ export class GardenClient {
     return items;
   }
 
-  private request(method: string, path: string): Promise<unknown> {
+  /** POSTs a JSON body (subresource requests such as shoots/{name}/adminkubeconfig). */
+  post<T = KubeObject>(path: string, body: unknown): Promise<T> {
+    return this.request('POST', path, body) as Promise<T>;
+  }
+
+  private request(method: string, path: string, body?: unknown): Promise<unknown> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     const transport = url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'gardenctl-ts' };
     const token = bearerToken(this.connection);
     if (token) headers.authorization = `Bearer ${token}`;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload) headers['content-type'] = 'application/json';
     const { username, password } = this.connection.user;
     if (!token && username && password) {
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -107,7 +114,7 @@ export class GardenClient {
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
       req.on('error', (error: NodeJS.ErrnoException) => reject(this.unreachable(error)));
-      req.end();
+      req.end(payload);
     });
   }
 

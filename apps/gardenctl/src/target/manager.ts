@@ -52,9 +52,15 @@ export interface ResolvedTarget {
   target: Target;
   namespace?: string;
   shoot?: KubeObject;
+  /** why a targeted shoot has no kubeconfig yet (the target still holds, as in gardenctl-v2) */
+  kubeconfigProblem?: string;
 }
 
 const LINK = 'kubeconfig.yaml';
+/** gardenctl-v2 asks for short-lived shoot credentials too; the API caps them at 24 h. */
+const SHOOT_KUBECONFIG_SECONDS = 3600;
+
+export type AccessLevel = 'admin' | 'viewer';
 
 /** Reads, changes and resolves the session's target (gardenctl-v2's target manager). */
 export class TargetManager {
@@ -83,7 +89,7 @@ export class TargetManager {
     const merged = mergeTarget(base ?? (await this.persisted()), this.canonicalFlags(flags));
     validateTarget(merged);
     const resolved = await this.resolve(merged);
-    // The kubeconfig is prepared first: a target whose kubeconfig cannot be had is not persisted.
+    // The kubeconfig is prepared first: a garden or project whose kubeconfig cannot be had is not persisted.
     await this.relink(resolved);
     writeTarget(this.sessionDir, resolved.target);
     return resolved;
@@ -262,18 +268,46 @@ export class TargetManager {
     return new GardenClient(garden.identity, resolveContext(kubeconfig, garden.context, garden.identity));
   }
 
-  /** The kubeconfig for a target: the garden's (minified), with the project's namespace if one is targeted. */
-  async kubeconfigFor(resolved: ResolvedTarget): Promise<Kubeconfig> {
+  /**
+   * The kubeconfig for a target: for a shoot a short-lived one from its adminkubeconfig or
+   * viewerkubeconfig subresource; otherwise the garden's (minified), with the project's namespace.
+   */
+  async kubeconfigFor(resolved: ResolvedTarget, accessLevel: AccessLevel = 'admin'): Promise<Kubeconfig> {
     const t = resolved.target;
     if (!t.garden) throw noGardenTargeted(this.config);
-    if (t.shoot) throw shootKubeconfigUnavailable(t.shoot);
     const garden = this.config.garden(t.garden);
+    if (t.shoot) {
+      const namespace = resolved.namespace ?? (await this.projectNamespace(garden.identity, t.project ?? ''));
+      return this.shootKubeconfig(garden.identity, namespace, t.shoot, accessLevel);
+    }
     const { loadKubeconfig, resolveContext, minify, withNamespace } = await import('../garden/kubeconfig.js');
     const full = await loadKubeconfig(this.config.kubeconfigPath(garden), garden.identity);
     const small = minify(full, resolveContext(full, garden.context, garden.identity));
     if (!t.project) return small;
     const namespace = resolved.namespace ?? (await this.projectNamespace(garden.identity, t.project));
     return withNamespace(small, namespace);
+  }
+
+  private async shootKubeconfig(
+    garden: string,
+    namespace: string,
+    shoot: string,
+    level: AccessLevel,
+  ): Promise<Kubeconfig> {
+    const client = await this.client(garden);
+    const kind = level === 'admin' ? 'AdminKubeconfigRequest' : 'ViewerKubeconfigRequest';
+    const path = `${CORE}/namespaces/${namespace}/shoots/${shoot}/${level}kubeconfig`;
+    const response = await client
+      .post<{ status?: { kubeconfig?: string } }>(path, {
+        apiVersion: 'authentication.gardener.cloud/v1alpha1',
+        kind,
+        spec: { expirationSeconds: SHOOT_KUBECONFIG_SECONDS },
+      })
+      .catch((error: unknown) => {
+        throw shootKubeconfigUnavailable(shoot, error instanceof Error ? error.message : String(error));
+      });
+    const { parse } = await import('yaml');
+    return parse(Buffer.from(response.status?.kubeconfig ?? '', 'base64').toString('utf8')) as Kubeconfig;
   }
 
   /** Writes a kubeconfig into the session directory (0600) under a name derived from its content. */
@@ -301,11 +335,20 @@ export class TargetManager {
   async relink(resolved: ResolvedTarget): Promise<void> {
     if (!this.linkEnabled()) return;
     const link = this.linkPath();
-    if (!resolved.target.garden || resolved.target.shoot) {
+    if (!resolved.target.garden) {
       rmSync(link, { force: true });
       return;
     }
-    const file = await this.writeKubeconfig(await this.kubeconfigFor(resolved));
+    let file: string;
+    try {
+      file = await this.writeKubeconfig(await this.kubeconfigFor(resolved));
+    } catch (error) {
+      rmSync(link, { force: true });
+      // a shoot is still targeted while its control plane is being created; kubectl-env says why not
+      if (!resolved.target.shoot || !(error instanceof GardenctlError)) throw error;
+      resolved.kubeconfigProblem = error.message;
+      return;
+    }
     const temporary = `${link}.${process.pid}.tmp`;
     rmSync(temporary, { force: true });
     symlinkSync(file, temporary);
@@ -319,10 +362,10 @@ function skipForbidden(error: unknown): KubeObject[] {
   throw error;
 }
 
-export function shootKubeconfigUnavailable(shoot: string): GardenctlError {
+export function shootKubeconfigUnavailable(shoot: string, reason?: string): GardenctlError {
   return new GardenctlError(
     GardenctlErrorCode.Unsupported,
-    `no kubeconfig for shoot "${shoot}" yet: the garden API does not serve the shoots/adminkubeconfig and shoots/viewerkubeconfig subresources yet`,
-    'to reach the garden with the project namespace instead, run gardenctl target unset shoot',
+    `no kubeconfig for shoot "${shoot}"${reason ? `: ${reason}` : ''}`,
+    `once the shoot is created, run gardenctl target shoot ${shoot} again; or gardenctl target unset shoot for the garden`,
   );
 }
