@@ -5,7 +5,7 @@ const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:543
 
 /** A database of its own for one test file; drop() removes it with everything in it. */
 export async function createTestDatabase(
-  prefix: string,
+  prefix = 'gardener_ts_test',
 ): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
