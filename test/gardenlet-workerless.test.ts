@@ -258,6 +258,10 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(failed.status?.lastErrors).toEqual([
       expect.objectContaining({ taskID: 'reconcile-workers', codes: ['ERR_CONFIGURATION_PROBLEM'] }),
     ]);
+    // Failed stays Failed when nobody changed anything (a sweep or a duplicate job)
+    await garden.enqueue(pools);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await garden.read(pools)).status?.lastOperation).toEqual(failed.status?.lastOperation);
     await garden.deleteShoot(pools);
     await until(
       async () =>

@@ -331,7 +331,9 @@ describe('gardenctl against a running garden', () => {
     const target = gctl(['target', 'shoot', 'web'], { session: s });
     expect(target.code, target.stderr).toBe(0);
     expect(target.stdout).toContain('Successfully targeted shoot "web"');
-    expect(target.stderr).toContain('no kubeconfig for shoot "web": garden "local" answered 409: shoot "web" has no control plane yet');
+    expect(target.stderr).toContain(
+      'no kubeconfig for shoot "web": garden "local" answered 409: shoot "web" has no control plane yet',
+    );
     expect(gctl(['target', 'view'], { session: s }).stdout).toBe(
       'garden: local\nproject: dev\nseed: local\nshoot: web\n',
     );

@@ -31,6 +31,18 @@ function requestedOperations(shoot: Shoot): string[] {
     .filter((op) => RECONCILE_OPERATIONS.includes(op));
 }
 
+/**
+ * Failed stays Failed until a user acts: a spec change (a new generation) or an operation such
+ * as `retry` or `reconcile`. Periodic sweeps and duplicate jobs change nothing.
+ */
+function failedAndUntouched(shoot: Shoot): boolean {
+  return (
+    shoot.status?.lastOperation?.state === 'Failed' &&
+    shoot.status.observedGeneration === shoot.metadata.generation &&
+    requestedOperations(shoot).length === 0
+  );
+}
+
 /** Gardener's default retryDuration */
 const DEFAULT_RETRY_WINDOW_MS = 12 * 60 * 60 * 1000;
 
@@ -62,6 +74,7 @@ export class Botanist {
     const shoot = await status.read().catch(ignoreNotFound);
     if (!shoot || shoot.spec.seedName !== this.options.seedName) return;
     if (shoot.metadata.deletionTimestamp) return this.delete(shoot, status, signal);
+    if (failedAndUntouched(shoot)) return;
     if (shoot.spec.hibernation?.enabled && shoot.status?.lastOperation)
       return this.hibernate(shoot, status, signal);
     return this.reconcile(shoot, status, signal);

@@ -74,6 +74,8 @@ describe('ShootStatusWriter', () => {
   it('a final cause is Failed at once', async () => {
     const writer = new ShootStatusWriter(resources, 'garden-st', 's1', now);
     expect(await writer.failed('Reconcile', failure, { ...window, finalCause: true })).toBe(true);
-    expect((await writer.read()).status?.lastOperation?.state).toBe('Failed');
+    const shoot = await writer.read();
+    expect(shoot.status?.lastOperation?.state).toBe('Failed');
+    expect(shoot.status?.observedGeneration).toBe(shoot.metadata.generation);
   });
 });

@@ -90,12 +90,14 @@ export class ShootStatusWriter {
     options: { finalCause: boolean; progress: number; retryWindowMs: number },
   ): Promise<boolean> {
     let final = options.finalCause;
-    await this.update((status) => {
+    await this.update((status, shoot) => {
       const now = this.stamp();
       status.retryCycleStartTime ??= now;
       final =
         options.finalCause ||
         Date.parse(now) - Date.parse(status.retryCycleStartTime) > options.retryWindowMs;
+      // the spec was seen and given up on: only a new generation or an operation restarts it
+      if (final) status.observedGeneration = shoot.metadata.generation;
       const summary = failures.map((f) => `${f.taskId}: ${f.error.message}`).join('; ');
       status.lastOperation = {
         type,

@@ -28,7 +28,7 @@ describe('shoot jobs on BullMQ', () => {
   let prefix: string;
   let queue: ShootQueue;
   const workers: Worker[] = [];
-  const worker = (options: Pick<ShootWorkerOptions, 'reconcile' | 'isFinal'>) => {
+  const worker = (options: Pick<ShootWorkerOptions, 'reconcile' | 'isFinal' | 'backoff'>) => {
     const started = startShootWorker({
       connection: redis,
       seedName: 'local',
@@ -62,6 +62,28 @@ describe('shoot jobs on BullMQ', () => {
     await queue.enqueue(ref);
     await queue.enqueue(ref);
     expect(await queue.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+  });
+
+  it('a job backing off is run at once for a change, but keeps its backoff for a sweep', async () => {
+    const ref = shoot();
+    let runs = 0;
+    worker({
+      // a long backoff, so only a promotion can bring the second run early
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+      reconcile: async () => {
+        runs++;
+        throw new Error('not yet');
+      },
+    });
+    await queue.enqueue(ref);
+    await until(() => runs === 1);
+    const delayed = async () => (await queue.queue.getJobCounts('delayed')).delayed === 1;
+    await until(delayed);
+    await queue.enqueue(ref, { promote: false });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await delayed()).toBe(true);
+    await queue.enqueue(ref);
+    await until(() => runs === 2);
   });
 
   it('a change while the job runs is not lost: one more run follows, and a burst adds only one', async () => {

@@ -29,7 +29,7 @@ export class ShootQueue {
    * waiting gets no second one; one whose job is running gets one more run after it; one whose
    * job is backing off is run now.
    */
-  async enqueue(ref: ShootRef): Promise<void> {
+  async enqueue(ref: ShootRef, options: { promote?: boolean } = {}): Promise<void> {
     await this.pending.mark(ref.uid);
     const jobId = shootJobId(ref.uid);
     await this.queue.add('reconcile', ref, {
@@ -40,7 +40,8 @@ export class ShootQueue {
       removeOnFail: true,
     });
     const job = await this.queue.getJob(jobId);
-    if (job && (await job.isDelayed())) await job.promote().catch(() => {});
+    // a user's change should not wait out a backoff; a periodic sweep should not cut one short
+    if (options.promote !== false && job && (await job.isDelayed())) await job.promote().catch(() => {});
   }
 
   close(): Promise<void> {

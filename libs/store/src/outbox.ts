@@ -49,6 +49,8 @@ export interface ShootToEnqueue {
   readonly namespace: string;
   readonly name: string;
   readonly seedName: string;
+  /** false when only the periodic sweep asked: then a job backing off keeps its backoff */
+  readonly changed: boolean;
 }
 
 export interface OutboxRelayOptions {
@@ -66,6 +68,7 @@ interface OutboxRow {
   namespace: string;
   name: string;
   seed_name: string | null;
+  reason: string;
 }
 
 /**
@@ -136,12 +139,16 @@ export class OutboxRelay {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
-        'SELECT id, uid, namespace, name, seed_name FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+        'SELECT id, uid, namespace, name, seed_name, reason FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
         [this.options.batchSize ?? 200],
       );
       // One job per shoot and batch; the newest row knows the shoot's current seed.
       const latest = new Map<string, OutboxRow>();
-      for (const row of rows) latest.set(row.uid, row);
+      const changed = new Set<string>();
+      for (const row of rows) {
+        latest.set(row.uid, row);
+        if (row.reason !== 'sweep') changed.add(row.uid);
+      }
       for (const row of latest.values()) {
         if (row.seed_name)
           await this.options.enqueue({
@@ -149,6 +156,7 @@ export class OutboxRelay {
             namespace: row.namespace,
             name: row.name,
             seedName: row.seed_name,
+            changed: changed.has(row.uid),
           });
       }
       if (rows.length)

@@ -98,6 +98,9 @@ export class JobsLifecycle implements OnModuleInit, BeforeApplicationShutdown {
       });
       this.queues.set(shoot.seedName, queue);
     }
-    return queue.enqueue({ uid: shoot.uid, namespace: shoot.namespace, name: shoot.name });
+    return queue.enqueue(
+      { uid: shoot.uid, namespace: shoot.namespace, name: shoot.name },
+      { promote: shoot.changed },
+    );
   }
 }
