@@ -2,7 +2,7 @@
  * Runs the BUILT gardenctl (dist/main.js) as a user would, against a real garden API on a
  * throw-away PostgreSQL database, with GCTL_HOME, TMPDIR and GCTL_SESSION_ID in temp dirs.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   lstatSync,
@@ -22,6 +22,7 @@ import { binary } from '@gardener-ts/infra/toolchain';
 import { createTestDatabase } from '@gardener-ts/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { type RunningServer, startServer } from '../../gardener-api/src/testing/server.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const APP = join(REPO, 'apps/gardenctl');
@@ -30,7 +31,7 @@ const CORE = '/apis/core.gardener.cloud/v1beta1';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let dir: string;
-let server: ChildProcess;
+let server: RunningServer | undefined;
 let apiUrl: string;
 let home: string;
 let kubeconfigFile: string;
@@ -87,26 +88,6 @@ function postFor(path: string, body: unknown): Promise<{ status: number; body: s
   });
 }
 
-function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', join(REPO, 'scripts/dev/register-ts.mjs'), join(REPO, 'apps/gardener-api/src/main.ts')],
-    { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (https:\/\/[\d.]+:\d+)/.exec(output);
-      if (match?.[1]) resolve({ child, url: match[1] });
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`gardener-api exited with ${code}:\n${output}`)));
-  });
-}
-
 function shoot(name: string, namespace: string) {
   const s = exampleShoot(name, namespace);
   // Let the seed allocate a free node network per shoot.
@@ -136,7 +117,7 @@ beforeAll(async () => {
     GARDENER_KUBECONFIG: kubeconfigFile,
     GARDENER_QUEUE_PREFIX: `gts-gardenctl-test-${process.pid}`,
   });
-  server = started.child;
+  server = started;
   apiUrl = started.url;
   const written = parse(readFileSync(kubeconfigFile, 'utf8'));
   adminToken = written.users[0].user.token;
@@ -156,11 +137,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await server?.stop();
   await db?.drop();
   // Jobs the API may have queued for the test shoots, under this test's own prefix.
   spawnSync('bash', [

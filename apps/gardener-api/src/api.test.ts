@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { createTestDatabase } from '@gardener-ts/store';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from './testing/server.js';
 
 const CORE = '/apis/core.gardener.cloud/v1beta1';
 const SHOOTS = `${CORE}/namespaces/garden-dev/shoots`;
@@ -18,38 +18,13 @@ const CONFIRM = { metadata: { annotations: { 'confirmation.gardener.cloud/deleti
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let dir: string;
-let server: ChildProcess;
+let server: RunningServer | undefined;
 let api: ReturnType<typeof request.agent>;
 let baseUrl: string;
 let adminToken: string;
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const _REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const WATCH_HISTORY_SECONDS = 2;
-
-/**
- * Starts the real server as its own process (its TypeScript compiled by SWC through the repo's
- * register hook) on a free port, and resolves with its address once it listens.
- */
-function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', join(REPO, 'scripts/dev/register-ts.mjs'), join(REPO, 'apps/gardener-api/src/main.ts')],
-    { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match?.[1]) resolve({ child, url: match[1] });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', (code) => reject(new Error(`gardener-api exited with ${code}:\n${output}`)));
-  });
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('gts_api');
@@ -62,7 +37,7 @@ beforeAll(async () => {
     WATCH_HISTORY_SECONDS: String(WATCH_HISTORY_SECONDS),
     BODY_LIMIT_BYTES: String(64 * 1024),
   });
-  server = started.child;
+  server = started;
   baseUrl = started.url;
   adminToken = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
   api = request.agent(baseUrl).set('authorization', `Bearer ${adminToken}`);
@@ -72,11 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await server?.stop();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,17 +19,27 @@ export interface RunningServer {
  * register hook) and resolves with its address once it listens.
  */
 export function startServer(env: NodeJS.ProcessEnv): Promise<RunningServer> {
+  // a seed directory of its own unless given: never the developer's local seed
+  const ownSeedDir = env.GARDENER_TS_SEED_DIR
+    ? undefined
+    : mkdtempSync(join(tmpdir(), 'gardener-ts-api-seed-'));
   const child = spawn(
     process.execPath,
     ['--import', join(REPO, 'scripts/dev/register-ts.mjs'), join(REPO, 'apps/gardener-api/src/main.ts')],
-    { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO,
+      env: { ...process.env, ...(ownSeedDir ? { GARDENER_TS_SEED_DIR: ownSeedDir } : {}), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+    }
+    if (ownSeedDir) rmSync(ownSeedDir, { recursive: true, force: true });
   };
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
