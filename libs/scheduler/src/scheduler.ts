@@ -41,6 +41,9 @@ function isRace(error: unknown): boolean {
  * in the same write) and, for shoots that did not fit, again whenever a seed or a shoot changes and
  * every `retryMs`. A shoot that fits nowhere shows why in status.lastOperation (state Pending).
  */
+/** How long a count of shoots per seed is reused. */
+const COUNT_TTL_MS = 1_000;
+
 export class ShootScheduler {
   private readonly shootType = typeOf('Shoot');
   private readonly seedType = typeOf('Seed');
@@ -50,6 +53,7 @@ export class ShootScheduler {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private counts: { at: number; counting: Promise<Map<string, number>> } | undefined;
 
   constructor(
     private readonly resources: ResourceService,
@@ -67,15 +71,29 @@ export class ShootScheduler {
   };
 
   async choose(shoot: Shoot): Promise<SeedChoice> {
-    const [seeds, counts] = await Promise.all([
-      this.repository.list('Seed'),
-      this.repository.countBy('Shoot', 'spec.seedName'),
-    ]);
+    const [seeds, counts] = await Promise.all([this.repository.list('Seed'), this.shootsPerSeed()]);
     const candidates = seeds.items.map((s) => {
       const seed = s as unknown as Seed;
       return { seed, shoots: counts.get(seed.metadata.name ?? '') ?? 0 };
     });
     return chooseSeed(shoot, candidates);
+  }
+
+  /**
+   * Shoots per seed, counted at most once per COUNT_TTL_MS: counting scans every shoot, which at
+   * 10,000 shoots dominated the create latency. Least-used placement and capacity are heuristics
+   * already (capacity is not locked), so a count up to a second old changes no guarantee.
+   */
+  private shootsPerSeed(): Promise<Map<string, number>> {
+    const now = Date.now();
+    if (!this.counts || now - this.counts.at > COUNT_TTL_MS) {
+      const counting = this.repository.countBy('Shoot', 'spec.seedName');
+      this.counts = { at: now, counting };
+      counting.catch(() => {
+        if (this.counts?.counting === counting) this.counts = undefined;
+      });
+    }
+    return this.counts.counting;
   }
 
   /** One pass over the unscheduled shoots. */
