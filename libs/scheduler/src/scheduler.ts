@@ -76,13 +76,17 @@ export class ShootScheduler {
       const seed = s as unknown as Seed;
       return { seed, shoots: counts.get(seed.metadata.name ?? '') ?? 0 };
     });
-    return chooseSeed(shoot, candidates);
+    const choice = chooseSeed(shoot, candidates);
+    // the reused count includes this binding at once, so the next choice sees it
+    if (!('reason' in choice)) counts.set(choice.seedName, (counts.get(choice.seedName) ?? 0) + 1);
+    return choice;
   }
 
   /**
    * Shoots per seed, counted at most once per COUNT_TTL_MS: counting scans every shoot, which at
-   * 10,000 shoots dominated the create latency. Least-used placement and capacity are heuristics
-   * already (capacity is not locked), so a count up to a second old changes no guarantee.
+   * 10,000 shoots dominated the create latency. Bindings made here are added to it at once and a
+   * deletion drops it; what other API replicas bind shows within a second (capacity was never
+   * locked across replicas).
    */
   private shootsPerSeed(): Promise<Map<string, number>> {
     const now = Date.now();
@@ -121,6 +125,7 @@ export class ShootScheduler {
         {},
         (event) => {
           const shoot = event.object as unknown as Shoot;
+          if (event.type === 'DELETED') this.counts = undefined; // capacity freed: count afresh
           if (event.type === 'DELETED' || !shoot.spec.seedName) kick();
         },
         onError,
