@@ -2,3 +2,4 @@ export { Botanist, type BotanistOptions, SHOOT_FINALIZER, type ShootKey } from '
 export { ShootCare } from './care.js';
 export { HibernationScheduler, scheduledHibernation } from './hibernation-schedule.js';
 export { ShootStatusWriter } from './shoot-status.js';
+export { type ShootHealth, STATUS_LABEL, shootHealth } from './status-label.js';

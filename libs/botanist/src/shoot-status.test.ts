@@ -5,6 +5,7 @@ import { exampleCloudProfile, exampleProject, exampleShoot, resourceByKind } fro
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHOOT, ShootStatusWriter } from './shoot-status.js';
+import { shootHealth } from './status-label.js';
 
 const HOUR = 3_600_000;
 
@@ -45,6 +46,7 @@ describe('ShootStatusWriter', () => {
     expect(await writer.failed('Create', failure, window)).toBe(false);
     let shoot = await writer.read();
     expect(shoot.status?.lastOperation).toMatchObject({ state: 'Error', progress: 40 });
+    expect(shoot.metadata.labels?.['shoot.gardener.cloud/status']).toBe('unhealthy');
     expect(shoot.status?.lastOperation?.description).toContain('(will be retried)');
     expect(shoot.status?.lastErrors).toEqual([
       expect.objectContaining({ taskID: 'deploy-infrastructure', description: 'busy' }),
@@ -63,10 +65,12 @@ describe('ShootStatusWriter', () => {
     let shoot = await writer.read();
     expect(shoot.status?.retryCycleStartTime).toBeUndefined();
     expect(shoot.status?.lastOperation).toMatchObject({ state: 'Processing', progress: 40 });
+    expect(shoot.metadata.labels?.['shoot.gardener.cloud/status']).toBe('progressing');
     expect(await writer.failed('Create', failure, window)).toBe(false);
     await writer.succeeded('Create', 'done', () => {});
     shoot = await writer.read();
     expect(shoot.status?.lastOperation).toMatchObject({ state: 'Succeeded', progress: 100 });
+    expect(shoot.metadata.labels?.['shoot.gardener.cloud/status']).toBe('healthy');
     expect(shoot.status?.lastErrors).toBeUndefined();
     expect(shoot.status?.observedGeneration).toBe(shoot.metadata.generation);
   });
@@ -77,5 +81,39 @@ describe('ShootStatusWriter', () => {
     const shoot = await writer.read();
     expect(shoot.status?.lastOperation?.state).toBe('Failed');
     expect(shoot.status?.observedGeneration).toBe(shoot.metadata.generation);
+  });
+});
+
+describe('shootHealth', () => {
+  const shoot = (status: Record<string, unknown>) =>
+    ({ ...exampleShoot('h', 'garden-st'), status }) as Parameters<typeof shootHealth>[0];
+  const succeeded = {
+    type: 'Create',
+    state: 'Succeeded',
+    progress: 100,
+    description: '',
+    lastUpdateTime: '',
+  };
+  it.each([
+    ['no operation yet', {}, 'unknown'],
+    [
+      'succeeded, all conditions True',
+      { lastOperation: succeeded, conditions: [{ type: 'A', status: 'True' }] },
+      'healthy',
+    ],
+    [
+      'succeeded, a condition False',
+      { lastOperation: succeeded, conditions: [{ type: 'A', status: 'False' }] },
+      'unhealthy',
+    ],
+    ['processing', { lastOperation: { ...succeeded, state: 'Processing' } }, 'progressing'],
+    ['failed', { lastOperation: { ...succeeded, state: 'Failed' } }, 'unhealthy'],
+    [
+      'hibernated',
+      { lastOperation: succeeded, hibernated: true, conditions: [{ type: 'A', status: 'False' }] },
+      'healthy',
+    ],
+  ])('%s → %s', (_, status, expected) => {
+    expect(shootHealth(shoot(status))).toBe(expected);
   });
 });

@@ -2,6 +2,7 @@ import { type LastOperation, resourceByKind, type Shoot } from '@gardener-ts/api
 import type { TaskFailure } from '@gardener-ts/flow';
 import type { ResourceService } from '@gardener-ts/store';
 import { hasReason } from './errors.js';
+import { STATUS_LABEL, shootHealth } from './status-label.js';
 
 export const SHOOT = requireType('Shoot');
 export const SECRET = requireType('Secret');
@@ -28,23 +29,34 @@ export class ShootStatusWriter {
     return (await this.resources.get(SHOOT, this.namespace, this.name)) as unknown as Shoot;
   }
 
+  /** Changes the status and keeps the shoot's status label in step with it. */
   async update(change: (status: NonNullable<Shoot['status']>, shoot: Shoot) => void): Promise<Shoot> {
     for (;;) {
       const shoot = await this.read();
       const status = structuredClone(shoot.status ?? {});
       change(status, shoot);
       try {
-        return (await this.resources.update(
+        const updated = (await this.resources.update(
           SHOOT,
           this.namespace,
           this.name,
           { ...shoot, status },
           { subresource: 'status' },
         )) as unknown as Shoot;
+        await this.syncStatusLabel(updated);
+        return updated;
       } catch (error) {
         if (!hasReason(error, 'Conflict')) throw error;
       }
     }
+  }
+
+  private async syncStatusLabel(shoot: Shoot): Promise<void> {
+    const health = shootHealth(shoot);
+    if (shoot.metadata.labels?.[STATUS_LABEL] === health) return;
+    await this.resources.patch(SHOOT, this.namespace, this.name, 'merge', {
+      metadata: { labels: { [STATUS_LABEL]: health } },
+    });
   }
 
   progress(type: OperationType, percent: number, description: string): Promise<Shoot> {
