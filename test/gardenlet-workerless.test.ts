@@ -15,6 +15,13 @@ import { expectNothingLeft } from './support/leftovers.js';
 
 const run = promisify(execFile);
 
+/** An AdminKubeconfigRequest/ViewerKubeconfigRequest answer, or a Status on failure. */
+interface KubeconfigResponse {
+  kind: string;
+  reason?: string;
+  status: { kubeconfig: string; expirationTimestamp: string };
+}
+
 describe('gardenlet: a workerless local shoot from create to gone', () => {
   const name = 'wl';
   let garden: Garden;
@@ -33,7 +40,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
         body: JSON.stringify(body),
       },
     );
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as KubeconfigResponse };
   };
 
   beforeAll(async () => {
