@@ -31,6 +31,16 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
   let technicalId: string;
 
   /** POST …/shoots/{name}/{admin|viewer}kubeconfig on the real garden API */
+  /** a request to the real garden API as the garden admin */
+  const callApi = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
+    const response = await fetch(`${api?.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': contentType },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
   const requestKubeconfig = async (role: 'admin' | 'viewer', body: unknown) => {
     const response = await fetch(
       `${api?.url}/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots/${name}/${role}kubeconfig`,
@@ -57,7 +67,6 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
       PORT: '0',
       GARDENER_TLS: 'off',
       GARDENER_DATA_DIR: join(garden.root, 'api'),
-      GARDENER_OUTBOX_RELAY: 'off',
     });
     adminToken = (await readFile(join(garden.root, 'api', 'admin.token'), 'utf8')).trim();
   });
@@ -240,6 +249,45 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(awake.status?.conditions?.find((c) => c.type === 'APIServerAvailable')?.status).toBe('True');
     const { stdout } = await kubectl('get', 'configmap', 'keep-me', '-o', 'jsonpath={.data.hello}');
     expect(stdout).toBe('world');
+  });
+
+  it('through REST alone: created, reconciled by the jobs the API enqueues, and deleted', async () => {
+    const rest = 'rest';
+    const path = `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots`;
+    const shoot = {
+      apiVersion: 'core.gardener.cloud/v1beta1',
+      kind: 'Shoot',
+      metadata: { name: rest },
+      spec: {
+        cloudProfileName: 'local',
+        region: 'local',
+        provider: { type: 'local' },
+        kubernetes: { version: '1.34' },
+        networking: { nodes: `10.10.${80 + (Number.parseInt(garden.id, 16) % 10)}.0/24` },
+      },
+    };
+    const created = await callApi('POST', path, shoot);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ spec: { seedName: 'local' } }); // scheduled at create
+    await until(async () => {
+      const { body } = await callApi('GET', `${path}/${rest}`);
+      return (body.status as { lastOperation?: { state?: string } })?.lastOperation?.state === 'Succeeded'
+        ? true
+        : undefined;
+    }, 120_000);
+    const confirm = await callApi(
+      'PATCH',
+      `${path}/${rest}`,
+      { metadata: { annotations: { 'confirmation.gardener.cloud/deletion': 'true' } } },
+      'application/merge-patch+json',
+    );
+    expect(confirm.status).toBe(200);
+    expect((await callApi('DELETE', `${path}/${rest}`)).status).toBe(200);
+    await until(
+      async () => ((await callApi('GET', `${path}/${rest}`)).status === 404 ? true : undefined),
+      60_000,
+    );
+    await expectNothingLeft(garden, `shoot--${garden.project}--${rest}`);
   });
 
   it('deletes: the reverse flow runs, the finalizer goes last, and nothing is left behind', async () => {
