@@ -118,7 +118,7 @@ export function localInfrastructureStack(
         gatewayAddress: expectString(raw, 'gateway_address'),
         firewallTable: expectString(raw, 'firewall_table'),
         sshPublicKey: expectString(raw, 'ssh_public_key', /^ssh-ed25519 /),
-        sshPrivateKey: expectString(raw, 'ssh_private_key', /^-----BEGIN OPENSSH PRIVATE KEY-----/),
+        sshPrivateKey: expectString(raw, 'ssh_private_key', PEM_BLOCK),
       };
     },
   };
@@ -166,6 +166,9 @@ function probe(stack: TerraformStack, id: string, script: string, target: DataRe
 function exitedZero(command: DataLocalCommand): string {
   return `\${data.${DataLocalCommand.tfResourceType}.${command.friendlyUniqueId}.exit_code == 0}`;
 }
+
+/** A PEM-armoured block (the OpenSSH private key tls_private_key renders). */
+const PEM_BLOCK = /^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z ]+-----\n?$/;
 
 function output(stack: TerraformStack, name: string, value: unknown): void {
   new TerraformOutput(stack, name, { value });
