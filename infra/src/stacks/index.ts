@@ -1,4 +1,3 @@
-export { firstHostAddress, parseIpv4Cidr } from './ipv4.js';
 export {
   type LocalInfrastructureInput,
   type LocalInfrastructureOutputs,

@@ -5,9 +5,9 @@ import { DataLocalCommand } from '@cdktf/provider-local/lib/data-local-command/i
 import { LocalProvider } from '@cdktf/provider-local/lib/provider/index.js';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key/index.js';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider/index.js';
+import { type Cidr, formatCidr, formatIPv4, parseCidr } from '@gardener-ts/api';
 import { DataResource, TerraformOutput, type TerraformStack } from 'cdktf';
 import type { StackDefinition } from '../tofu/stack-definition.js';
-import { firstHostAddress, parseIpv4Cidr } from './ipv4.js';
 
 export interface LocalInfrastructureInput {
   /** `shoot--<project>--<name>`: names the bridge and the firewall tables */
@@ -22,6 +22,15 @@ export interface LocalInfrastructureOutputs {
   readonly firewallTable: string;
   readonly sshPublicKey: string;
   readonly sshPrivateKey: string;
+}
+
+/** The shoot's node network; it needs room for a gateway and hosts. */
+function nodeNetwork(text: string): Cidr {
+  const cidr = parseCidr(text);
+  if (!cidr || cidr.prefix > 30) {
+    throw new Error(`"${text}" is not an IPv4 network with room for hosts (a CIDR of prefix /30 or shorter)`);
+  }
+  return cidr;
 }
 
 /** Linux interface names are at most 15 bytes, so the bridge is named by a hash of the shoot. */
@@ -75,8 +84,8 @@ export function localInfrastructureStack(
   input: LocalInfrastructureInput,
 ): StackDefinition<LocalInfrastructureOutputs> {
   const { bridge, table } = localNetworkNames(input.technicalId);
-  const nodes = parseIpv4Cidr(input.nodesCidr);
-  const gateway = firstHostAddress(nodes);
+  const nodes = nodeNetwork(input.nodesCidr);
+  const gateway = formatIPv4(nodes.network + 1);
   return {
     name: 'local-infrastructure',
     driftProbes: { bridge_present: 'terraform_data.bridge', firewall_present: 'terraform_data.firewall' },
@@ -91,8 +100,8 @@ export function localInfrastructureStack(
         destroy: DELETE_BRIDGE,
       });
       const firewall = commandResource(stack, 'firewall', {
-        input: { table, nodes: nodes.cidr },
-        environment: { TABLE: table, NODES: nodes.cidr },
+        input: { table, nodes: formatCidr(nodes) },
+        environment: { TABLE: table, NODES: formatCidr(nodes) },
         create: CREATE_FIREWALL,
         destroy: DELETE_FIREWALL,
       });
