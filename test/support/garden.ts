@@ -7,8 +7,7 @@ import {
   exampleProject,
   exampleSeed,
   exampleShoot,
-  type ResourceType,
-  resourceByKind,
+  requireResourceByKind,
   type Shoot,
 } from '@gardener-ts/api';
 import { removeLocalNetwork } from '@gardener-ts/infra/stacks';
@@ -17,11 +16,7 @@ import { LocalSeedBackend } from '@gardener-ts/seed';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { Redis } from 'ioredis';
 
-export function kind(name: string): ResourceType {
-  const found = resourceByKind(name);
-  if (!found) throw new Error(`unknown kind ${name}`);
-  return found;
-}
+export const kind = requireResourceByKind;
 
 export const SHOOT = kind('Shoot');
 

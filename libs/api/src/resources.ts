@@ -178,6 +178,13 @@ export function resourceByKind(kind: string): ResourceType | undefined {
   return RESOURCE_TYPES.find((t) => t.kind === kind);
 }
 
+/** A kind the code itself names (never user input): its absence is a programming error. */
+export function requireResourceByKind(kind: string): ResourceType {
+  const type = resourceByKind(kind);
+  if (!type) throw new Error(`${kind} is not a registered kind`);
+  return type;
+}
+
 export const DELETION_CONFIRMATION_ANNOTATION = 'confirmation.gardener.cloud/deletion';
 
 /** The namespace that exists without a Project: the garden's own. */

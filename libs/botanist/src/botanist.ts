@@ -1,5 +1,4 @@
-import type { CloudProfile, Shoot } from '@gardener-ts/api';
-import { resourceByKind } from '@gardener-ts/api';
+import { type CloudProfile, requireResourceByKind, type Shoot } from '@gardener-ts/api';
 import {
   ExtensionError,
   type ExtensionRegistry,
@@ -18,7 +17,7 @@ import { CONFIG_MAP, type OperationType, SECRET, SHOOT, ShootStatusWriter } from
 
 /** Gardener's finalizer on shoots: the gardenlet removes it once everything is gone. */
 export const SHOOT_FINALIZER = 'gardener';
-const CLOUD_PROFILE = resourceByKind('CloudProfile');
+const CLOUD_PROFILE = requireResourceByKind('CloudProfile');
 export const OPERATION_ANNOTATION = 'gardener.cloud/operation';
 /** Operations a reconcile acts on; `maintain` runs a plain reconcile until maintenance exists. */
 const RECONCILE_OPERATIONS = ['reconcile', 'retry', 'maintain', 'rotate-ssh-keypair'];
@@ -223,14 +222,11 @@ export class Botanist {
   }
 
   private async infrastructureContext(shoot: Shoot): Promise<InfrastructureContext> {
-    const cloudProfile = CLOUD_PROFILE
-      ? ((await this.options.resources.get(
-          CLOUD_PROFILE,
-          undefined,
-          shoot.spec.cloudProfileName ?? '',
-        )) as unknown as CloudProfile)
-      : undefined;
-    if (!cloudProfile) throw new Error(`CloudProfile ${shoot.spec.cloudProfileName} not found`);
+    const cloudProfile = (await this.options.resources.get(
+      CLOUD_PROFILE,
+      undefined,
+      shoot.spec.cloudProfileName ?? '',
+    )) as unknown as CloudProfile;
     return { shoot, cloudProfile, credentials: {}, technicalId: technicalIdOf(shoot) };
   }
 

@@ -1,18 +1,12 @@
-import { type LastOperation, resourceByKind, type Shoot } from '@gardener-ts/api';
+import { type LastOperation, requireResourceByKind, type Shoot } from '@gardener-ts/api';
 import type { TaskFailure } from '@gardener-ts/flow';
 import type { ResourceService } from '@gardener-ts/store';
 import { hasReason } from './errors.js';
 import { STATUS_LABEL, shootHealth } from './status-label.js';
 
-export const SHOOT = requireType('Shoot');
-export const SECRET = requireType('Secret');
-export const CONFIG_MAP = requireType('ConfigMap');
-
-function requireType(kind: string) {
-  const type = resourceByKind(kind);
-  if (!type) throw new Error(`resource type ${kind} is not registered`);
-  return type;
-}
+export const SHOOT = requireResourceByKind('Shoot');
+export const SECRET = requireResourceByKind('Secret');
+export const CONFIG_MAP = requireResourceByKind('ConfigMap');
 
 export type OperationType = LastOperation['type'];
 

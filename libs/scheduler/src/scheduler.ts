@@ -2,7 +2,7 @@ import {
   ApiError,
   type KubeObject,
   type ResourceType,
-  resourceByKind,
+  requireResourceByKind,
   type Seed,
   type Shoot,
   timestamp,
@@ -22,12 +22,6 @@ export interface ShootSchedulerOptions {
   onError?: (error: unknown) => void;
 }
 
-function typeOf(kind: string): ResourceType {
-  const type = resourceByKind(kind);
-  if (!type) throw new Error(`${kind} is not a registered kind`);
-  return type;
-}
-
 /** Losing a race to another writer (or the shoot being gone) just means the next pass decides again. */
 function isRace(error: unknown): boolean {
   return (
@@ -45,8 +39,8 @@ function isRace(error: unknown): boolean {
 const COUNT_TTL_MS = 1_000;
 
 export class ShootScheduler {
-  private readonly shootType = typeOf('Shoot');
-  private readonly seedType = typeOf('Seed');
+  private readonly shootType = requireResourceByKind('Shoot');
+  private readonly seedType = requireResourceByKind('Seed');
   private readonly watches: WatchHandle[] = [];
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;

@@ -9,8 +9,7 @@ import {
   exampleSeed,
   exampleShoot,
   type KubeObject,
-  type ResourceType,
-  resourceByKind,
+  requireResourceByKind,
 } from '@gardener-ts/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretCipher } from './cipher.js';
@@ -20,14 +19,9 @@ import { ResourceService, type WatchEvent } from './resource-service.js';
 import { openStore, type Store } from './store.js';
 import { createTestDatabase } from './testing.js';
 
-function typeOf(kind: string): ResourceType {
-  const type = resourceByKind(kind);
-  if (!type) throw new Error(kind);
-  return type;
-}
-const SHOOT = typeOf('Shoot');
-const SECRET = typeOf('Secret');
-const CONFIGMAP = typeOf('ConfigMap');
+const SHOOT = requireResourceByKind('Shoot');
+const SECRET = requireResourceByKind('Secret');
+const CONFIGMAP = requireResourceByKind('ConfigMap');
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let dir: string;
@@ -39,10 +33,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gts-store-'));
   store = await openStore({ databaseUrl: db.url, keyFile: join(dir, 'keys', 'secrets.key') });
   service = new ResourceService(store.repository, store.watches);
-  await service.create(typeOf('CloudProfile'), undefined, exampleCloudProfile());
-  await service.create(typeOf('Seed'), undefined, exampleSeed());
+  await service.create(requireResourceByKind('CloudProfile'), undefined, exampleCloudProfile());
+  await service.create(requireResourceByKind('Seed'), undefined, exampleSeed());
   for (const project of ['dev', 'sel', 'sel2', 'watch', 'other', 'resume', 'expire']) {
-    await service.create(typeOf('Project'), undefined, exampleProject(project));
+    await service.create(requireResourceByKind('Project'), undefined, exampleProject(project));
   }
 });
 
@@ -117,7 +111,7 @@ describe('CRUD for every kind', () => {
   ];
 
   it.each(objects)('%s: create, get, list, update, delete', async (kind, namespace, body) => {
-    const type = typeOf(kind);
+    const type = requireResourceByKind(kind);
     const name = body.metadata.name ?? '';
     const created = await service.create(type, namespace, body);
     expect(created.metadata).toMatchObject({ name, generation: 1 });
@@ -168,7 +162,7 @@ describe('namespaces', () => {
   it('refuses a second project claiming a namespace', async () => {
     const project = exampleProject('thief');
     project.spec.namespace = 'garden-dev';
-    expect((await rejection(service.create(typeOf('Project'), undefined, project))).code).toBe(
+    expect((await rejection(service.create(requireResourceByKind('Project'), undefined, project))).code).toBe(
       ApiErrorCode.Invalid,
     );
   });
