@@ -73,20 +73,17 @@ export class ShootCare {
             reason: 'ComponentsUnhealthy',
             message: down.join(', ') || `control plane is ${status.phase}`,
           };
-    const apiServer: Verdict = await seed.waitReady(technicalId, { timeoutMs: 3_000 }).then(
-      () => ({
-        type: 'APIServerAvailable',
-        status: 'True',
-        reason: 'HealthzRequestSucceeded',
-        message: 'API server /readyz endpoint responded with success status code.',
-      }),
-      () => ({
-        type: 'APIServerAvailable',
-        status: 'False',
-        reason: 'HealthzRequestFailed',
-        message: 'API server /readyz endpoint did not answer ok within 3s.',
-      }),
-    );
+    const problem = await seed.probe(technicalId).catch((error: Error) => error.message);
+    // the probe names the first failing component; the others count for ControlPlaneHealthy only
+    const apiServerDown = problem !== undefined && !/^kube-(controller-manager|scheduler) /.test(problem);
+    const apiServer: Verdict = apiServerDown
+      ? { type: 'APIServerAvailable', status: 'False', reason: 'HealthzRequestFailed', message: problem }
+      : {
+          type: 'APIServerAvailable',
+          status: 'True',
+          reason: 'HealthzRequestSucceeded',
+          message: 'API server /readyz endpoint responded with success status code.',
+        };
     return [apiServer, controlPlane];
   }
 }

@@ -102,6 +102,8 @@ export interface SeedBackend {
    * for viewers) exist.
    */
   waitReady(id: string, options?: WaitOptions): Promise<void>;
+  /** One round of waitReady's checks, with no waiting and no writes: what failed, or undefined. */
+  probe(id: string): Promise<string | undefined>;
   status(id: string): Promise<ControlPlaneStatus>;
   endpoint(id: string): Promise<ControlPlaneEndpoint>;
   /** Stops every process and removes the control plane's files; a missing one is fine. */

@@ -149,12 +149,39 @@ export class LocalSeedBackend implements SeedBackend {
   }
 
   async waitReady(id: string, options: WaitOptions = {}): Promise<void> {
-    const layout = this.layout(id);
-    const state = requireState(layout, id);
+    const { admin, checks } = this.readinessChecks(id);
     const timeoutMs = options.timeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
-    const pki = pkiPaths(layout.pki);
-    const ca = readFileSync(pki.cert('ca'), 'utf8');
+    for (const [name, check] of checks) {
+      for (;;) {
+        options.signal?.throwIfAborted();
+        const problem = await runCheck(name, check);
+        if (!problem) break;
+        if (Date.now() >= deadline) {
+          throw new SeedError(
+            SeedErrorCode.NotReady,
+            `control plane ${id} not ready after ${timeoutMs} ms (${problem})`,
+          );
+        }
+        await sleep(100);
+      }
+    }
+    await ensureClusterBootstrap(admin);
+  }
+
+  async probe(id: string): Promise<string | undefined> {
+    for (const [name, check] of this.readinessChecks(id).checks) {
+      const problem = await runCheck(name, check);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
+  /** kube-apiserver's /readyz and the controller-manager's and scheduler's /healthz. */
+  private readinessChecks(id: string) {
+    const layout = this.layout(id);
+    const state = requireState(layout, id);
+    const ca = readFileSync(pkiPaths(layout.pki).cert('ca'), 'utf8');
     const admin = this.adminClient(layout, state);
     const healthz = (port: number) => new ShootClient({ server: `https://${LOOPBACK}:${port}`, caPem: ca });
     const checks: [string, () => Promise<{ status: number; text: string }>][] = [
@@ -168,27 +195,7 @@ export class LocalSeedBackend implements SeedBackend {
         () => healthz(state.ports.scheduler).request('GET', '/healthz', undefined, 3_000),
       ],
     ];
-    let last = 'not checked yet';
-    for (const [name, check] of checks) {
-      for (;;) {
-        options.signal?.throwIfAborted();
-        try {
-          const response = await check();
-          if (response.status === 200) break;
-          last = `${name}: HTTP ${response.status} ${response.text.slice(0, 500)}`;
-        } catch (error) {
-          last = `${name}: ${(error as Error).message}`;
-        }
-        if (Date.now() >= deadline) {
-          throw new SeedError(
-            SeedErrorCode.NotReady,
-            `control plane ${id} not ready after ${timeoutMs} ms (${last})`,
-          );
-        }
-        await sleep(100);
-      }
-    }
-    await ensureClusterBootstrap(admin);
+    return { admin, checks };
   }
 
   async status(id: string): Promise<ControlPlaneStatus> {
@@ -359,4 +366,19 @@ function writeIfChanged(path: string, content: string, mode: number): boolean {
   writeFileSync(temporary, content, { mode });
   renameSync(temporary, path);
   return true;
+}
+
+/** What a failed check says, or undefined when it answered 200. */
+async function runCheck(
+  name: string,
+  check: () => Promise<{ status: number; text: string }>,
+): Promise<string | undefined> {
+  try {
+    const response = await check();
+    return response.status === 200
+      ? undefined
+      : `${name}: HTTP ${response.status} ${response.text.slice(0, 500)}`;
+  } catch (error) {
+    return `${name}: ${(error as Error).message}`;
+  }
 }
