@@ -21,7 +21,7 @@ import { TokenController } from './http/token.controller.js';
 import { connectRedis, JobsLifecycle, REDIS } from './jobs/jobs.lifecycle.js';
 import { ApiMetrics } from './ops/metrics.js';
 import { OpsController } from './ops/ops.controller.js';
-import { API_CONFIG, STORE } from './tokens.js';
+import { API_CONFIG, SEED_BACKEND, STORE } from './tokens.js';
 
 export { API_CONFIG, STORE } from './tokens.js';
 
@@ -122,7 +122,7 @@ export class AppModule {
         },
         { provide: REQUEST_AUTHORIZER, useClass: TokenAuthorizer },
         // the local seed's shoot CAs sign short-lived kubeconfigs (GARDENER_TS_SEED_DIR)
-        { provide: LocalSeedBackend, useFactory: () => new LocalSeedBackend() },
+        { provide: SEED_BACKEND, useFactory: () => new LocalSeedBackend() },
         StoreLifecycle,
         SchedulerLifecycle,
         { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },

@@ -1,10 +1,12 @@
 import { ApiError, ApiErrorCode, type Shoot } from '@gardener-ts/api';
 import { type KubeconfigRole } from '@gardener-ts/pki';
-import { LocalSeedBackend, SeedError, SeedErrorCode } from '@gardener-ts/seed';
+import { type SeedBackend, SeedError, SeedErrorCode } from '@gardener-ts/seed';
 import { ResourceService } from '@gardener-ts/store';
 import { Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { SEED_BACKEND } from '../tokens.js';
 import { REQUEST_AUTHORIZER, type RequestAuthorizer } from './authorizer.js';
+
 import { resolveTarget } from './routing.js';
 
 const SHOOT_PATH = 'apis/core.gardener.cloud/v1beta1/namespaces/:namespace/shoots/:name';
@@ -22,7 +24,7 @@ export class ShootKubeconfigController {
   constructor(
     @Inject(ResourceService) private readonly resources: ResourceService,
     @Inject(REQUEST_AUTHORIZER) private readonly authorizer: RequestAuthorizer,
-    @Inject(LocalSeedBackend) private readonly seed: LocalSeedBackend,
+    @Inject(SEED_BACKEND) private readonly seed: SeedBackend,
   ) {}
 
   @Post(`${SHOOT_PATH}/adminkubeconfig`)
