@@ -9,7 +9,7 @@ import {
   technicalIdOf,
 } from '@gardener-ts/extensions';
 import { Flow, FlowError, type Task } from '@gardener-ts/flow';
-import type { SeedBackend } from '@gardener-ts/seed';
+import type { ControlPlaneEndpoint, SeedBackend } from '@gardener-ts/seed';
 import type { ResourceService } from '@gardener-ts/store';
 import { withCondition } from './conditions.js';
 import { hasReason, ignoreNotFound } from './errors.js';
@@ -105,6 +105,7 @@ export class Botanist {
       rotateSshKeypair: operations.includes('rotate-ssh-keypair'),
     };
     let infrastructure: InfrastructureStatus | undefined;
+    let endpoint: ControlPlaneEndpoint | undefined;
     const gateway = () => infrastructure?.providerStatus.gatewayAddress ?? '127.0.0.1';
     const tasks: Task[] = [
       this.task('deploy-infrastructure', [], async () => {
@@ -131,13 +132,13 @@ export class Botanist {
           [GardenerErrorCode.ConfigurationProblem],
         );
       }),
-      this.task('publish-cluster-access', ['wait-control-plane-ready'], () =>
-        this.publishAccess(shoot, context.technicalId),
-      ),
+      this.task('publish-cluster-access', ['wait-control-plane-ready'], async () => {
+        endpoint = await this.options.seed.endpoint(context.technicalId);
+        await this.publishAccess(shoot, endpoint.caPem);
+      }),
     ];
     await this.run(new Flow(`reconcile ${context.technicalId}`, tasks), type, status, signal);
     await this.clearOperations(shoot, operations);
-    const endpoint = await this.options.seed.endpoint(context.technicalId);
     await status.succeeded(
       type,
       `Shoot cluster has been successfully ${type === 'Create' ? 'created' : 'reconciled'}.`,
@@ -145,7 +146,7 @@ export class Botanist {
         s.technicalID = context.technicalId;
         s.seedName = this.options.seedName;
         s.hibernated = false;
-        s.advertisedAddresses = [{ name: 'external', url: endpoint.url }];
+        if (endpoint) s.advertisedAddresses = [{ name: 'external', url: endpoint.url }];
         s.conditions = withCondition(
           withCondition(
             s.conditions,
@@ -276,11 +277,8 @@ export class Botanist {
   }
 
   /** `<shoot>.ca-cluster` holds the cluster CA for clients, as in Gardener. */
-  private async publishAccess(shoot: Shoot, technicalId: string): Promise<void> {
-    const endpoint = await this.options.seed.endpoint(technicalId);
-    await this.apply(CONFIG_MAP, shoot, `${shoot.metadata.name}.ca-cluster`, {
-      data: { 'ca.crt': endpoint.caPem },
-    });
+  private async publishAccess(shoot: Shoot, caPem: string): Promise<void> {
+    await this.apply(CONFIG_MAP, shoot, `${shoot.metadata.name}.ca-cluster`, { data: { 'ca.crt': caPem } });
   }
 
   private async removeAccess(shoot: Shoot): Promise<void> {
