@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { App, TerraformStack } from 'cdktf';
 import { usePinnedProviderVersions } from '../cdktf/pinned-providers.js';
 import { binary, tofuEnvironment } from '../toolchain/index.js';
-import { cacheRoot } from '../toolchain/paths.js';
 import { classifyTofuOutput } from './classify.js';
 import { TofuError, TofuErrorCode } from './errors.js';
 import { redact } from './redact.js';
@@ -118,7 +117,11 @@ export class TofuRunner {
     await writeFile(file, JSON.stringify(config, null, 2));
   }
 
-  /** init is slow and needs doing only when providers or backend change. */
+  /**
+   * init is slow and needs doing only when providers or backend change. Providers come straight
+   * from the mirror into each working directory: a shared TF_PLUGIN_CACHE_DIR is not safe for
+   * inits running at the same time (two shoots at once failed on it).
+   */
   private async initIfNeeded(dir: string, workspace: string): Promise<void> {
     const config = JSON.parse(await readFile(join(dir, 'cdk.tf.json'), 'utf8'));
     const hash = createHash('sha256')
@@ -126,7 +129,6 @@ export class TofuRunner {
       .digest('hex');
     const stamp = join(dir, '.terraform', 'gardener-ts-init');
     if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === hash) return;
-    await mkdir(join(cacheRoot(), 'tofu', 'plugin-cache'), { recursive: true });
     await this.step(dir, workspace, 'init', ['init', '-input=false', ...this.lockArgs()]);
     await writeFile(stamp, hash);
   }
@@ -220,7 +222,6 @@ export class TofuRunner {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       ...tofuEnvironment(),
-      TF_PLUGIN_CACHE_DIR: join(cacheRoot(), 'tofu', 'plugin-cache'),
       TF_INPUT: '0',
       PG_CONN_STR: this.options.databaseUrl,
       TF_ENCRYPTION: encryptionConfig(this.options.stateKey),
