@@ -15,6 +15,20 @@ import { expectNothingLeft } from './support/leftovers.js';
 
 const run = promisify(execFile);
 
+/** The pinned kubectl with this kubeconfig reaches the shoot's own API server. */
+async function expectShootApiServer(kubeconfig: string): Promise<void> {
+  const { stdout } = await run(binary('kubectl'), [
+    '--kubeconfig',
+    kubeconfig,
+    'get',
+    'namespace',
+    'kube-system',
+    '-o',
+    'name',
+  ]);
+  expect(stdout.trim()).toBe('namespace/kube-system');
+}
+
 /** An AdminKubeconfigRequest/ViewerKubeconfigRequest answer, or a Status on failure. */
 interface KubeconfigResponse {
   kind: string;
@@ -113,16 +127,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(Date.parse(admin.body.status.expirationTimestamp) - Date.now()).toBeLessThanOrEqual(600_000);
     const file = join(garden.root, 'admin.kubeconfig');
     await writeFile(file, Buffer.from(admin.body.status.kubeconfig, 'base64'), { mode: 0o600 });
-    const { stdout } = await run(binary('kubectl'), [
-      '--kubeconfig',
-      file,
-      'get',
-      'namespace',
-      'kube-system',
-      '-o',
-      'name',
-    ]);
-    expect(stdout.trim()).toBe('namespace/kube-system');
+    await expectShootApiServer(file);
   });
 
   it('gardenctl targets the shoot, and through kubectl-env the pinned kubectl reaches it', async () => {
@@ -142,16 +147,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(JSON.parse(view)).toMatchObject({ garden: 'e2e', project: garden.project, shoot: name });
     const { stdout: script } = await gctl('kubectl-env', 'bash');
     const kubeconfig = /export KUBECONFIG=['"]?([^'"\n]+)/.exec(script)?.[1] ?? '';
-    const { stdout } = await run(binary('kubectl'), [
-      '--kubeconfig',
-      kubeconfig,
-      'get',
-      'namespace',
-      'kube-system',
-      '-o',
-      'name',
-    ]);
-    expect(stdout.trim()).toBe('namespace/kube-system');
+    await expectShootApiServer(kubeconfig);
   });
 
   it('a viewer kubeconfig reads but cannot see secrets; a too short expiration is refused', async () => {
