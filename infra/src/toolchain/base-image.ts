@@ -11,7 +11,7 @@ import { spawnLogged } from './spawn-logged.js';
 export const BASE_IMAGE = {
   suite: 'bookworm',
   variant: 'minbase',
-  packages: ['openssh-server', 'sudo', 'iproute2', 'curl', 'openssl', 'ca-certificates'],
+  packages: ['openssh-server', 'sudo', 'iproute2', 'curl', 'openssl', 'ca-certificates', 'jq', 'procps'],
 } as const;
 
 const STAMP = 'image.json';

@@ -8,6 +8,7 @@ export * from './kinds/bindings.js';
 export * from './kinds/cloudprofile.js';
 export * from './kinds/core-v1.js';
 export * from './kinds/groups.js';
+export * from './kinds/machine.js';
 export * from './kinds/project.js';
 export * from './kinds/seed.js';
 export * from './kinds/shoot.js';

@@ -45,6 +45,10 @@ const DESCRIPTIONS: Record<string, string> = {
   CredentialsBinding: 'CredentialsBinding references credentials (a Secret) for a cloud provider.',
   Secret: 'Secret holds secret data, encrypted at rest.',
   ConfigMap: 'ConfigMap holds configuration data.',
+  MachineClass: "MachineClass holds a cloud's settings for machines of one worker pool and zone.",
+  MachineDeployment: 'MachineDeployment keeps a number of machines of one worker pool and zone, rolling them on change.',
+  MachineSet: 'MachineSet keeps a number of machines of one template.',
+  Machine: 'Machine is one worker machine of a shoot; its Node has the same name.',
 };
 
 /** The component name, Kubernetes style (Gardener's Go package path for its kinds). */

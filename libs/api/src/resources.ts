@@ -2,7 +2,15 @@ import type { z } from 'zod';
 import { credentialsBindingSchema, secretBindingSchema } from './kinds/bindings.js';
 import { cloudProfileSchema } from './kinds/cloudprofile.js';
 import { configMapSchema, secretSchema } from './kinds/core-v1.js';
-import { CORE_GROUP, CORE_VERSION, SECURITY_GROUP, SECURITY_VERSION } from './kinds/groups.js';
+import {
+  CORE_GROUP,
+  CORE_VERSION,
+  MACHINE_GROUP,
+  MACHINE_VERSION,
+  SECURITY_GROUP,
+  SECURITY_VERSION,
+} from './kinds/groups.js';
+import { machineClassSchema, machineDeploymentSchema, machineSchema, machineSetSchema } from './kinds/machine.js';
 import { projectSchema } from './kinds/project.js';
 import { seedSchema } from './kinds/seed.js';
 import { shootSchema } from './kinds/shoot.js';
@@ -44,6 +52,15 @@ function type(t: Omit<ResourceType, 'apiVersion'>): ResourceType {
 }
 
 const core = { group: CORE_GROUP, version: CORE_VERSION, strategicMerge: false } as const;
+const machine = {
+  group: MACHINE_GROUP,
+  version: MACHINE_VERSION,
+  strategicMerge: false,
+  namespaced: true,
+  nameRule: 'dns1123-subdomain',
+  maxNameLength: 253,
+  confirmDeletion: false,
+} as const;
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   type({
@@ -167,6 +184,42 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     nameRule: 'dns1123-subdomain',
     maxNameLength: 253,
     confirmDeletion: false,
+  }),
+  type({
+    ...machine,
+    kind: 'MachineClass',
+    plural: 'machineclasses',
+    singular: 'machineclass',
+    shortNames: ['mcc'],
+    schema: machineClassSchema,
+    hasStatus: false,
+  }),
+  type({
+    ...machine,
+    kind: 'MachineDeployment',
+    plural: 'machinedeployments',
+    singular: 'machinedeployment',
+    shortNames: ['mcd'],
+    schema: machineDeploymentSchema,
+    hasStatus: true,
+  }),
+  type({
+    ...machine,
+    kind: 'MachineSet',
+    plural: 'machinesets',
+    singular: 'machineset',
+    shortNames: ['mcs'],
+    schema: machineSetSchema,
+    hasStatus: true,
+  }),
+  type({
+    ...machine,
+    kind: 'Machine',
+    plural: 'machines',
+    singular: 'machine',
+    shortNames: ['mc'],
+    schema: machineSchema,
+    hasStatus: true,
   }),
 ];
 

@@ -160,7 +160,33 @@ const COLUMNS: Record<string, Column[]> = {
     AGE,
   ],
   Namespace: [NAME, { name: 'Status', cell: text('status.phase', 'Active') }, AGE],
+  MachineDeployment: [
+    NAME,
+    { name: 'Ready', type: 'integer', cell: count('status.readyReplicas') },
+    { name: 'Desired', type: 'integer', cell: count('spec.replicas') },
+    { name: 'Up-to-date', type: 'integer', cell: count('status.updatedReplicas') },
+    { name: 'Available', type: 'integer', cell: count('status.availableReplicas') },
+    AGE,
+  ],
+  MachineSet: [
+    NAME,
+    { name: 'Desired', type: 'integer', cell: count('spec.replicas') },
+    { name: 'Current', type: 'integer', cell: count('status.replicas') },
+    { name: 'Ready', type: 'integer', cell: count('status.readyReplicas') },
+    AGE,
+  ],
+  Machine: [
+    NAME,
+    { name: 'Status', cell: text('status.currentStatus.phase', 'Pending') },
+    AGE,
+    { name: 'Node', cell: text('status.node'), wide: true },
+    { name: 'Provider ID', cell: text('spec.providerID'), wide: true },
+  ],
 };
+
+function count(path: string): Cell {
+  return (obj) => Number(at(obj, path) ?? 0);
+}
 
 function definitions(columns: Column[]): TableColumn[] {
   return columns.map((c) => ({

@@ -1,3 +1,5 @@
+export type { BastionActuator, BastionContext, BastionStatus } from './bastion/actuator.js';
+export type { ControlPlaneActuator, ControlPlaneContext } from './controlplane/actuator.js';
 export { ExtensionError, GardenerErrorCode, isRetryable } from './errors.js';
 export type {
   InfrastructureActuator,
@@ -5,6 +7,20 @@ export type {
   InfrastructureStatus,
 } from './infrastructure/actuator.js';
 export { technicalIdOf } from './infrastructure/technical-id.js';
+export type {
+  CreateMachineRequest,
+  MachineClassSpec,
+  MachineDriver,
+  MachineInfo,
+  MachineRef,
+  NodeBootstrap,
+} from './machine/driver.js';
+export { isMachineNotFound, MachineError, MachineErrorCode } from './machine/errors.js';
 export { LocalInfrastructureActuator } from './providers/local/infrastructure-actuator.js';
 export { createLocalProvider, type LocalProviderDependencies } from './providers/local/provider.js';
-export { ExtensionRegistry, type ProviderExtension, type ProviderFactory } from './registry.js';
+export {
+  ExtensionRegistry,
+  type ProviderConfigs,
+  type ProviderExtension,
+  type ProviderFactory,
+} from './registry.js';

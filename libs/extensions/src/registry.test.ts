@@ -21,7 +21,7 @@ describe('ExtensionRegistry', () => {
     const registry = new ExtensionRegistry();
     await registry.load([join(dir, 'acme.mjs')], { greeting: 'hello' });
     expect(registry.types()).toEqual(['acme']);
-    expect(registry.provider('acme').validateProviderConfig?.({})).toEqual(['hello']);
+    expect(registry.provider('acme').validateProviderConfig?.({ workers: [] })).toEqual(['hello']);
   });
 
   it.each([

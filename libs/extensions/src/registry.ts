@@ -1,5 +1,8 @@
 import { ExtensionError, GardenerErrorCode } from './errors.js';
+import type { BastionActuator } from './bastion/actuator.js';
+import type { ControlPlaneActuator } from './controlplane/actuator.js';
 import type { InfrastructureActuator } from './infrastructure/actuator.js';
+import type { MachineDriver } from './machine/driver.js';
 
 /**
  * One cloud: the actuators it implements, registered under its `spec.provider.type`. The generic
@@ -8,8 +11,22 @@ import type { InfrastructureActuator } from './infrastructure/actuator.js';
 export interface ProviderExtension {
   readonly type: string;
   readonly infrastructure?: InfrastructureActuator;
-  /** checks `spec.provider.infrastructureConfig` and the like; returns one message per problem */
-  validateProviderConfig?(config: unknown): string[];
+  readonly controlPlane?: ControlPlaneActuator;
+  /** creates the machines of worker pools; the generic Worker actuator (libs/machine) drives it */
+  readonly machines?: MachineDriver;
+  readonly bastion?: BastionActuator;
+  /**
+   * Checks the shoot's provider configs (`spec.provider.infrastructureConfig`,
+   * `controlPlaneConfig`, each worker's `providerConfig`) at admission: one message per problem,
+   * each naming its field path.
+   */
+  validateProviderConfig?(provider: ProviderConfigs): string[];
+}
+
+export interface ProviderConfigs {
+  readonly infrastructureConfig?: unknown;
+  readonly controlPlaneConfig?: unknown;
+  readonly workers: readonly { readonly name: string; readonly providerConfig?: unknown }[];
 }
 
 /** What a provider package exports: `export function createProvider(dependencies)`. */
@@ -43,13 +60,32 @@ export class ExtensionRegistry {
   }
 
   infrastructure(type: string): InfrastructureActuator {
-    const actuator = this.provider(type).infrastructure;
+    return this.required(type, 'infrastructure', 'an Infrastructure actuator');
+  }
+
+  machines(type: string): MachineDriver {
+    return this.required(type, 'machines', 'a MachineDriver');
+  }
+
+  bastion(type: string): BastionActuator {
+    return this.required(type, 'bastion', 'a Bastion actuator');
+  }
+
+  /** Optional: a provider with no cloud-specific control-plane pieces has none. */
+  controlPlane(type: string): ControlPlaneActuator | undefined {
+    return this.provider(type).controlPlane;
+  }
+
+  private required<Part extends 'infrastructure' | 'machines' | 'bastion'>(
+    type: string,
+    part: Part,
+    what: string,
+  ): NonNullable<ProviderExtension[Part]> {
+    const actuator = this.provider(type)[part];
     if (!actuator) {
-      throw new ExtensionError(`provider "${type}" has no Infrastructure actuator`, [
-        GardenerErrorCode.ConfigurationProblem,
-      ]);
+      throw new ExtensionError(`provider "${type}" has no ${what}`, [GardenerErrorCode.ConfigurationProblem]);
     }
-    return actuator;
+    return actuator as NonNullable<ProviderExtension[Part]>;
   }
 
   /** Loads provider packages named in configuration, each exporting `createProvider`. */

@@ -4,3 +4,6 @@ export const CORE_API_VERSION = `${CORE_GROUP}/${CORE_VERSION}`;
 export const SECURITY_GROUP = 'security.gardener.cloud';
 export const SECURITY_VERSION = 'v1alpha1';
 export const SECURITY_API_VERSION = `${SECURITY_GROUP}/${SECURITY_VERSION}`;
+export const MACHINE_GROUP = 'machine.sapcloud.io';
+export const MACHINE_VERSION = 'v1alpha1';
+export const MACHINE_API_VERSION = `${MACHINE_GROUP}/${MACHINE_VERSION}`;
