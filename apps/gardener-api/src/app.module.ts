@@ -1,4 +1,5 @@
 import { ensureAdminToken, TokenStore } from '@gardener-ts/auth';
+import { providerConfigChecks } from '@gardener-ts/extensions';
 import { ShootScheduler } from '@gardener-ts/scheduler';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { openStore, ResourceService, type Store } from '@gardener-ts/store';
@@ -106,7 +107,11 @@ export class AppModule {
         },
         {
           provide: ResourceService,
-          useFactory: (store: Store) => new ResourceService(store.repository, store.watches),
+          useFactory: async (store: Store) => {
+            const resources = new ResourceService(store.repository, store.watches);
+            resources.setProviderConfigCheck(await providerConfigChecks(config.providerPackages));
+            return resources;
+          },
           inject: [STORE],
         },
         {

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { providerPackagesFromEnv } from '@gardener-ts/extensions';
 
 export type TlsMode = 'auto' | 'on' | 'off';
 
@@ -39,6 +40,8 @@ export interface ApiConfig {
   sweepIntervalSeconds: number;
   /** How often unschedulable shoots are tried again even when no seed changed. */
   scheduleRetrySeconds: number;
+  /** provider packages besides the built-in `local` whose provider-config checks admission runs */
+  providerPackages: string[];
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -83,5 +86,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     relay: env.GARDENER_OUTBOX_RELAY !== 'off',
     sweepIntervalSeconds: integer(env, 'GARDENER_SWEEP_SECONDS', 60),
     scheduleRetrySeconds: integer(env, 'GARDENER_SCHEDULE_RETRY_SECONDS', 30),
+    providerPackages: providerPackagesFromEnv(env),
   };
 }

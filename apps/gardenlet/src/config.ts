@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { providerPackagesFromEnv } from '@gardener-ts/extensions';
 
 /** Everything the gardenlet reads from its environment, resolved once at start. */
 export interface GardenletConfig {
@@ -18,6 +19,10 @@ export interface GardenletConfig {
   readonly queuePrefix: string;
   /** how often the health conditions of the seed's shoots are checked */
   readonly careIntervalSeconds: number;
+  /** how often settled shoots' machines are looked at (health timeout, orphans) */
+  readonly machineSyncSeconds: number;
+  /** machine create/delete jobs this process runs at once */
+  readonly machineConcurrency: number;
   /** how soon a job whose gardenlet died is taken over (BullMQ lock and stalled check, the lease) */
   readonly takeoverMs: number;
   /** test-only: the gardenlet kills itself with SIGKILL when this task starts */
@@ -38,9 +43,11 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     tofuStateKeyFile: env.GARDENER_TOFU_STATE_KEY_FILE || join(dataDir, 'tofu-state.key'),
     tofuWorkRoot: env.GARDENER_TOFU_WORK_DIR || join(dataDir, 'tofu'),
     concurrency,
-    providerPackages: (env.GARDENLET_PROVIDER_PACKAGES || '').split(',').filter(Boolean),
+    providerPackages: providerPackagesFromEnv(env),
     queuePrefix: env.GARDENER_QUEUE_PREFIX || 'gardener-ts',
     careIntervalSeconds: Number(env.GARDENLET_CARE_INTERVAL_SECONDS || 60),
+    machineSyncSeconds: Number(env.GARDENLET_MACHINE_SYNC_SECONDS || 10),
+    machineConcurrency: Number(env.GARDENLET_MACHINE_CONCURRENCY || 10),
     takeoverMs: Number(env.GARDENLET_TAKEOVER_MS || 30_000),
     killAtTask: env.GARDENLET_TEST_KILL_AT_TASK || undefined,
   };

@@ -1,6 +1,7 @@
 export {
   type LocalInfrastructureInput,
   type LocalInfrastructureOutputs,
+  localGatewayAddress,
   localInfrastructureStack,
   localNetworkNames,
   removeLocalNetwork,

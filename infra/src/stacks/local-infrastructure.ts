@@ -33,6 +33,11 @@ function nodeNetwork(text: string): Cidr {
   return cidr;
 }
 
+/** The bridge's own address: the first host of the node network; machines reach the seed there. */
+export function localGatewayAddress(nodesCidr: string): string {
+  return formatIPv4(nodeNetwork(nodesCidr).network + 1);
+}
+
 /** Linux interface names are at most 15 bytes, so the bridge is named by a hash of the shoot. */
 export function localNetworkNames(technicalId: string): { bridge: string; table: string } {
   const hash = createHash('sha256').update(technicalId).digest('hex').slice(0, 10);
@@ -85,7 +90,7 @@ export function localInfrastructureStack(
 ): StackDefinition<LocalInfrastructureOutputs> {
   const { bridge, table } = localNetworkNames(input.technicalId);
   const nodes = nodeNetwork(input.nodesCidr);
-  const gateway = formatIPv4(nodes.network + 1);
+  const gateway = localGatewayAddress(input.nodesCidr);
   return {
     name: 'local-infrastructure',
     driftProbes: { bridge_present: 'terraform_data.bridge', firewall_present: 'terraform_data.firewall' },

@@ -36,8 +36,22 @@ export interface AdmissionLookups {
   projectOfNamespace(namespace: string): Promise<string | undefined>;
 }
 
+/**
+ * A provider's check of the shoot's provider configs (infrastructureConfig, controlPlaneConfig,
+ * each worker's providerConfig): one `field.path: message` per problem; [] when fine or unknown.
+ */
+export type ProviderConfigCheck = (
+  providerType: string,
+  configs: {
+    infrastructureConfig?: unknown;
+    controlPlaneConfig?: unknown;
+    workers: readonly { name: string; providerConfig?: unknown }[];
+  },
+) => string[];
+
 export interface AdmissionContext {
   lookups: AdmissionLookups;
+  providerConfigCheck?: ProviderConfigCheck;
   now?: Date;
   random?: () => number;
 }
@@ -93,7 +107,19 @@ async function admitShoot(
   if (seed) errors.push(...validateShootAgainstSeed(shoot, seed));
   if (old) errors.push(...validateShootUpdate(shoot, old));
   errors.push(...(await bindingErrors(shoot, ctx.lookups)));
+  errors.push(...providerConfigErrors(shoot, ctx.providerConfigCheck));
   return errors;
+}
+
+function providerConfigErrors(shoot: Shoot, check: ProviderConfigCheck | undefined): FieldError[] {
+  if (!check) return [];
+  const { type, infrastructureConfig, controlPlaneConfig, workers } = shoot.spec.provider;
+  return check(type, { infrastructureConfig, controlPlaneConfig, workers: workers ?? [] }).map((problem) => {
+    const split = problem.indexOf(': ');
+    return split > 0
+      ? { type: 'FieldValueInvalid', field: problem.slice(0, split), message: problem.slice(split + 2) }
+      : { type: 'FieldValueInvalid', field: 'spec.provider', message: problem };
+  });
 }
 
 async function bindingErrors(shoot: Shoot, lookups: AdmissionLookups): Promise<FieldError[]> {

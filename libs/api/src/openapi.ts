@@ -46,7 +46,8 @@ const DESCRIPTIONS: Record<string, string> = {
   Secret: 'Secret holds secret data, encrypted at rest.',
   ConfigMap: 'ConfigMap holds configuration data.',
   MachineClass: "MachineClass holds a cloud's settings for machines of one worker pool and zone.",
-  MachineDeployment: 'MachineDeployment keeps a number of machines of one worker pool and zone, rolling them on change.',
+  MachineDeployment:
+    'MachineDeployment keeps a number of machines of one worker pool and zone, rolling them on change.',
   MachineSet: 'MachineSet keeps a number of machines of one template.',
   Machine: 'Machine is one worker machine of a shoot; its Node has the same name.',
 };

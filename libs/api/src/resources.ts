@@ -10,7 +10,12 @@ import {
   SECURITY_GROUP,
   SECURITY_VERSION,
 } from './kinds/groups.js';
-import { machineClassSchema, machineDeploymentSchema, machineSchema, machineSetSchema } from './kinds/machine.js';
+import {
+  machineClassSchema,
+  machineDeploymentSchema,
+  machineSchema,
+  machineSetSchema,
+} from './kinds/machine.js';
 import { projectSchema } from './kinds/project.js';
 import { seedSchema } from './kinds/seed.js';
 import { shootSchema } from './kinds/shoot.js';

@@ -1,4 +1,5 @@
 export type { BastionActuator, BastionContext, BastionStatus } from './bastion/actuator.js';
+export { providerConfigChecks, providerPackagesFromEnv } from './config-checks.js';
 export type { ControlPlaneActuator, ControlPlaneContext } from './controlplane/actuator.js';
 export { ExtensionError, GardenerErrorCode, isRetryable } from './errors.js';
 export type {

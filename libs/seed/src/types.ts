@@ -20,6 +20,12 @@ export interface ControlPlaneSpec {
   readonly podCidr?: string;
   /** further names/addresses for the apiserver certificate (say, a DNS name for users) */
   readonly extraSANs?: readonly string[];
+  /**
+   * Run kwok beside the control plane to move Pods bound to the shoot's nodes through their
+   * phases (the nodes run no container runtime). kwok touches no Node: node health stays with the
+   * machines' own agents.
+   */
+  readonly simulatePods?: boolean;
 }
 
 export interface ControlPlaneEndpoint {
@@ -31,7 +37,7 @@ export interface ControlPlaneEndpoint {
   readonly caPem: string;
 }
 
-export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler';
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
 export type ComponentState = 'waiting' | 'running' | 'backoff' | 'stopped';
 

@@ -15,6 +15,7 @@ import {
   jsonEqual,
   type KubeObject,
   namespaceOf,
+  type ProviderConfigCheck,
   parseFieldSelector,
   parseLabelSelector,
   prepareForCreate,
@@ -85,6 +86,7 @@ function isConflict(error: unknown): boolean {
 export class ResourceService {
   readonly lookups: AdmissionLookups;
   private readonly createHooks: CreateHook[] = [];
+  private providerConfigCheck?: ProviderConfigCheck;
 
   constructor(
     private readonly repository: ResourceRepository,
@@ -113,6 +115,15 @@ export class ResourceService {
 
   addCreateHook(hook: CreateHook): void {
     this.createHooks.push(hook);
+  }
+
+  /** Admission asks the providers about the provider configs of shoots. */
+  setProviderConfigCheck(check: ProviderConfigCheck): void {
+    this.providerConfigCheck = check;
+  }
+
+  private admissionContext() {
+    return { lookups: this.lookups, now: this.now(), providerConfigCheck: this.providerConfigCheck };
   }
 
   async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -176,7 +187,7 @@ export class ResourceService {
     }
     for (const hook of this.createHooks) await hook(type, obj);
     const run = async () => {
-      await admit(type, obj, undefined, { lookups: this.lookups, now: this.now() });
+      await admit(type, obj, undefined, this.admissionContext());
       prepareForCreate(type, obj, this.now());
       if (!options.dryRun) return this.repository.create(obj, this.outbox(obj, undefined));
       if (await this.repository.get(this.key(type, namespace, obj.metadata.name ?? '')))
@@ -341,7 +352,7 @@ export class ResourceService {
       return this.persist(type, prepareForUpdate(type, obj, old, 'status'), old, expectedVersion, options);
     }
     return this.allocating(type, obj, old, async () => {
-      await admit(type, obj, old, { lookups: this.lookups, now: this.now() });
+      await admit(type, obj, old, this.admissionContext());
       const next = prepareForUpdate(type, obj, old);
       options.checkChange?.(old, next);
       return this.persist(type, next, old, expectedVersion, options);

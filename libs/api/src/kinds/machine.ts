@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { conditionSchema, labelSelectorSchema, objectMetaSchema, rawExtensionSchema, taintSchema } from '../meta.js';
+import {
+  conditionSchema,
+  labelSelectorSchema,
+  objectMetaSchema,
+  rawExtensionSchema,
+  taintSchema,
+} from '../meta.js';
 import { MACHINE_API_VERSION } from './groups.js';
 
 /**
@@ -7,10 +13,20 @@ import { MACHINE_API_VERSION } from './groups.js';
  * them in the shoot's project namespace, labelled `shoot.gardener.cloud/name`, so project members
  * see their machines; in Gardener they live in the seed.
  */
-export const MACHINE_PHASES = ['Pending', 'Available', 'Running', 'Unknown', 'Failed', 'Terminating'] as const;
+export const MACHINE_PHASES = [
+  'Pending',
+  'Available',
+  'Running',
+  'Unknown',
+  'Failed',
+  'Terminating',
+] as const;
 export type MachinePhase = (typeof MACHINE_PHASES)[number];
 
-const intOrPercent = z.union([z.int().min(0), z.string().regex(/^\d+%$/, 'must be an integer or a percentage')]);
+const intOrPercent = z.union([
+  z.int().min(0),
+  z.string().regex(/^\d+%$/, 'must be an integer or a percentage'),
+]);
 const classRef = z.strictObject({ kind: z.literal('MachineClass'), name: z.string().min(1) });
 const nodeTemplate = z.strictObject({
   metadata: z

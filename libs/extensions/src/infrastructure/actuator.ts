@@ -28,4 +28,10 @@ export interface InfrastructureStatus {
 export interface InfrastructureActuator {
   reconcile(context: InfrastructureContext): Promise<InfrastructureStatus>;
   delete(context: InfrastructureContext): Promise<void>;
+  /**
+   * The address the shoot's kube-apiserver listens on so its machines reach it, known before the
+   * infrastructure exists: the flow then starts the control plane and the infrastructure at once.
+   * Without it, the control plane listens on loopback.
+   */
+  controlPlaneAddress?(context: InfrastructureContext): string;
 }

@@ -10,6 +10,8 @@ export interface Ports {
   readonly apiServer: number;
   readonly controllerManager: number;
   readonly scheduler: number;
+  /** kwok's metrics and health endpoint (absent in state written before kwok existed) */
+  readonly kwok?: number;
 }
 
 /** etcd, the controller-manager and the scheduler serve on loopback only; the apiserver is the door. */
@@ -79,6 +81,12 @@ export function supervisorConfig(inputs: ComponentInputs): SupervisorConfig {
       waitFor: [{ host: inputs.spec.listenAddress, port: inputs.ports.apiServer }],
     },
   ];
+  if (inputs.spec.simulatePods) {
+    components.push({
+      ...component(inputs, 'kwok', kwokArgs(inputs)),
+      waitFor: [{ host: inputs.spec.listenAddress, port: inputs.ports.apiServer }],
+    });
+  }
   return { components, backoff: DEFAULT_BACKOFF, stopGraceMs: 10_000 };
 }
 
@@ -207,3 +215,84 @@ function schedulerArgs({ ports, layout }: ComponentInputs, pki: PkiPaths): strin
     '--profiling=false',
   ];
 }
+
+/**
+ * kwok with Pod stages only (its default stages would also fake Node heartbeats): Pods bound to
+ * any node become Running, and deleted Pods go away. Node leases stay with the machines' agents.
+ */
+function kwokArgs({ layout, ports, spec }: ComponentInputs): string[] {
+  return [
+    `--kubeconfig=${layout.kubeconfig('admin')}`,
+    `--config=${layout.kwokConfig}`,
+    '--manage-all-nodes=true',
+    '--node-lease-duration-seconds=0',
+    `--cidr=${spec.podCidr ?? '10.0.0.0/16'}`,
+    `--server-address=${LOOPBACK}:${ports.kwok ?? 0}`,
+  ];
+}
+
+/**
+ * kwok Stages: a Pod bound to a node becomes Running with an IP; a deleted Pod is removed. Without
+ * any Node stage kwok falls back to its defaults, which would mark every node Ready, so one Node
+ * stage that matches no node stands in for "none".
+ */
+export const KWOK_POD_STAGES = `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: node-untouched
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Node
+  selector:
+    matchLabels:
+      kwok.gardener-ts.io/never-matches: "true"
+  next: {}
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-running
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.podIP'
+      operator: 'DoesNotExist'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - { type: Initialized, status: "True", lastTransitionTime: {{ $now | Quote }} }
+      - { type: Ready, status: "True", lastTransitionTime: {{ $now | Quote }} }
+      - { type: ContainersReady, status: "True", lastTransitionTime: {{ $now | Quote }} }
+      containerStatuses:
+      {{ range .spec.containers }}
+      - { name: {{ .name | Quote }}, image: {{ .image | Quote }}, ready: true, restartCount: 0, started: true, state: { running: { startedAt: {{ $now | Quote }} } } }
+      {{ end }}
+      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
+      podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
+      phase: Running
+      startTime: {{ $now | Quote }}
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-gone
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'Exists'
+  next:
+    finalizers:
+      empty: true
+    delete: true
+`;

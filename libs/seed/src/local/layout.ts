@@ -26,12 +26,20 @@ export function validateId(id: string): void {
   }
 }
 
+/** The core control plane: every deployed shoot has these. */
 export const COMPONENTS: readonly ComponentName[] = [
   'etcd',
   'kube-apiserver',
   'kube-controller-manager',
   'kube-scheduler',
 ];
+
+/** Everything that may run for a shoot, for stopping what is left. */
+export const ALL_COMPONENTS: readonly ComponentName[] = [...COMPONENTS, 'kwok'];
+
+export function componentsOf(spec: { readonly simulatePods?: boolean }): readonly ComponentName[] {
+  return spec.simulatePods ? ALL_COMPONENTS : COMPONENTS;
+}
 
 /** Every path of one control plane's directory. */
 export interface ShootLayout {
@@ -44,6 +52,8 @@ export interface ShootLayout {
   /** secret configuration (encryption at rest): 0700 */
   readonly secrets: string;
   readonly encryptionConfig: string;
+  /** kwok's Pod stages, when the control plane simulates Pods */
+  readonly kwokConfig: string;
   readonly kubeconfigs: string;
   kubeconfig(name: 'admin' | 'kube-controller-manager' | 'kube-scheduler'): string;
   readonly etcdData: string;
@@ -69,6 +79,7 @@ export function shootLayout(root: string, id: string): ShootLayout {
     pki: join(dir, 'pki'),
     secrets,
     encryptionConfig: join(secrets, 'encryption-config.yaml'),
+    kwokConfig: join(dir, 'kwok.yaml'),
     kubeconfigs,
     kubeconfig: (name) => join(kubeconfigs, `${name}.kubeconfig`),
     etcdData: join(dir, 'etcd'),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { type BinaryName, binary } from '@gardener-ts/infra/toolchain';
 import {
   ensureControlPlanePki,
@@ -29,12 +30,13 @@ import {
   type ControlPlaneTuning,
   DEFAULT_TUNING,
   firstServiceIP,
+  KWOK_POD_STAGES,
   LOOPBACK,
   type Ports,
   supervisorConfig,
 } from './components.js';
 import { launchSupervisor } from './launch.js';
-import { COMPONENTS, defaultSeedRoot, type ShootLayout, shootLayout } from './layout.js';
+import { ALL_COMPONENTS, componentsOf, defaultSeedRoot, type ShootLayout, shootLayout } from './layout.js';
 import { freePorts } from './ports.js';
 import {
   isAlive,
@@ -103,7 +105,7 @@ export class LocalSeedBackend implements SeedBackend {
     // Keep the ports of an earlier deploy (clients and machines know them) unless the address moved.
     const ports =
       previous && previous.spec.listenAddress === spec.listenAddress
-        ? previous.ports
+        ? { ...previous.ports, kwok: previous.ports.kwok ?? (await freePorts(LOOPBACK, ['kwok'])).kwok }
         : await allocatePorts(spec);
 
     const pki = await ensureControlPlanePki(layout.pki, {
@@ -112,6 +114,7 @@ export class LocalSeedBackend implements SeedBackend {
       serviceIP: firstServiceIP(spec.serviceCidr),
     });
     ensureEncryptionConfig(layout);
+    if (spec.simulatePods) writeIfChanged(layout.kwokConfig, KWOK_POD_STAGES, 0o600);
     const server = apiServerUrl(spec, ports);
     for (const name of ['admin', 'kube-controller-manager', 'kube-scheduler'] as const) {
       const kubeconfig = renderKubeconfig({
@@ -208,7 +211,7 @@ export class LocalSeedBackend implements SeedBackend {
     } catch {
       // not written yet
     }
-    const components = COMPONENTS.map((name): ComponentStatus => {
+    const components = componentsOf(readState(layout)?.spec ?? {}).map((name): ComponentStatus => {
       const entry = reported.find((c) => c.name === name) ?? { name, state: 'stopped' as const, restarts: 0 };
       const pid = livePid(layout.pidFile(name));
       return pid
@@ -247,7 +250,7 @@ export class LocalSeedBackend implements SeedBackend {
       if (!(await waitForExit([supervisor], 30_000))) await terminate([supervisor], 0);
     }
     // Whatever still runs (a supervisor that was dead, or one killed above) is stopped here.
-    const leftovers = COMPONENTS.map((name) => readPidFile(layout.pidFile(name))).filter(
+    const leftovers = ALL_COMPONENTS.map((name) => readPidFile(layout.pidFile(name))).filter(
       (r): r is PidRecord => r !== undefined,
     );
     await terminate(leftovers, 10_000);
@@ -291,7 +294,7 @@ export class LocalSeedBackend implements SeedBackend {
 
   private binaries(): Record<ComponentName, string> {
     const resolveBinary = (name: ComponentName) => this.binaryOverrides[name] ?? binary(name as BinaryName);
-    return Object.fromEntries(COMPONENTS.map((name) => [name, resolveBinary(name)])) as Record<
+    return Object.fromEntries(ALL_COMPONENTS.map((name) => [name, resolveBinary(name)])) as Record<
       ComponentName,
       string
     >;
@@ -314,9 +317,43 @@ function validateSpec(spec: ControlPlaneSpec): void {
 }
 
 async function allocatePorts(spec: ControlPlaneSpec): Promise<Ports> {
+  requireBindable(spec.listenAddress);
   const { apiServer } = await freePorts(spec.listenAddress, ['apiServer']);
-  const loopback = await freePorts(LOOPBACK, ['etcdClient', 'etcdPeer', 'controllerManager', 'scheduler']);
+  const loopback = await freePorts(LOOPBACK, [
+    'etcdClient',
+    'etcdPeer',
+    'controllerManager',
+    'scheduler',
+    'kwok',
+  ]);
   return { apiServer, ...loopback };
+}
+
+/**
+ * The flow starts the control plane while the infrastructure that brings its address (the shoot
+ * bridge's gateway) is still being made, so kube-apiserver must bind an address that is not yet
+ * on any interface: the kernel allows that with net.ipv4.ip_nonlocal_bind (`npm run up` sets it).
+ */
+function requireBindable(address: string): void {
+  if (isLocalAddress(address) || nonlocalBindAllowed()) return;
+  throw new SeedError(
+    SeedErrorCode.InvalidSpec,
+    `listenAddress ${address} is on no interface yet and net.ipv4.ip_nonlocal_bind is 0: run 'sysctl -w net.ipv4.ip_nonlocal_bind=1' (npm run up does) or create the address first`,
+  );
+}
+
+function isLocalAddress(address: string): boolean {
+  return Object.values(networkInterfaces()).some((addresses) =>
+    (addresses ?? []).some((a) => a.address === address),
+  );
+}
+
+function nonlocalBindAllowed(): boolean {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/ip_nonlocal_bind', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
 }
 
 function readState(layout: ShootLayout): DeployedState | undefined {

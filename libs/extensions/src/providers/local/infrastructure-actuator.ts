@@ -1,4 +1,9 @@
-import { localInfrastructureStack, removeLocalNetwork, SSH_KEY_RESOURCE } from '@gardener-ts/infra/stacks';
+import {
+  localGatewayAddress,
+  localInfrastructureStack,
+  removeLocalNetwork,
+  SSH_KEY_RESOURCE,
+} from '@gardener-ts/infra/stacks';
 import { TofuError, type TofuRunner } from '@gardener-ts/infra/tofu';
 import { ExtensionError, GardenerErrorCode } from '../../errors.js';
 import type {
@@ -22,6 +27,7 @@ export class LocalInfrastructureActuator implements InfrastructureActuator {
         bridgeName: outputs.bridgeName,
         gatewayAddress: outputs.gatewayAddress,
         firewallTable: outputs.firewallTable,
+        nodesCidr: nodesCidrOf(context),
       },
       sshPublicKey: outputs.sshPublicKey,
       secrets: { sshPrivateKey: outputs.sshPrivateKey },
@@ -33,16 +39,15 @@ export class LocalInfrastructureActuator implements InfrastructureActuator {
     await removeLocalNetwork(context.technicalId);
   }
 
+  /** the bridge's gateway address, which the stack gives the bridge */
+  controlPlaneAddress(context: InfrastructureContext): string {
+    return configured(() => localGatewayAddress(nodesCidrOf(context)));
+  }
+
   private stack(context: InfrastructureContext) {
-    const nodesCidr = context.shoot.spec.networking?.nodes;
-    if (!nodesCidr) {
-      throw new ExtensionError('spec.networking.nodes is not set', [GardenerErrorCode.ConfigurationProblem]);
-    }
-    try {
-      return localInfrastructureStack({ technicalId: context.technicalId, nodesCidr });
-    } catch (error) {
-      throw new ExtensionError((error as Error).message, [GardenerErrorCode.ConfigurationProblem]);
-    }
+    return configured(() =>
+      localInfrastructureStack({ technicalId: context.technicalId, nodesCidr: nodesCidrOf(context) }),
+    );
   }
 
   private async converge<T>(work: () => Promise<T>): Promise<T> {
@@ -52,5 +57,20 @@ export class LocalInfrastructureActuator implements InfrastructureActuator {
       if (error instanceof TofuError) throw new ExtensionError(error.message, error.gardenerCodes);
       throw error;
     }
+  }
+}
+
+function nodesCidrOf(context: InfrastructureContext): string {
+  const nodesCidr = context.shoot.spec.networking?.nodes;
+  if (!nodesCidr) throw new Error('spec.networking.nodes is not set');
+  return nodesCidr;
+}
+
+/** what the shoot's spec gets wrong is a configuration problem: final, the user must act */
+function configured<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw new ExtensionError((error as Error).message, [GardenerErrorCode.ConfigurationProblem]);
   }
 }
