@@ -11,10 +11,11 @@ const CREATE_TASKS = [
   'deploy-infrastructure',
   'deploy-control-plane',
   'wait-control-plane-ready',
-  'reconcile-workers',
+  'deploy-workers',
+  'wait-workers-ready',
   'publish-cluster-access',
 ];
-const DELETE_TASKS = ['destroy-control-plane', 'destroy-infrastructure', 'delete-cluster-access'];
+const DELETE_TASKS = ['delete-workers', 'destroy-control-plane', 'destroy-infrastructure', 'delete-cluster-access'];
 
 /**
  * Kill -9 at every task: a gardenlet started with the test-only switch kills itself when the task

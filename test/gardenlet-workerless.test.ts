@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { exampleShoot } from '@gardener-ts/api';
 import { HibernationScheduler, ShootCare } from '@gardener-ts/botanist';
 import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import { binary } from '@gardener-ts/infra/toolchain';
@@ -104,6 +105,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     const done = await settledState((current) => {
       const op = current.status?.lastOperation;
       if (op?.state === 'Processing') progress.push(op.progress);
+      if (process.env.DEBUG_E2E) console.log(JSON.stringify(op), JSON.stringify(current.status?.lastErrors));
       return op?.state === 'Succeeded';
     });
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
@@ -299,29 +301,60 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     await expectNothingLeft(garden, technicalId);
   });
 
-  it('a shoot with worker pools fails with a final configuration problem, and deletes cleanly', async () => {
-    const pools = 'pools';
-    await garden.createShoot(pools, 90 + (Number.parseInt(garden.id, 16) % 10), { withWorkers: true });
+  it('a node network with no room for machines fails finally, stays Failed untouched, and deletes cleanly', async () => {
+    const tiny = 'tiny';
+    const shoot = exampleShoot(tiny, garden.namespace);
+    shoot.spec.provider.workers = [];
+    shoot.spec.seedName = 'local';
+    shoot.spec.networking = { ...shoot.spec.networking, nodes: `10.10.${90 + (Number.parseInt(garden.id, 16) % 10)}.0/31` };
+    await garden.resources.create(SHOOT, garden.namespace, shoot);
+    await garden.enqueue(tiny);
     const failed = await until(async () => {
-      const current = await garden.read(pools);
+      const current = await garden.read(tiny);
       return current.status?.lastOperation?.state === 'Failed' ? current : undefined;
     }, 120_000);
-    expect(failed.status?.lastErrors).toEqual([
-      expect.objectContaining({ taskID: 'reconcile-workers', codes: ['ERR_CONFIGURATION_PROBLEM'] }),
-    ]);
+    // both tasks that need the node network say why, with the code that stops retries
+    expect(failed.status?.lastErrors?.map((e) => [e.taskID, e.codes])).toEqual(
+      expect.arrayContaining([
+        ['deploy-infrastructure', ['ERR_CONFIGURATION_PROBLEM']],
+        ['deploy-control-plane', ['ERR_CONFIGURATION_PROBLEM']],
+      ]),
+    );
     // Failed stays Failed when nobody changed anything (a sweep or a duplicate job)
-    await garden.enqueue(pools);
+    await garden.enqueue(tiny);
     await new Promise((r) => setTimeout(r, 2_000));
-    expect((await garden.read(pools)).status?.lastOperation).toEqual(failed.status?.lastOperation);
-    await garden.deleteShoot(pools);
+    expect((await garden.read(tiny)).status?.lastOperation).toEqual(failed.status?.lastOperation);
+    await garden.deleteShoot(tiny);
     await until(
       async () =>
-        garden.read(pools).then(
+        garden.read(tiny).then(
           () => undefined,
           () => true,
         ),
       60_000,
     );
-    await expectNothingLeft(garden, `shoot--${garden.project}--${pools}`);
+    await expectNothingLeft(garden, `shoot--${garden.project}--${tiny}`);
+  });
+
+  it('a provider config the provider does not know is refused at admission, naming the field', async () => {
+    const path = `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots`;
+    const refused = await callApi('POST', path, {
+      apiVersion: 'core.gardener.cloud/v1beta1',
+      kind: 'Shoot',
+      metadata: { name: 'badcfg' },
+      spec: {
+        cloudProfileName: 'local',
+        region: 'local',
+        provider: {
+          type: 'local',
+          infrastructureConfig: { apiVersion: 'aws.provider.extensions.gardener.cloud/v1alpha1', kind: 'InfrastructureConfig' },
+        },
+        kubernetes: { version: '1.34' },
+      },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ kind: 'Status', reason: 'Invalid' });
+    expect(JSON.stringify(refused.body)).toContain('spec.provider.infrastructureConfig.apiVersion');
+    expect((await callApi('GET', `${path}/badcfg`)).status).toBe(404);
   });
 });

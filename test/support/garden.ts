@@ -71,6 +71,7 @@ export async function createGarden() {
       GARDENER_TOFU_STATE_KEY_FILE: join(root, 'tofu-state.key'),
       GARDENER_TOFU_WORK_DIR: join(root, 'tofu'),
       GARDENER_TS_SEED_DIR: join(root, 'seed'),
+      GARDENER_TS_MACHINE_DIR: join(root, 'machines'),
       NO_COLOR: '1',
     },
     read: (name: string) => resources.get(SHOOT, namespace, name) as Promise<unknown> as Promise<Shoot>,

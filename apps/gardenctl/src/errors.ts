@@ -16,6 +16,12 @@ export enum GardenctlErrorCode {
   GardenApi = 'GardenApi',
   Kubeconfig = 'Kubeconfig',
   Unsupported = 'Unsupported',
+  /** A bastion did not become ready, or went away. */
+  Bastion = 'Bastion',
+  /** The SSH session (the system `ssh`) failed or could not start. */
+  Ssh = 'Ssh',
+  /** The command was interrupted (SIGINT, SIGTERM): exit 130. */
+  Interrupted = 'Interrupted',
 }
 
 /** An error a user can act on: `message` says what is wrong, `hint` what to do next. */
@@ -38,6 +44,11 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
+/** as shells report a command ended by SIGINT */
+export const EXIT_INTERRUPTED = 130;
+
 export function exitCodeOf(error: unknown): number {
+  if (error instanceof GardenctlError && error.code === GardenctlErrorCode.Interrupted)
+    return EXIT_INTERRUPTED;
   return error instanceof GardenctlError && error.code === GardenctlErrorCode.Usage ? EXIT_USAGE : EXIT_ERROR;
 }

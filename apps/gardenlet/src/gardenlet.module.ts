@@ -1,41 +1,56 @@
-import { Botanist, HibernationScheduler, ShootCare } from '@gardener-ts/botanist';
+import type { Shoot } from '@gardener-ts/api';
+import { Botanist, HibernationScheduler, MachineSync, MaintenanceScheduler, ShootCare } from '@gardener-ts/botanist';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
-import { createShootJobHandler, ShootQueue } from '@gardener-ts/jobs';
+import { createShootJobHandler, ShootLeases, ShootQueue } from '@gardener-ts/jobs';
+import { MachineControllerManager } from '@gardener-ts/machine';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
+import { bastionProviders } from './bastions.js';
+import { createMachineController, MachineOperations, shootNodesVia } from './machines.js';
 import { Periodic } from './periodic.js';
 import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
-import { BOTANIST, GARDENLET_CONFIG, REDIS, SEED, SHOOT_JOB_HANDLER, STORE } from './tokens.js';
+import {
+  BOTANIST,
+  EXTENSIONS,
+  GARDENLET_CONFIG,
+  MACHINES,
+  REDIS,
+  SEED,
+  SHOOT_JOB_HANDLER,
+  SHOOT_QUEUE_CLIENT,
+  STORE,
+} from './tokens.js';
 
 /** Schedules have minute resolution; checking twice a minute fires each trigger within 30 s. */
 const HIBERNATION_CHECK_MS = 30_000;
+/** Maintenance windows are at least 30 min long. */
+const MAINTENANCE_CHECK_MS = 60_000;
+
+function enqueueOn(queue: ShootQueue): (shoot: Shoot) => Promise<void> {
+  return (shoot) =>
+    queue.enqueue({
+      uid: shoot.metadata.uid ?? '',
+      namespace: shoot.metadata.namespace ?? '',
+      name: shoot.metadata.name ?? '',
+    });
+}
 
 function resourcesOf(store: Store): ResourceService {
   return new ResourceService(store.repository, store.watches);
 }
 
-async function createBotanist(
-  config: GardenletConfig,
-  store: Store,
-  seed: LocalSeedBackend,
-): Promise<Botanist> {
+async function createExtensions(config: GardenletConfig): Promise<ExtensionRegistry> {
   const stateKey = await loadOrCreateStateKey(config.tofuStateKeyFile);
   const runner = new TofuRunner({ databaseUrl: config.databaseUrl, workRoot: config.tofuWorkRoot, stateKey });
   const extensions = new ExtensionRegistry();
   extensions.register(createLocalProvider({ runner }));
   await extensions.load(config.providerPackages, { runner });
-  return new Botanist({
-    resources: resourcesOf(store),
-    seed,
-    seedName: config.seedName,
-    extensions,
-    beforeTask: config.killAtTask ? killAt(config.killAtTask) : undefined,
-  });
+  return extensions;
 }
 
 function killAt(taskId: string): (started: string) => void {
@@ -49,9 +64,11 @@ class Connections implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(STORE) private readonly store: Store,
+    @Inject(SHOOT_QUEUE_CLIENT) private readonly shootQueue: ShootQueue,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.shootQueue.close();
     await this.store.close();
     this.redis.disconnect();
   }
@@ -61,6 +78,7 @@ class Connections implements OnApplicationShutdown {
 export class GardenletModule {
   static forRoot(config: GardenletConfig): DynamicModule {
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    const shootQueue = new ShootQueue({ connection: redis, seedName: config.seedName, prefix: config.queuePrefix });
     return {
       module: GardenletModule,
       imports: [
@@ -70,44 +88,86 @@ export class GardenletModule {
       providers: [
         { provide: GARDENLET_CONFIG, useValue: config },
         { provide: REDIS, useValue: redis },
+        { provide: SHOOT_QUEUE_CLIENT, useValue: shootQueue },
         {
           provide: STORE,
           useFactory: () => openStore({ databaseUrl: config.databaseUrl, keyFile: config.keyFile }),
         },
         { provide: SEED, useValue: new LocalSeedBackend() },
+        { provide: EXTENSIONS, useFactory: () => createExtensions(config) },
+        {
+          provide: MACHINES,
+          inject: [STORE, SEED, EXTENSIONS],
+          useFactory: (store: Store, seed: LocalSeedBackend, extensions: ExtensionRegistry) =>
+            createMachineController(config, resourcesOf(store), seed, extensions, redis),
+        },
         {
           provide: BOTANIST,
-          inject: [STORE, SEED],
-          useFactory: (store: Store, seed: LocalSeedBackend) => createBotanist(config, store, seed),
+          inject: [STORE, SEED, EXTENSIONS, MACHINES],
+          useFactory: (
+            store: Store,
+            seed: LocalSeedBackend,
+            extensions: ExtensionRegistry,
+            machines: MachineControllerManager,
+          ) =>
+            new Botanist({
+              resources: resourcesOf(store),
+              seed,
+              seedName: config.seedName,
+              extensions,
+              machines,
+              beforeTask: config.killAtTask ? killAt(config.killAtTask) : undefined,
+            }),
         },
         {
           provide: 'ShootCarePeriodic',
           inject: [STORE, SEED],
           useFactory: (store: Store, seed: LocalSeedBackend) => {
-            const care = new ShootCare({ resources: resourcesOf(store), seed, seedName: config.seedName });
+            const care = new ShootCare({
+              resources: resourcesOf(store),
+              seed,
+              seedName: config.seedName,
+              nodes: shootNodesVia(seed),
+            });
             return new Periodic('ShootCare', config.careIntervalSeconds * 1000, () => care.checkAll());
           },
         },
         {
+          provide: 'MachineSyncPeriodic',
+          inject: [STORE, MACHINES],
+          useFactory: (store: Store, machines: MachineControllerManager) => {
+            const sync = new MachineSync({
+              resources: resourcesOf(store),
+              machines,
+              leases: new ShootLeases(redis, config.queuePrefix, config.takeoverMs),
+              seedName: config.seedName,
+            });
+            return new Periodic('MachineSync', config.machineSyncSeconds * 1000, () => sync.syncAll());
+          },
+        },
+        MachineOperations,
+        {
           provide: 'HibernationPeriodic',
           inject: [STORE],
           useFactory: (store: Store) => {
-            const queue = new ShootQueue({
-              connection: redis,
-              seedName: config.seedName,
-              prefix: config.queuePrefix,
-            });
             const scheduler = new HibernationScheduler({
               resources: resourcesOf(store),
               seedName: config.seedName,
-              enqueue: (shoot) =>
-                queue.enqueue({
-                  uid: shoot.metadata.uid ?? '',
-                  namespace: shoot.metadata.namespace ?? '',
-                  name: shoot.metadata.name ?? '',
-                }),
+              enqueue: enqueueOn(shootQueue),
             });
             return new Periodic('HibernationSchedules', HIBERNATION_CHECK_MS, () => scheduler.checkAll());
+          },
+        },
+        {
+          provide: 'MaintenancePeriodic',
+          inject: [STORE],
+          useFactory: (store: Store) => {
+            const scheduler = new MaintenanceScheduler({
+              resources: resourcesOf(store),
+              seedName: config.seedName,
+              enqueue: enqueueOn(shootQueue),
+            });
+            return new Periodic('Maintenance', MAINTENANCE_CHECK_MS, () => scheduler.checkAll());
           },
         },
         {
@@ -124,6 +184,7 @@ export class GardenletModule {
             });
           },
         },
+        ...bastionProviders(config, redis),
         Connections,
         ShootProcessor,
       ],

@@ -6,3 +6,4 @@ export const BOTANIST = Symbol('Botanist');
 export const SEED = Symbol('SeedBackend');
 export const EXTENSIONS = Symbol('ExtensionRegistry');
 export const MACHINES = Symbol('MachineControllerManager');
+export const SHOOT_QUEUE_CLIENT = Symbol('ShootQueue');

@@ -1,5 +1,6 @@
 import { allocateNodeCidr, defaultShoot, defaultShootFromCloudProfile } from './defaults/shoot.js';
 import { type FieldError, invalid } from './errors.js';
+import type { Bastion } from './kinds/bastion.js';
 import type { CredentialsBinding, SecretBinding } from './kinds/bindings.js';
 import type { CloudProfile } from './kinds/cloudprofile.js';
 import type { ConfigMap, Secret } from './kinds/core-v1.js';
@@ -8,6 +9,7 @@ import type { Seed } from './kinds/seed.js';
 import type { Shoot } from './kinds/shoot.js';
 import type { KubeObject } from './meta.js';
 import type { ResourceType } from './resources.js';
+import { admitBastion } from './validation/bastion.js';
 import { validateCloudProfile } from './validation/cloudprofile.js';
 import { validateObjectMeta } from './validation/metadata.js';
 import {
@@ -34,6 +36,8 @@ export interface AdmissionLookups {
   exists(kind: string, namespace: string, name: string): Promise<boolean>;
   /** The name of the Project owning a namespace, if any. */
   projectOfNamespace(namespace: string): Promise<string | undefined>;
+  /** A shoot, for the admission of objects that refer to one (Bastions). */
+  shoot?(namespace: string, name: string): Promise<Shoot | undefined>;
 }
 
 /**
@@ -198,6 +202,13 @@ const admitters: Record<string, Admitter> = {
         errors.push({ type: 'FieldValueForbidden', field: 'type', message: 'field is immutable' });
     }
     return errors;
+  },
+  Bastion: async (obj, old, ctx) => {
+    const bastion = obj as unknown as Bastion;
+    if (old) return admitBastion(bastion, old as unknown as Bastion, undefined);
+    if (!ctx.lookups.shoot) throw new Error('admitting a Bastion needs the shoot lookup');
+    const shoot = await ctx.lookups.shoot(bastion.metadata.namespace ?? '', bastion.spec.shootRef.name);
+    return admitBastion(bastion, undefined, shoot);
   },
   ConfigMap: async (obj, old) => {
     const configMap = obj as unknown as ConfigMap;

@@ -50,6 +50,8 @@ const DESCRIPTIONS: Record<string, string> = {
     'MachineDeployment keeps a number of machines of one worker pool and zone, rolling them on change.',
   MachineSet: 'MachineSet keeps a number of machines of one template.',
   Machine: 'Machine is one worker machine of a shoot; its Node has the same name.',
+  Bastion:
+    "Bastion is a short-lived SSH jump host into a shoot's node network: it accepts one public key from the ingress CIDRs only, and expires without keepalive.",
 };
 
 /** The component name, Kubernetes style (Gardener's Go package path for its kinds). */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { bastionSchema } from './kinds/bastion.js';
 import { credentialsBindingSchema, secretBindingSchema } from './kinds/bindings.js';
 import { cloudProfileSchema } from './kinds/cloudprofile.js';
 import { configMapSchema, secretSchema } from './kinds/core-v1.js';
@@ -7,6 +8,8 @@ import {
   CORE_VERSION,
   MACHINE_GROUP,
   MACHINE_VERSION,
+  OPERATIONS_GROUP,
+  OPERATIONS_VERSION,
   SECURITY_GROUP,
   SECURITY_VERSION,
 } from './kinds/groups.js';
@@ -225,6 +228,22 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: ['mc'],
     schema: machineSchema,
     hasStatus: true,
+  }),
+  type({
+    group: OPERATIONS_GROUP,
+    version: OPERATIONS_VERSION,
+    strategicMerge: false,
+    kind: 'Bastion',
+    plural: 'bastions',
+    singular: 'bastion',
+    shortNames: [],
+    namespaced: true,
+    schema: bastionSchema,
+    hasStatus: true,
+    nameRule: 'dns1123-subdomain',
+    maxNameLength: 253,
+    confirmDeletion: false,
+    extraFieldSelectors: ['spec.seedName', 'spec.shootRef.name'],
   }),
 ];
 

@@ -182,6 +182,22 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Node', cell: text('status.node'), wide: true },
     { name: 'Provider ID', cell: text('spec.providerID'), wide: true },
   ],
+  Bastion: [
+    NAME,
+    { name: 'Shoot', cell: text('spec.shootRef.name') },
+    { name: 'Seed', cell: text('spec.seedName') },
+    {
+      name: 'Ready',
+      cell: (o) =>
+        ((at(o, 'status.conditions') as { type: string; status: string }[] | undefined) ?? []).find(
+          (c) => c.type === 'BastionReady',
+        )?.status ?? 'Unknown',
+    },
+    { name: 'IP', cell: text('status.ingress.ip') },
+    AGE,
+    { name: 'Hostname', cell: text('status.ingress.hostname'), wide: true },
+    { name: 'Expires', cell: text('status.expirationTimestamp'), wide: true },
+  ],
 };
 
 function count(path: string): Cell {

@@ -8,6 +8,9 @@ export const AUTH_VERSION = 'v1alpha1';
 export const USER_TOKENS = 'usertokens';
 export const SERVICE_ACCOUNT_TOKENS = 'serviceaccounttokens';
 
+/** Bastions open SSH into a shoot's nodes: only the project's admins may make or change them. */
+export const BASTIONS = 'bastions';
+
 /** Readable by every authenticated user, as Gardener's `read-global-resources` role grants. */
 const GLOBAL_READABLE = new Set(['cloudprofiles', 'seeds', 'namespaces']);
 
@@ -60,6 +63,10 @@ function namespaced(identity: Identity, a: RequestAttributes, project: Project |
   // Gardener lets viewers request a viewer kubeconfig for their project's shoots.
   if (a.resource === 'shoots' && a.subresource === 'viewerkubeconfig' && a.verb === 'create')
     return roles.size > 0 ? allow : deny(`a viewer kubeconfig in project "${name}" needs a role in it`);
+  if (a.resource === BASTIONS && !READ_VERBS.has(a.verb))
+    return anyOf(roles, ['owner', 'admin'])
+      ? allow
+      : deny(`${a.verb} bastions (SSH access to nodes) in project "${name}" needs the owner or admin role`);
   if (READ_VERBS.has(a.verb)) {
     if (anyOf(roles, ['owner', 'admin'])) return allow;
     if (roles.has('viewer') && a.resource !== 'secrets') return allow;

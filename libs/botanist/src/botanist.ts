@@ -9,17 +9,21 @@ import {
   technicalIdOf,
 } from '@gardener-ts/extensions';
 import { Flow, FlowError, type Task } from '@gardener-ts/flow';
+import type { MachineControllerManager, WorkerContext } from '@gardener-ts/machine';
 import type { ControlPlaneEndpoint, SeedBackend } from '@gardener-ts/seed';
 import type { ResourceService } from '@gardener-ts/store';
 import { withCondition } from './conditions.js';
 import { hasReason, ignoreNotFound } from './errors.js';
+import { maintenancePatch, maintenanceUpdates } from './maintenance.js';
+import { ProgressNote } from './progress.js';
 import { CONFIG_MAP, type OperationType, SECRET, SHOOT, ShootStatusWriter } from './shoot-status.js';
+import { deleteWorkers, hasWorkers, waitWorkersReady } from './workers.js';
 
 /** Gardener's finalizer on shoots: the gardenlet removes it once everything is gone. */
 export const SHOOT_FINALIZER = 'gardener';
 const CLOUD_PROFILE = requireResourceByKind('CloudProfile');
 export const OPERATION_ANNOTATION = 'gardener.cloud/operation';
-/** Operations a reconcile acts on; `maintain` runs a plain reconcile until maintenance exists. */
+/** Operations a reconcile acts on. */
 const RECONCILE_OPERATIONS = ['reconcile', 'retry', 'maintain', 'rotate-ssh-keypair'];
 
 function requestedOperations(shoot: Shoot): string[] {
@@ -50,6 +54,8 @@ export interface BotanistOptions {
   readonly seed: SeedBackend;
   readonly seedName: string;
   readonly extensions: ExtensionRegistry;
+  /** the machine controller; without it, shoots with worker pools fail with a configuration problem */
+  readonly machines?: MachineControllerManager;
   /** how long a task retries before its error is reported (the job then retries the flow) */
   readonly taskRetryMs?: number;
   /** how long after the first failure an operation keeps being retried before it is Failed */
@@ -81,8 +87,13 @@ export class Botanist {
 
   /** Stops the control plane and keeps its data; the next reconcile without hibernation wakes it. */
   private async hibernate(shoot: Shoot, status: ShootStatusWriter, signal: AbortSignal): Promise<void> {
-    const technicalId = technicalIdOf(shoot);
-    const tasks = [this.task('hibernate-control-plane', [], () => this.options.seed.stop(technicalId))];
+    const context = await this.infrastructureContext(shoot);
+    const technicalId = context.technicalId;
+    // Gardener scales worker pools to zero while hibernated; waking up creates them again
+    const tasks = [
+      this.task('hibernate-workers', [], ({ signal: s }) => this.removeWorkers(context, s)),
+      this.task('hibernate-control-plane', ['hibernate-workers'], () => this.options.seed.stop(technicalId)),
+    ];
     await this.run(new Flow(`hibernate ${technicalId}`, tasks), 'Reconcile', status, signal);
     await status.succeeded('Reconcile', 'Shoot cluster has been hibernated.', (s) => {
       s.hibernated = true;
@@ -92,8 +103,9 @@ export class Botanist {
     });
   }
 
-  private async reconcile(shoot: Shoot, status: ShootStatusWriter, signal: AbortSignal): Promise<void> {
-    await this.ensureFinalizer(shoot);
+  private async reconcile(current: Shoot, status: ShootStatusWriter, signal: AbortSignal): Promise<void> {
+    await this.ensureFinalizer(current);
+    const shoot = requestedOperations(current).includes('maintain') ? await this.maintain(current, status) : current;
     const type: OperationType =
       (shoot.status?.lastOperation?.type === 'Create' && shoot.status.lastOperation.state !== 'Succeeded') ||
       !shoot.status?.lastOperation
@@ -106,38 +118,55 @@ export class Botanist {
     };
     let infrastructure: InfrastructureStatus | undefined;
     let endpoint: ControlPlaneEndpoint | undefined;
-    const gateway = () => infrastructure?.providerStatus.gatewayAddress ?? '127.0.0.1';
+    const infrastructureActuator = this.options.extensions.infrastructure(shoot.spec.provider.type);
+    const workerContext = (): WorkerContext => ({
+      ...context,
+      infrastructure: infrastructure?.providerStatus ?? {},
+    });
+    const progress = new ProgressNote();
+    const noMachines = !this.options.machines && !hasWorkers(shoot);
     const tasks: Task[] = [
       this.task('deploy-infrastructure', [], async () => {
-        infrastructure = await this.options.extensions
-          .infrastructure(shoot.spec.provider.type)
-          .reconcile(context);
+        infrastructure = await infrastructureActuator.reconcile(context);
         await this.saveSshKeypair(shoot, infrastructure);
       }),
-      this.task('deploy-control-plane', ['deploy-infrastructure'], () =>
+      // the provider names the address up front, so this runs while the infrastructure is made
+      this.task('deploy-control-plane', [], () =>
         this.options.seed.deploy({
           id: context.technicalId,
-          listenAddress: gateway(),
+          listenAddress: infrastructureActuator.controlPlaneAddress?.(context) ?? '127.0.0.1',
           serviceCidr: shoot.spec.networking.services ?? '100.104.0.0/13',
           podCidr: shoot.spec.networking.pods,
+          simulatePods: hasWorkers(shoot),
         }),
       ),
-      this.task('wait-control-plane-ready', ['deploy-control-plane'], ({ signal: s }) =>
-        this.options.seed.waitReady(context.technicalId, { signal: s, timeoutMs: 120_000 }),
+      // machines and users reach the apiserver through the infrastructure (the bridge's address)
+      this.task(
+        'wait-control-plane-ready',
+        ['deploy-control-plane', 'deploy-infrastructure'],
+        ({ signal: s }) =>
+          this.options.seed.waitReady(context.technicalId, { signal: s, timeoutMs: 120_000 }),
       ),
-      this.task('reconcile-workers', ['wait-control-plane-ready'], async () => {
-        if ((shoot.spec.provider.workers ?? []).length === 0) return;
-        throw new ExtensionError(
-          'worker pools are not supported yet: remove spec.provider.workers for a workerless shoot',
-          [GardenerErrorCode.ConfigurationProblem],
-        );
-      }),
+      {
+        ...this.task('deploy-workers', ['wait-control-plane-ready'], () =>
+          this.machinesFor().applyWorkers(workerContext()),
+        ),
+        skipIf: noMachines,
+      },
+      {
+        ...this.task('wait-workers-ready', ['deploy-workers'], ({ signal: s }) =>
+          waitWorkersReady(this.machinesFor(), workerContext(), s, (state) =>
+            progress.note(`${state.ready}/${state.desired} machines Ready`),
+          ),
+        ),
+        skipIf: noMachines,
+      },
       this.task('publish-cluster-access', ['wait-control-plane-ready'], async () => {
         endpoint = await this.options.seed.endpoint(context.technicalId);
         await this.publishAccess(shoot, endpoint.caPem);
       }),
     ];
-    await this.run(new Flow(`reconcile ${context.technicalId}`, tasks), type, status, signal);
+    await this.run(new Flow(`reconcile ${context.technicalId}`, tasks), type, status, signal, progress);
     await this.clearOperations(shoot, operations);
     await status.succeeded(
       type,
@@ -160,6 +189,15 @@ export class Botanist {
           'ControlPlaneRunning',
           'All control plane components are running.',
         );
+        if (hasWorkers(shoot)) {
+          s.conditions = withCondition(
+            s.conditions,
+            'EveryNodeReady',
+            'True',
+            'EveryNodeReady',
+            'All nodes are Ready.',
+          );
+        }
       },
     );
   }
@@ -167,7 +205,11 @@ export class Botanist {
   private async delete(shoot: Shoot, status: ShootStatusWriter, signal: AbortSignal): Promise<void> {
     const context = await this.infrastructureContext(shoot);
     const tasks: Task[] = [
-      this.task('destroy-control-plane', [], () => this.options.seed.destroy(context.technicalId)),
+      // machines go first, while the control plane that knows their nodes still runs
+      this.task('delete-workers', [], ({ signal: s }) => this.removeWorkers(context, s)),
+      this.task('destroy-control-plane', ['delete-workers'], () =>
+        this.options.seed.destroy(context.technicalId),
+      ),
       this.task('destroy-infrastructure', ['destroy-control-plane'], () =>
         this.options.extensions.infrastructure(shoot.spec.provider.type).delete(context),
       ),
@@ -177,32 +219,44 @@ export class Botanist {
     await this.removeFinalizer(shoot);
   }
 
-  private async run(flow: Flow, type: OperationType, status: ShootStatusWriter, signal: AbortSignal) {
-    let percent = 0;
-    let writes = Promise.resolve();
+  /** Without a machine controller there can be no machines; with one, even a workerless shoot may have old ones. */
+  private async removeWorkers(context: InfrastructureContext, signal: AbortSignal): Promise<void> {
+    if (!this.options.machines) return;
+    await deleteWorkers(this.options.machines, { ...context, infrastructure: {} }, signal);
+  }
+
+  private machinesFor(): MachineControllerManager {
+    if (this.options.machines) return this.options.machines;
+    throw new ExtensionError('this gardenlet runs no machine controller: remove spec.provider.workers', [
+      GardenerErrorCode.ConfigurationProblem,
+    ]);
+  }
+
+  private async run(
+    flow: Flow,
+    type: OperationType,
+    status: ShootStatusWriter,
+    signal: AbortSignal,
+    progress = new ProgressNote(),
+  ) {
     await status.progress(type, 0, `${flow.name}: starting`);
+    progress.attach(status, type);
     try {
       await flow.run({
         signal,
         isRetryable: (error) => isRetryable((error as { codes?: never[] }).codes ?? []),
-        onProgress: (p) => {
-          percent = p.percent;
-          const description = p.running.length ? `running ${p.running.join(', ')}` : 'finishing';
-          writes = writes
-            .then(() => status.progress(type, p.percent, description).then(() => undefined))
-            .catch(() => undefined);
-        },
+        onProgress: (p) => progress.flow(p.percent, p.running),
       });
-      await writes;
+      await progress.settled();
     } catch (error) {
-      await writes;
+      await progress.settled();
       if (!(error instanceof FlowError)) throw error;
       const finalCause =
         error.failures.length > 0 &&
         error.failures.every((f) => !isRetryable((f.error as { codes?: never[] }).codes ?? []));
       const final = await status.failed(type, error.failures, {
         finalCause,
-        progress: percent,
+        progress: progress.current,
         retryWindowMs: this.options.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS,
       });
       throw Object.assign(error, { final });
@@ -229,6 +283,33 @@ export class Botanist {
       shoot.spec.cloudProfileName ?? '',
     )) as unknown as CloudProfile;
     return { shoot, cloudProfile, credentials: {}, technicalId: technicalIdOf(shoot) };
+  }
+
+  /**
+   * Applies the maintenance updates (Kubernetes patch version, machine image versions) to the spec
+   * and records them in status.lastMaintenance; the reconcile that follows rolls them out.
+   */
+  private async maintain(shoot: Shoot, status: ShootStatusWriter): Promise<Shoot> {
+    const { cloudProfile } = await this.infrastructureContext(shoot);
+    const updates = maintenanceUpdates(shoot, cloudProfile);
+    const updated =
+      updates.changes.length === 0
+        ? shoot
+        : ((await this.options.resources.patch(
+            SHOOT,
+            shoot.metadata.namespace,
+            shoot.metadata.name ?? '',
+            'strategic',
+            maintenancePatch(shoot, updates),
+          )) as unknown as Shoot);
+    await status.update((s) => {
+      s.lastMaintenance = {
+        description: updates.changes.length ? updates.changes.join('; ') : 'Nothing to update.',
+        state: 'Succeeded',
+        triggeredTime: new Date().toISOString(),
+      };
+    });
+    return updated;
   }
 
   /** Removes the operations acted on from the annotation, keeping any it does not know. */

@@ -1,9 +1,11 @@
 import type { Shoot } from '@gardener-ts/api';
 import { technicalIdOf } from '@gardener-ts/extensions';
+import type { ShootNodes } from '@gardener-ts/machine';
 import type { SeedBackend } from '@gardener-ts/seed';
 import type { ResourceService } from '@gardener-ts/store';
 import { type ConditionStatus, conditionChanged, withCondition } from './conditions.js';
 import { SHOOT, ShootStatusWriter } from './shoot-status.js';
+import { hasWorkers } from './workers.js';
 
 interface Verdict {
   readonly type: string;
@@ -15,7 +17,13 @@ interface Verdict {
 /** Gardener's care controller: keeps the health conditions of the seed's shoots current. */
 export class ShootCare {
   constructor(
-    private readonly options: { resources: ResourceService; seed: SeedBackend; seedName: string },
+    private readonly options: {
+      resources: ResourceService;
+      seed: SeedBackend;
+      seedName: string;
+      /** the shoot's nodes, for EveryNodeReady; without it shoots with workers get no such condition */
+      nodes?: (technicalId: string) => Promise<ShootNodes>;
+    },
   ) {}
 
   async checkAll(): Promise<void> {
@@ -39,7 +47,7 @@ export class ShootCare {
   }
 
   async check(shoot: Shoot): Promise<void> {
-    const verdicts = await this.verdicts(technicalIdOf(shoot));
+    const verdicts = await this.verdicts(shoot);
     if (
       !verdicts.some((v) => conditionChanged(shoot.status?.conditions, v.type, v.status, v.reason, v.message))
     )
@@ -55,12 +63,14 @@ export class ShootCare {
     });
   }
 
-  private async verdicts(technicalId: string): Promise<Verdict[]> {
+  private async verdicts(shoot: Shoot): Promise<Verdict[]> {
+    const technicalId = technicalIdOf(shoot);
     const { seed } = this.options;
     const status = await seed.status(technicalId);
-    const down = status.components.filter((c) => c.state !== 'running').map((c) => `${c.name} is ${c.state}`);
+    const core = status.components.filter((c) => c.name !== 'kwok');
+    const down = core.filter((c) => c.state !== 'running').map((c) => `${c.name} is ${c.state}`);
     const controlPlane: Verdict =
-      status.phase === 'Running'
+      status.supervisorPid !== undefined && down.length === 0
         ? {
             type: 'ControlPlaneHealthy',
             status: 'True',
@@ -84,6 +94,74 @@ export class ShootCare {
           reason: 'HealthzRequestSucceeded',
           message: 'API server /readyz endpoint responded with success status code.',
         };
-    return [apiServer, controlPlane];
+    if (!hasWorkers(shoot)) return [apiServer, controlPlane];
+    const kwok = status.components.find((c) => c.name === 'kwok');
+    return [
+      apiServer,
+      controlPlane,
+      systemComponents(kwok?.state),
+      await this.everyNodeReady(shoot, technicalId),
+    ];
   }
+
+  private async everyNodeReady(shoot: Shoot, technicalId: string): Promise<Verdict> {
+    const type = 'EveryNodeReady';
+    if (!this.options.nodes) {
+      return {
+        type,
+        status: 'Unknown',
+        reason: 'NoMachineController',
+        message: 'No machine controller runs.',
+      };
+    }
+    const nodes = await this.options
+      .nodes(technicalId)
+      .then((client) => client.list())
+      .catch((error: Error) => error);
+    if (nodes instanceof Error) {
+      return { type, status: 'Unknown', reason: 'NodesUnreadable', message: nodes.message };
+    }
+    const expected = (shoot.spec.provider.workers ?? []).reduce((sum, pool) => sum + pool.minimum, 0);
+    const notReady = nodes.filter((n) => !n.ready).map((n) => n.name);
+    if (notReady.length > 0) {
+      return {
+        type,
+        status: 'False',
+        reason: 'NodesUnhealthy',
+        message: `Node(s) not Ready: ${notReady.sort().join(', ')}.`,
+      };
+    }
+    if (nodes.length < expected) {
+      return {
+        type,
+        status: 'False',
+        reason: 'MissingNodes',
+        message: `${nodes.length} of ${expected} node(s) registered.`,
+      };
+    }
+    return {
+      type,
+      status: 'True',
+      reason: 'EveryNodeReady',
+      message: `All ${nodes.length} node(s) are Ready.`,
+    };
+  }
+}
+
+/** The shoot's system components: kwok, which runs its Pods on the nodes. */
+function systemComponents(kwok: string | undefined): Verdict {
+  const type = 'SystemComponentsHealthy';
+  return kwok === 'running'
+    ? {
+        type,
+        status: 'True',
+        reason: 'SystemComponentsRunning',
+        message: 'All system components are healthy.',
+      }
+    : {
+        type,
+        status: 'False',
+        reason: 'SystemComponentsUnhealthy',
+        message: `kwok (pod lifecycle) is ${kwok ?? 'not deployed'}.`,
+      };
 }

@@ -18,6 +18,10 @@ export type {
 } from './machine/driver.js';
 export { isMachineNotFound, MachineError, MachineErrorCode } from './machine/errors.js';
 export { LocalInfrastructureActuator } from './providers/local/infrastructure-actuator.js';
+export {
+  LocalMachineDriver,
+  type LocalMachineDriverOptions,
+} from './providers/local/machines/local-machine-driver.js';
 export { createLocalProvider, type LocalProviderDependencies } from './providers/local/provider.js';
 export {
   ExtensionRegistry,

@@ -1,6 +1,6 @@
-import { ExtensionError, GardenerErrorCode } from './errors.js';
 import type { BastionActuator } from './bastion/actuator.js';
 import type { ControlPlaneActuator } from './controlplane/actuator.js';
+import { ExtensionError, GardenerErrorCode } from './errors.js';
 import type { InfrastructureActuator } from './infrastructure/actuator.js';
 import type { MachineDriver } from './machine/driver.js';
 

@@ -110,6 +110,8 @@ export class ResourceService {
         (await repository.get({ kind, namespace, name })) !== undefined,
       projectOfNamespace: async (namespace) =>
         (await repository.namesWhere('Project', 'spec.namespace', namespace, 1))[0]?.name,
+      shoot: async (namespace, name) =>
+        (await repository.get({ kind: 'Shoot', namespace, name })) as Shoot | undefined,
     };
   }
 

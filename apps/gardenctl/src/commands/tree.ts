@@ -202,6 +202,85 @@ gardenctl kubeconfig --garden my-garden --project my-project -o json`,
       run: async () => (await import('./kubeconfig.js')).runKubeconfig,
     },
     {
+      name: 'ssh',
+      summary: 'Establish an SSH connection to a node of the targeted shoot through a bastion',
+      description: `Establish an SSH connection to a node of the targeted shoot through a bastion.
+
+gardenctl creates a Bastion (cli-<random>) that accepts SSH only from your address (--cidr, else
+detected) and only with a key pair (temporary, or --public-key-file/--private-key-file), waits for
+it, then runs ssh to the node as user gardener with the bastion as ProxyJump, checking the host
+keys the bastion and the node published. While connected it keeps the bastion alive; when ssh
+ends, or gardenctl is interrupted, bastion and temporary keys are removed (unless --keep-bastion).
+Without NODE it lists the shoot's nodes.`,
+      examples: `# list the nodes of the targeted shoot
+gardenctl ssh
+
+# open a shell on one of them
+gardenctl ssh shoot--dev--demo-pool-a-z1-5f7c9-x2v4q
+
+# only print the ssh command (the bastion and keys stay; the bastion expires an hour later)
+gardenctl ssh NODE --interactive=false`,
+      args: [{ name: 'node' }],
+      flags: [
+        {
+          name: 'cidr',
+          type: 'strings',
+          description:
+            "CIDR to allow access to the bastion from; repeat for more (default: the address this machine reaches the shoot's nodes from)",
+        },
+        {
+          name: 'interactive',
+          type: 'bool',
+          description:
+            'open the SSH session (default true); with --interactive=false print the ssh command and leave the bastion',
+        },
+        {
+          name: 'keep-bastion',
+          type: 'bool',
+          description: 'do not delete the bastion (nor its temporary keys) when gardenctl exits',
+        },
+        {
+          name: 'public-key-file',
+          type: 'string',
+          description: 'your public SSH key for the bastion (default: a temporary ed25519 key pair)',
+          complete: 'files',
+        },
+        {
+          name: 'private-key-file',
+          type: 'string',
+          description: 'the private key of --public-key-file',
+          complete: 'files',
+        },
+        {
+          name: 'wait-timeout',
+          type: 'string',
+          description: 'how long to wait for the bastion to become ready (default 10m)',
+        },
+        { name: 'user', type: 'string', description: 'user to log in as on the node (default "gardener")' },
+        ...TARGET_FLAGS.slice(0, 3),
+      ],
+      run: async () => (await import('./ssh.js')).runSsh,
+    },
+    {
+      name: 'ssh-patch',
+      summary: 'Update the CIDRs a bastion accepts SSH from',
+      examples: `# the one bastion of the targeted shoot accepts your current address
+gardenctl ssh-patch
+
+# a named bastion, given networks
+gardenctl ssh-patch cli-abcd1234 --cidr 203.0.113.0/24 --cidr 198.51.100.7/32`,
+      args: [{ name: 'bastion' }],
+      flags: [
+        {
+          name: 'cidr',
+          type: 'strings',
+          description: 'CIDR to allow access to the bastion from; repeat for more (default: detected)',
+        },
+        ...TARGET_FLAGS.slice(0, 3),
+      ],
+      run: async () => (await import('./ssh.js')).runSshPatch,
+    },
+    {
       name: 'kubectl-env',
       aliases: ['k-env', 'cluster-env'],
       summary: 'Generate a script that points KUBECONFIG to the targeted cluster for the specified shell',

@@ -81,14 +81,31 @@ export class GardenClient {
     return this.request('POST', path, body) as Promise<T>;
   }
 
-  private request(method: string, path: string, body?: unknown): Promise<unknown> {
+  /** A JSON merge patch. */
+  patch<T = KubeObject>(path: string, body: unknown): Promise<T> {
+    return this.request('PATCH', path, body, 'application/merge-patch+json') as Promise<T>;
+  }
+
+  /** Deletes; a missing object is no error. */
+  async delete(path: string): Promise<void> {
+    await this.request('DELETE', path).catch((error: unknown) => {
+      if (!(error instanceof NotFound)) throw error;
+    });
+  }
+
+  private request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<unknown> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
     const transport = url.protocol === 'https:' ? https : http;
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'gardenctl-ts' };
     const token = bearerToken(this.connection);
     if (token) headers.authorization = `Bearer ${token}`;
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    if (payload) headers['content-type'] = 'application/json';
+    if (payload) headers['content-type'] = contentType;
     const { username, password } = this.connection.user;
     if (!token && username && password) {
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;

@@ -7,3 +7,6 @@ export const SECURITY_API_VERSION = `${SECURITY_GROUP}/${SECURITY_VERSION}`;
 export const MACHINE_GROUP = 'machine.sapcloud.io';
 export const MACHINE_VERSION = 'v1alpha1';
 export const MACHINE_API_VERSION = `${MACHINE_GROUP}/${MACHINE_VERSION}`;
+export const OPERATIONS_GROUP = 'operations.gardener.cloud';
+export const OPERATIONS_VERSION = 'v1alpha1';
+export const OPERATIONS_API_VERSION = `${OPERATIONS_GROUP}/${OPERATIONS_VERSION}`;

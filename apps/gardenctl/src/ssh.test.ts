@@ -1,0 +1,325 @@
+/**
+ * `gardenctl ssh` and `ssh-patch` as a user runs them (the BUILT gardenctl), against a real HTTPS
+ * garden on a throw-away database. No gardenlet runs here: the test plays its part for bastions
+ * (status Ready with an address and host key) when asked, and the shoot's nodes come from its
+ * Machine objects. The real SSH path is in test/bastion-ssh.test.ts.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type Bastion,
+  exampleCloudProfile,
+  exampleProject,
+  exampleSeed,
+  exampleShoot,
+  requireResourceByKind,
+} from '@gardener-ts/api';
+import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../gardener-api/src/testing/server.js';
+
+const APP = fileURLToPath(new URL('../', import.meta.url));
+const GARDENCTL = join(APP, 'dist/main.js');
+const BASTION = requireResourceByKind('Bastion');
+const NAMESPACE = 'garden-dev';
+const NODES = '10.249.5.0/24';
+/** where the pretend bastions are: nothing listens on port 22 there, so ssh fails at once */
+const BASTION_IP = '127.0.0.1';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let dir: string;
+let home: string;
+let store: Store;
+let resources: ResourceService;
+let server: RunningServer | undefined;
+let gardenletOn = false;
+let gardenlet: NodeJS.Timeout | undefined;
+
+const publicKeyOf = (name: string) => readFileSync(join(dir, `${name}.pub`), 'utf8').trim();
+
+function env(session: string): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: home, GCTL_HOME: home, TMPDIR: join(dir, 'tmp'), GCTL_SESSION_ID: session };
+}
+
+function gctl(args: string[], session = 'ssh-a') {
+  const run = spawnSync(process.execPath, [GARDENCTL, ...args], { env: env(session), encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function gctlAsync(args: string[], session: string): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }> } {
+  const child = spawn(process.execPath, [GARDENCTL, ...args], { env: env(session), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stderr })),
+  );
+  return { child, done };
+}
+
+const sessionFiles = (session: string) => readdirSync(join(dir, 'tmp', 'garden', session));
+const bastions = async () => (await resources.list(BASTION, NAMESPACE, {})).items as unknown as Bastion[];
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** what the gardenlet would write once the provider made the bastion */
+async function makeBastionsReady(): Promise<void> {
+  for (const bastion of await bastions()) {
+    if (bastion.status?.conditions || bastion.metadata.deletionTimestamp) continue;
+    await resources.patch(
+      BASTION,
+      NAMESPACE,
+      bastion.metadata.name ?? '',
+      'merge',
+      {
+        status: {
+          ingress: { ip: BASTION_IP },
+          sshHostKeys: [publicKeyOf('bastion_host')],
+          conditions: [{ type: 'BastionReady', status: 'True', reason: 'Ready', message: 'ready' }],
+        },
+      },
+      { subresource: 'status' },
+    );
+  }
+}
+
+beforeAll(async () => {
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: APP, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`building gardenctl failed:\n${build.stderr}`);
+  dir = mkdtempSync(join(tmpdir(), 'gts-gardenctl-ssh-'));
+  home = join(dir, 'home');
+  for (const name of ['shoot', 'node_host', 'bastion_host', 'mine']) {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(dir, name)]);
+  }
+  db = await createTestDatabase('gts_gardenctl_ssh');
+  const keyFile = join(dir, 'secrets.key');
+  store = await openStore({ databaseUrl: db.url, keyFile });
+  resources = new ResourceService(store.repository, store.watches);
+  const kubeconfig = join(dir, 'garden.kubeconfig');
+  server = await startServer({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: db.url,
+    GARDENER_DATA_DIR: dir,
+    GARDENER_KEY_FILE: keyFile,
+    GARDENER_TLS: 'on',
+    GARDENER_KUBECONFIG: kubeconfig,
+    GARDENER_QUEUE_PREFIX: `gts-gardenctl-ssh-${process.pid}`,
+  });
+  await resources.create(requireResourceByKind('CloudProfile'), undefined, exampleCloudProfile());
+  await resources.create(requireResourceByKind('Seed'), undefined, exampleSeed());
+  await resources.create(requireResourceByKind('Project'), undefined, exampleProject('dev'));
+  const shoot = exampleShoot('demo', NAMESPACE);
+  shoot.spec.seedName = 'local';
+  shoot.spec.networking = { ...shoot.spec.networking, nodes: NODES };
+  await resources.create(requireResourceByKind('Shoot'), NAMESPACE, shoot);
+  await resources.create(requireResourceByKind('Secret'), NAMESPACE, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'demo.ssh-keypair' },
+    data: {
+      id_ed25519: readFileSync(join(dir, 'shoot')).toString('base64'),
+      'id_ed25519.pub': Buffer.from(publicKeyOf('shoot')).toString('base64'),
+    },
+  });
+  const machine = {
+    apiVersion: 'machine.sapcloud.io/v1alpha1',
+    kind: 'Machine',
+    metadata: {
+      name: 'node-a',
+      labels: { 'shoot.gardener.cloud/name': 'demo' },
+      annotations: { 'node.gardener-ts.io/ssh-host-keys': publicKeyOf('node_host') },
+    },
+    spec: { class: { kind: 'MachineClass', name: 'demo-pool-a-z1' } },
+  };
+  await resources.create(requireResourceByKind('Machine'), NAMESPACE, machine);
+  await resources.patch(
+    requireResourceByKind('Machine'),
+    NAMESPACE,
+    'node-a',
+    'merge',
+    { status: { node: 'node-a', addresses: [{ type: 'InternalIP', address: '10.249.5.2' }] } },
+    { subresource: 'status' },
+  );
+  gardenlet = setInterval(() => {
+    if (gardenletOn) makeBastionsReady().catch(() => undefined);
+  }, 100);
+  const set = gctl(['config', 'set-garden', 'local', '--kubeconfig', kubeconfig]);
+  expect(set.code, set.stderr).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  clearInterval(gardenlet);
+  await server?.stop();
+  await store?.close();
+  await db?.drop();
+  spawnSync('bash', [
+    '-c',
+    `command -v redis-cli >/dev/null && redis-cli --scan --pattern 'gts-gardenctl-ssh-${process.pid}*' | xargs -r redis-cli del >/dev/null`,
+  ]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gardenctl ssh', () => {
+  it('explains its flags, and answers mistakes in them with exit code 2 and what to do', () => {
+    const help = gctl(['ssh', '--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['--cidr', '--interactive', '--keep-bastion', '--public-key-file', '--private-key-file', '--wait-timeout']) {
+      expect(help.stdout).toContain(flag);
+    }
+    const halfPair = gctl(['ssh', 'node-a', '--public-key-file', join(dir, 'mine.pub')]);
+    expect(halfPair.code).toBe(2);
+    expect(halfPair.stderr).toContain('--public-key-file and --private-key-file go together');
+    const timeout = gctl(['ssh', 'node-a', '--wait-timeout', 'soon']);
+    expect(timeout.code).toBe(2);
+    expect(timeout.stderr).toContain('want a duration such as 10m');
+    const cidr = gctl(['ssh', 'node-a', '--cidr', '10.249.5.1/24']);
+    expect(cidr.code).toBe(2);
+    expect(cidr.stderr).toContain('use 10.249.5.0/24');
+    expect(gctl(['ssh', 'a', 'b']).code).toBe(2);
+  });
+
+  it('needs a targeted shoot', () => {
+    const r = gctl(['ssh'], 'ssh-untargeted');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no garden cluster targeted');
+    gctl(['target', 'project', 'dev', '--garden', 'local'], 'ssh-untargeted');
+    const noShoot = gctl(['ssh'], 'ssh-untargeted');
+    expect(noShoot.code).toBe(1);
+    expect(noShoot.stderr).toContain('no shoot targeted: run gardenctl target shoot NAME');
+  });
+
+  it("without NODE lists the shoot's nodes and makes no bastion", async () => {
+    expect(gctl(['target', '--garden', 'local', '--project', 'dev', '--shoot', 'demo']).code).toBe(0);
+    const r = gctl(['ssh']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^NAME\s+INTERNAL-IP\s+READY$/);
+    expect(r.stdout).toMatch(/^node-a\s+10\.249\.5\.2\s+Unknown$/m);
+    expect(r.stderr).toContain('gardenctl ssh NODE');
+    expect(await bastions()).toEqual([]);
+    const unknown = gctl(['ssh', 'node-z']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('node "node-z" not found in shoot "demo": nodes there: node-a');
+  });
+
+  it('--interactive=false: a bastion for the detected address, then the ssh command; bastion and files stay', async () => {
+    gardenletOn = true;
+    const r = gctl(['ssh', 'node-a', '--interactive=false']);
+    expect(r.code, r.stderr).toBe(0);
+    const [command, ...rest] = r.stdout.trim().split('\n');
+    expect(rest).toEqual([]);
+    const match = /^ssh -F (\S+\/ssh_config) node-a$/.exec(command ?? '');
+    expect(match, command).toBeTruthy();
+    const config = readFileSync(match?.[1] ?? '', 'utf8');
+    const workspace = join(match?.[1] ?? '', '..');
+    expect(statSync(workspace).mode & 0o777).toBe(0o700);
+    expect(config).toContain(`Host gardenctl-bastion\n  HostName ${BASTION_IP}\n  User gardener`);
+    expect(config).toMatch(/Host node-a\n {2}HostName 10\.249\.5\.2\n {2}User gardener\n[\s\S]*ProxyJump gardenctl-bastion/);
+    expect(config).not.toContain('accept-new');
+    const knownHosts = readFileSync(join(workspace, 'known_hosts'), 'utf8');
+    expect(knownHosts).toBe(`${BASTION_IP} ${publicKeyOf('bastion_host')}\n10.249.5.2 ${publicKeyOf('node_host')}\n`);
+    for (const key of ['id_ed25519', 'node_id_ed25519']) expect(statSync(join(workspace, key)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(workspace, 'node_id_ed25519'), 'utf8')).toBe(readFileSync(join(dir, 'shoot'), 'utf8'));
+    expect(r.stdout + r.stderr).not.toContain('PRIVATE KEY');
+
+    const [bastion] = await bastions();
+    expect(bastion?.metadata.name).toMatch(/^cli-[a-z0-9]{8}$/);
+    const source = /src (\S+)/.exec(execFileSync('ip', ['-4', 'route', 'get', '10.249.5.1'], { encoding: 'utf8' }))?.[1];
+    expect(bastion?.spec).toMatchObject({
+      shootRef: { name: 'demo' },
+      ingress: [{ ipBlock: { cidr: `${source}/32` } }],
+      sshPublicKey: readFileSync(join(workspace, 'id_ed25519.pub'), 'utf8').trim(),
+    });
+    expect(r.stderr).toContain(`kubectl delete bastion ${bastion?.metadata.name} -n ${NAMESPACE}`);
+  });
+
+  it('ssh-patch sets the CIDRs of the one bastion of the shoot, or of the one named', async () => {
+    const [bastion] = await bastions();
+    const r = gctl(['ssh-patch', '--cidr', '192.0.2.0/24', '--cidr', '198.51.100.7/32']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`patched bastion ${bastion?.metadata.name}: it accepts SSH from 192.0.2.0/24, 198.51.100.7/32`);
+    const [patched] = await bastions();
+    expect(patched?.spec.ingress).toEqual([{ ipBlock: { cidr: '192.0.2.0/24' } }, { ipBlock: { cidr: '198.51.100.7/32' } }]);
+    expect(gctl(['ssh-patch', bastion?.metadata.name ?? '', '--cidr', '192.0.2.0/24']).code).toBe(0);
+    const missing = gctl(['ssh-patch', 'cli-nothere']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('bastion "cli-nothere" not found');
+    await resources.delete(BASTION, NAMESPACE, bastion?.metadata.name ?? '');
+    const none = gctl(['ssh-patch']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no bastion of gardenctl for shoot "demo"');
+  });
+
+  it('interactive: when ssh fails, says so, and removes the bastion and every key file', async () => {
+    gardenletOn = true;
+    const r = gctl(['ssh', 'node-a', '--cidr', '10.249.5.1/32'], 'ssh-b');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Error: ssh exited with status 255');
+    expect(r.stderr).toMatch(/Deleted bastion cli-[a-z0-9]{8}/);
+    expect(await bastions()).toEqual([]);
+    expect(sessionFiles('ssh-b').filter((f) => f.startsWith('ssh-'))).toEqual([]);
+  });
+
+  it('uses the key pair given, and keeps bastion and files with --keep-bastion', async () => {
+    gardenletOn = true;
+    const r = gctl(
+      [
+        'ssh',
+        'node-a',
+        '--cidr',
+        '10.249.5.1/32',
+        '--keep-bastion',
+        '--public-key-file',
+        join(dir, 'mine.pub'),
+        '--private-key-file',
+        join(dir, 'mine'),
+      ],
+      'ssh-c',
+    );
+    expect(r.code).toBe(1);
+    const [bastion] = await bastions();
+    expect(bastion?.spec.sshPublicKey).toBe(publicKeyOf('mine'));
+    expect(r.stderr).toContain(`Bastion ${bastion?.metadata.name} and the files in`);
+    const [workspace] = sessionFiles('ssh-c').filter((f) => f.startsWith('ssh-'));
+    expect(readFileSync(join(dir, 'tmp', 'garden', 'ssh-c', workspace ?? '', 'ssh_config'), 'utf8')).toContain(
+      `IdentityFile "${join(dir, 'mine')}"`,
+    );
+    await resources.delete(BASTION, NAMESPACE, bastion?.metadata.name ?? '');
+  });
+
+  it('gives up after --wait-timeout, and leaves nothing behind', async () => {
+    gardenletOn = false;
+    const r = gctl(['ssh', 'node-a', '--cidr', '10.249.5.1/32', '--wait-timeout', '2s'], 'ssh-d');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bastion "cli-[a-z0-9]{8}" did not become ready within 2 s/);
+    expect(r.stderr).toContain('--wait-timeout');
+    expect(r.stderr).toContain('Waiting for bastion');
+    expect(await bastions()).toEqual([]);
+    expect(sessionFiles('ssh-d').filter((f) => f.startsWith('ssh-'))).toEqual([]);
+  });
+
+  it('on Ctrl-C (SIGINT) while waiting removes the bastion and the keys, and exits 130', async () => {
+    gardenletOn = false;
+    const { child, done } = gctlAsync(['ssh', 'node-a', '--cidr', '10.249.5.1/32'], 'ssh-e');
+    await until(async () => ((await bastions()).length > 0 ? true : undefined));
+    child.kill('SIGINT');
+    const { code, stderr } = await done;
+    expect(code).toBe(130);
+    expect(stderr).toContain('interrupted (SIGINT)');
+    expect(await bastions()).toEqual([]);
+    expect(sessionFiles('ssh-e').filter((f) => f.startsWith('ssh-'))).toEqual([]);
+    expect(existsSync(join(dir, 'tmp', 'garden', 'ssh-e'))).toBe(true);
+  });
+});

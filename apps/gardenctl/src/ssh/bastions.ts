@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { GardenctlError, GardenctlErrorCode } from '../errors.js';
+import type { GardenClient, KubeObject } from '../garden/client.js';
+import type { BastionEndpoint } from './workspace.js';
+
+export const OPERATIONS = '/apis/operations.gardener.cloud/v1alpha1';
+const KEEPALIVE = { metadata: { annotations: { 'gardener.cloud/operation': 'keepalive' } } };
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface BastionObject extends KubeObject {
+  spec?: { shootRef?: { name?: string }; ingress?: { ipBlock: { cidr: string } }[] };
+  status?: {
+    ingress?: { ip?: string; hostname?: string };
+    sshHostKeys?: string[];
+    conditions?: Condition[];
+    expirationTimestamp?: string;
+  };
+}
+
+/** `cli-` and 8 random lowercase letters and digits, as gardenctl-v2 names its bastions. */
+export function bastionName(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return `cli-${[...randomBytes(8)].map((b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+/** Where a waiting command tells how it is going. */
+export type Progress = (state: { elapsedMs: number; message: string }) => void;
+
+/** One project's Bastions through the garden API. */
+export class Bastions {
+  constructor(
+    private readonly client: GardenClient,
+    private readonly namespace: string,
+  ) {}
+
+  private path(name?: string): string {
+    const collection = `${OPERATIONS}/namespaces/${this.namespace}/bastions`;
+    return name ? `${collection}/${encodeURIComponent(name)}` : collection;
+  }
+
+  create(
+    name: string,
+    shoot: string,
+    sshPublicKey: string,
+    cidrs: readonly string[],
+  ): Promise<BastionObject> {
+    return this.client.post<BastionObject>(this.path(), {
+      apiVersion: 'operations.gardener.cloud/v1alpha1',
+      kind: 'Bastion',
+      metadata: { name, namespace: this.namespace },
+      spec: { shootRef: { name: shoot }, sshPublicKey, ingress: ingressOf(cidrs) },
+    });
+  }
+
+  get(name: string): Promise<BastionObject | undefined> {
+    return this.client.get<BastionObject>(this.path(name));
+  }
+
+  list(): Promise<BastionObject[]> {
+    return this.client.list(this.path()) as Promise<BastionObject[]>;
+  }
+
+  /** Moves the expiry an hour on (the gardenlet acts on the annotation and removes it). */
+  async keepalive(name: string): Promise<void> {
+    await this.client.patch(this.path(name), KEEPALIVE);
+  }
+
+  setIngress(name: string, cidrs: readonly string[]): Promise<BastionObject> {
+    return this.client.patch<BastionObject>(this.path(name), { spec: { ingress: ingressOf(cidrs) } });
+  }
+
+  delete(name: string): Promise<void> {
+    return this.client.delete(this.path(name));
+  }
+
+  /** Polls until the bastion is Ready with an address; reports progress; gives up at the timeout or the signal. */
+  async waitReady(
+    name: string,
+    timeoutMs: number,
+    progress: Progress,
+    signal: AbortSignal,
+  ): Promise<BastionEndpoint> {
+    const started = Date.now();
+    for (;;) {
+      const bastion = await this.get(name);
+      if (!bastion) {
+        throw new GardenctlError(
+          GardenctlErrorCode.Bastion,
+          `bastion "${name}" disappeared while gardenctl waited for it`,
+          'it was deleted, or expired; run gardenctl ssh again',
+        );
+      }
+      const ready = bastion.status?.conditions?.find((c) => c.type === 'BastionReady');
+      const ip = bastion.status?.ingress?.ip ?? bastion.status?.ingress?.hostname;
+      if (ready?.status === 'True' && ip) return { ip, hostKeys: bastion.status?.sshHostKeys ?? [] };
+      const elapsedMs = Date.now() - started;
+      progress({ elapsedMs, message: ready?.message ?? 'waiting for the gardenlet to create it' });
+      if (elapsedMs >= timeoutMs) {
+        throw new GardenctlError(
+          GardenctlErrorCode.Bastion,
+          `bastion "${name}" did not become ready within ${Math.round(timeoutMs / 1000)} s${ready?.message ? `: ${ready.message}` : ''}`,
+          "check that a gardenlet runs for the shoot's seed, or give it longer with --wait-timeout",
+        );
+      }
+      await sleep(Math.min(1000, timeoutMs - elapsedMs), signal);
+    }
+  }
+}
+
+function ingressOf(cidrs: readonly string[]) {
+  return cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,35 @@
+import { BastionController } from '@gardener-ts/botanist';
+import type { ExtensionRegistry } from '@gardener-ts/extensions';
+import { ShootLeases } from '@gardener-ts/jobs';
+import { ResourceService, type Store } from '@gardener-ts/store';
+import type { Provider } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { GardenletConfig } from './config.js';
+import { Periodic } from './periodic.js';
+import { EXTENSIONS, STORE } from './tokens.js';
+
+/**
+ * A pass over the seed's bastions every 2 s: a new bastion is picked up within that, a keepalive
+ * acted on, an expired one removed. A pass that finds nothing to do reads one list and writes nothing.
+ */
+export const BASTION_PASS_MS = 2000;
+
+/** The gardenlet's Bastion controller, as Nest providers for the gardenlet module. */
+export function bastionProviders(config: GardenletConfig, redis: Redis): Provider[] {
+  return [
+    {
+      provide: 'BastionPeriodic',
+      inject: [STORE, EXTENSIONS],
+      useFactory: (store: Store, extensions: ExtensionRegistry) => {
+        const controller = new BastionController({
+          resources: new ResourceService(store.repository, store.watches),
+          seedName: config.seedName,
+          actuator: (type) => extensions.bastion(type),
+          // keyed by the bastion's uid; a lease lost to a dead gardenlet is free after the TTL
+          leases: new ShootLeases(redis, `${config.queuePrefix}:bastion`, config.takeoverMs),
+        });
+        return new Periodic('Bastions', BASTION_PASS_MS, () => controller.reconcileAll());
+      },
+    },
+  ];
+}

@@ -1,0 +1,97 @@
+import { requireResourceByKind, type Shoot } from '@gardener-ts/api';
+import type { ExtensionRegistry, NodeBootstrap } from '@gardener-ts/extensions';
+import { MachineControllerManager, type ShootNodes, shootNodesFromKubeconfig } from '@gardener-ts/machine';
+import type { SeedBackend } from '@gardener-ts/seed';
+import type { ResourceService } from '@gardener-ts/store';
+import { Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { GardenletConfig } from './config.js';
+import { GARDENLET_CONFIG, MACHINES } from './tokens.js';
+
+const SECRET = requireResourceByKind('Secret');
+/** machines have this long to use their bootstrap token (Gardener's machine creation timeout) */
+const BOOTSTRAP_TOKEN_TTL_SECONDS = 20 * 60;
+/** the gardenlet's own client certificates for shoots are renewed this long before they expire */
+const KUBECONFIG_RENEW_MS = 10 * 60 * 1000;
+
+export function createMachineController(
+  config: GardenletConfig,
+  resources: ResourceService,
+  seed: SeedBackend,
+  extensions: ExtensionRegistry,
+  redis: Redis,
+): MachineControllerManager {
+  return new MachineControllerManager({
+    resources,
+    drivers: (type) => extensions.machines(type),
+    nodes: shootNodesVia(seed),
+    bootstrap: (shoot, technicalId) => nodeBootstrap(resources, seed, shoot, technicalId),
+    queue: { connection: redis, prefix: config.queuePrefix, name: `machines.${config.seedName}` },
+  });
+}
+
+/** What a new machine needs to join: the API server, its CA, a fresh bootstrap token, the SSH key. */
+async function nodeBootstrap(
+  resources: ResourceService,
+  seed: SeedBackend,
+  shoot: Shoot,
+  technicalId: string,
+): Promise<NodeBootstrap> {
+  const [endpoint, token, sshPublicKey] = await Promise.all([
+    seed.endpoint(technicalId),
+    seed.createBootstrapToken(technicalId, {
+      ttlSeconds: BOOTSTRAP_TOKEN_TTL_SECONDS,
+      description: `machines of shoot ${shoot.metadata.namespace}/${shoot.metadata.name}`,
+    }),
+    shootSshPublicKey(resources, shoot),
+  ]);
+  return {
+    apiServerUrl: endpoint.url,
+    caPem: endpoint.caPem,
+    bootstrapToken: token.token,
+    labels: {},
+    taints: [],
+    sshPublicKey,
+  };
+}
+
+async function shootSshPublicKey(resources: ResourceService, shoot: Shoot): Promise<string> {
+  const secret = (await resources.get(
+    SECRET,
+    shoot.metadata.namespace,
+    `${shoot.metadata.name}.ssh-keypair`,
+  )) as { data?: Record<string, string> };
+  return Buffer.from(secret.data?.['id_ed25519.pub'] ?? '', 'base64').toString('utf8');
+}
+
+/** The shoot's nodes through a short-lived admin certificate of the gardenlet's own, reused until near expiry. */
+export function shootNodesVia(seed: SeedBackend): (technicalId: string) => Promise<ShootNodes> {
+  const clients = new Map<string, { nodes: ShootNodes; renewAt: number }>();
+  return async (technicalId) => {
+    const cached = clients.get(technicalId);
+    if (cached && cached.renewAt > Date.now()) return cached.nodes;
+    const issued = await seed.issueKubeconfig(technicalId, { role: 'admin', user: 'system:gardenlet' });
+    const nodes = shootNodesFromKubeconfig(issued.kubeconfig);
+    clients.set(technicalId, { nodes, renewAt: issued.expirationTimestamp.getTime() - KUBECONFIG_RENEW_MS });
+    return nodes;
+  };
+}
+
+/** Runs this process's share of machine create/delete jobs. */
+export class MachineOperations implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker?: { close(): Promise<void> };
+
+  constructor(
+    @Inject(MACHINES) private readonly machines: MachineControllerManager,
+    @Inject(GARDENLET_CONFIG) private readonly config: GardenletConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.worker = this.machines.startOperationsWorker({ concurrency: this.config.machineConcurrency });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+    await this.machines.close();
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Local machines benchmark: create-to-Node-Ready of one machine and of three in parallel, and the
+ * idle memory of a machine (RSS summed over its processes), on a real shoot: the local
+ * Infrastructure actuator's bridge and firewall and a LocalSeedBackend control plane on its gateway.
+ *
+ *   npm run bench -- bench/local-machines.ts [--runs 1] [--idle 15]
+ *
+ * Targets (issue: local machines): 3 machines Ready <= 30 s, idle RSS <= 30 MiB per machine.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { exampleCloudProfile, exampleShoot } from '@gardener-ts/api';
+import {
+  type CreateMachineRequest,
+  LocalInfrastructureActuator,
+  LocalMachineDriver,
+  technicalIdOf,
+} from '@gardener-ts/extensions';
+import { createTestDatabase } from '@gardener-ts/infra/testing';
+import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
+import { binary } from '@gardener-ts/infra/toolchain';
+import { LocalSeedBackend } from '@gardener-ts/seed';
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '1' }, idle: { type: 'string', default: '15' } },
+});
+const runs = Number(values.runs);
+const idleSeconds = Number(values.idle);
+const TARGET_READY_SECONDS = 30;
+const TARGET_RSS_MIB = 30;
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+const scratch = mkdtempSync(join(tmpdir(), 'gardener-ts-bench-machines-'));
+const shoot = exampleShoot('bench', 'garden-benchm');
+const context = {
+  shoot: {
+    ...shoot,
+    spec: { ...shoot.spec, networking: { ...shoot.spec.networking, nodes: '10.251.2.0/24' } },
+  },
+  cloudProfile: exampleCloudProfile(),
+  credentials: {},
+  technicalId: technicalIdOf(shoot),
+};
+const technicalId = context.technicalId;
+const database = await createTestDatabase('gardener_ts_bench_machines');
+const stateKey = await loadOrCreateStateKey(join(scratch, 'state.key'));
+const actuator = new LocalInfrastructureActuator(
+  new TofuRunner({ databaseUrl: database.url, workRoot: join(scratch, 'tofu'), stateKey }),
+);
+const seed = new LocalSeedBackend({ root: join(scratch, 'seed') });
+const driver = new LocalMachineDriver({ root: join(scratch, 'machines') });
+const kubeconfig = join(scratch, 'admin.kubeconfig');
+
+/** Names of the nodes whose Ready condition is True. */
+async function readyNodes(): Promise<Set<string>> {
+  const { stdout } = await run(binary('kubectl'), ['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'json']);
+  const items: { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[] =
+    JSON.parse(stdout).items;
+  return new Set(
+    items
+      .filter((n) => n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((n) => n.metadata.name),
+  );
+}
+
+/** Seconds from the first create call until every machine's Node is Ready. */
+async function createUntilReady(
+  template: Omit<CreateMachineRequest, 'name'>,
+  names: string[],
+): Promise<number> {
+  const start = performance.now();
+  await Promise.all(names.map((name) => driver.create({ ...template, name })));
+  for (;;) {
+    const ready = await readyNodes();
+    if (names.every((name) => ready.has(name))) return (performance.now() - start) / 1000;
+    if (performance.now() - start > 120_000) throw new Error(`not Ready after 120 s: ${names.join(', ')}`);
+    await sleep(200);
+  }
+}
+
+/** RSS summed over every process of the machine's container, in MiB. */
+async function machineRssMiB(name: string): Promise<number> {
+  const { containerId } = driver.layout({ name, technicalId });
+  const { stdout } = await run('runc', [
+    '--root',
+    join(driver.root, 'runc'),
+    'ps',
+    '--format',
+    'json',
+    containerId,
+  ]);
+  const pids: number[] = JSON.parse(stdout) ?? [];
+  let kib = 0;
+  for (const pid of pids) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    kib += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  }
+  return kib / 1024;
+}
+
+try {
+  const setupStart = performance.now();
+  // the bridge before the control plane: the apiserver listens on its gateway address
+  const infrastructure = await actuator.reconcile(context);
+  await seed.deploy({
+    id: technicalId,
+    listenAddress: infrastructure.providerStatus.gatewayAddress ?? '',
+    serviceCidr: '10.96.0.0/12',
+  });
+  await seed.waitReady(technicalId, { timeoutMs: 120_000 });
+  const endpoint = await seed.endpoint(technicalId);
+  const admin = await seed.issueKubeconfig(technicalId, { role: 'admin', user: 'bench' });
+  writeFileSync(kubeconfig, admin.kubeconfig, { mode: 0o600 });
+  const { token } = await seed.createBootstrapToken(technicalId, { ttlSeconds: 3600 });
+  const template: Omit<CreateMachineRequest, 'name'> = {
+    technicalId,
+    machineClass: {
+      machineType: 'local-small',
+      image: { name: 'debian' },
+      zone: 'zone-a',
+      cpu: '1',
+      memory: '1Gi',
+    },
+    bootstrap: {
+      apiServerUrl: endpoint.url,
+      caPem: endpoint.caPem,
+      bootstrapToken: token,
+      labels: { 'worker.gardener.cloud/pool': 'bench' },
+      taints: [],
+      sshPublicKey: infrastructure.sshPublicKey,
+    },
+    infrastructure: infrastructure.providerStatus,
+  };
+  console.log(
+    `local machines: ${runs} run(s); shoot infrastructure + control plane ready in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`,
+  );
+
+  const one: number[] = [];
+  const three: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const single = [`bench-${i}-solo`];
+    const trio = [0, 1, 2].map((n) => `bench-${i}-trio-${n}`);
+    one.push(await createUntilReady(template, single));
+    three.push(await createUntilReady(template, trio));
+    await sleep(idleSeconds * 1000);
+    for (const name of [...single, ...trio]) rss.push(await machineRssMiB(name));
+    await Promise.all([...single, ...trio].map((name) => driver.delete({ name, technicalId })));
+  }
+
+  const oneReady = median(one);
+  const threeReady = median(three);
+  const rssMedian = median(rss);
+  const rssMax = Math.max(...rss);
+  console.log(`  1 machine,  create -> Node Ready   ${oneReady.toFixed(1)} s (median)`);
+  console.log(
+    `  3 machines, create -> all Ready    ${threeReady.toFixed(1)} s (median)  target <= ${TARGET_READY_SECONDS} s  (${(TARGET_READY_SECONDS / threeReady).toFixed(1)}x headroom)`,
+  );
+  console.log(
+    `  idle RSS per machine (${idleSeconds} s idle)  ${rssMedian.toFixed(1)} MiB median, ${rssMax.toFixed(1)} MiB max  target <= ${TARGET_RSS_MIB} MiB  (${(TARGET_RSS_MIB / rssMax).toFixed(1)}x headroom)`,
+  );
+  console.log(
+    `\n${JSON.stringify({ bench: 'local-machines', runs, idleSeconds, oneReadySeconds: one, threeReadySeconds: three, idleRssMiB: rss })}`,
+  );
+} finally {
+  for (const machine of await driver.list(technicalId).catch(() => [])) {
+    await driver.delete({ name: machine.name, technicalId }).catch(() => undefined);
+  }
+  await seed.destroy(technicalId).catch(() => undefined);
+  await actuator.delete(context).catch(() => undefined);
+  await database.drop();
+  rmSync(scratch, { recursive: true, force: true });
+}

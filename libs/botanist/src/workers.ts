@@ -1,0 +1,84 @@
+import type { Shoot } from '@gardener-ts/api';
+import { ExtensionError, GardenerErrorCode, isRetryable } from '@gardener-ts/extensions';
+import type { MachineControllerManager, WorkerContext, WorkerState } from '@gardener-ts/machine';
+
+/** How often the flow looks at the machines while it waits for them. */
+const POLL_MS = 1_000;
+/** Gardener's wait for the Worker: machines have this long to join as Ready nodes. */
+export const WORKERS_READY_TIMEOUT_MS = 10 * 60 * 1000;
+
+export function hasWorkers(shoot: Shoot): boolean {
+  return (shoot.spec.provider.workers ?? []).length > 0;
+}
+
+/**
+ * Waits until the shoot's machines match its pools: every desired machine Running with a Ready
+ * node and no machine of an old template left. A final machine error ends the wait at once.
+ */
+export async function waitWorkersReady(
+  machines: MachineControllerManager,
+  context: WorkerContext,
+  signal: AbortSignal,
+  onState: (state: WorkerState) => void,
+  timeoutMs = WORKERS_READY_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await machines.sync(context);
+    onState(state);
+    // a code the user must act on (quota, configuration) ends the wait; the machine controller
+    // keeps retrying the machine meanwhile, so raising the quota is enough
+    const final = state.errors.find((e) => e.codes.length > 0 && !isRetryable(e.codes));
+    if (final) throw new ExtensionError(`machine ${final.machine}: ${final.message}`, final.codes);
+    if (state.settled) return;
+    if (Date.now() > deadline) throw new ExtensionError(notReadyMessage(state), workerErrorCodes(state));
+    await sleep(POLL_MS, signal);
+  }
+}
+
+/** Deletes every machine of the shoot and waits until none is left. */
+export async function deleteWorkers(
+  machines: MachineControllerManager,
+  context: WorkerContext,
+  signal: AbortSignal,
+  timeoutMs = WORKERS_READY_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await machines.deleteWorkers(context);
+    if (left === 0) return;
+    if (Date.now() > deadline) {
+      throw new ExtensionError(`${left} machine(s) are still being deleted`, [
+        GardenerErrorCode.RetryableInfraDependencies,
+      ]);
+    }
+    await sleep(POLL_MS, signal);
+  }
+}
+
+function notReadyMessage(state: WorkerState): string {
+  const waiting = state.machines.filter((m) => m.phase !== 'Running').map((m) => `${m.name} is ${m.phase}`);
+  const errors = state.errors.map((e) => `${e.machine}: ${e.message}`);
+  return `${state.ready}/${state.desired} machines are Ready: ${[...waiting, ...errors].join('; ') || 'waiting'}`;
+}
+
+/** the codes of the machines' own errors, else a retryable one: the flow tries again */
+function workerErrorCodes(state: WorkerState): GardenerErrorCode[] {
+  const codes = [...new Set(state.errors.flatMap((e) => e.codes))];
+  return codes.length ? codes : [GardenerErrorCode.RetryableInfraDependencies];
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+  });
+}

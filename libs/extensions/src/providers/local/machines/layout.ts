@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** `GARDENER_TS_MACHINE_DIR`, else the per-user state directory. */
+export function defaultMachineRoot(): string {
+  return process.env.GARDENER_TS_MACHINE_DIR || join(homedir(), '.local', 'state', 'gardener-ts', 'machines');
+}
+
+/** Where one machine's pieces live on the host, and what the kernel and runc call them. */
+export interface MachineLayout {
+  /** runc's container ID: `<technical ID>_<machine name>` (neither contains `_`) */
+  readonly containerId: string;
+  readonly dir: string;
+  /** the OCI bundle: config.json, and rootfs/ where the overlay is mounted */
+  readonly bundle: string;
+  readonly rootfs: string;
+  /** the overlay's writable layer: the machine's own disk */
+  readonly upper: string;
+  readonly work: string;
+  /** stdout and stderr of the machine's init */
+  readonly console: string;
+  readonly netns: string;
+  /** host end of the veth pair (the bridge port); the machine's end is renamed eth0 */
+  readonly hostVeth: string;
+  readonly peerVeth: string;
+  /** cgroup path, relative to each hierarchy's root */
+  readonly cgroup: string;
+}
+
+/** Per-shoot files: the address claims of its machines. */
+export function shootDir(root: string, technicalId: string): string {
+  return join(root, 'shoots', technicalId);
+}
+
+export function addressClaimDir(root: string, technicalId: string): string {
+  return join(shootDir(root, technicalId), 'addresses');
+}
+
+/** runc's state root: only this driver's containers are in it. */
+export function runcRoot(root: string): string {
+  return join(root, 'runc');
+}
+
+export function machineLayout(root: string, technicalId: string, name: string): MachineLayout {
+  const dir = join(shootDir(root, technicalId), 'machines', name);
+  const containerId = `${technicalId}_${name}`;
+  // Interface names are at most 15 bytes: a prefix and 12 hex digits of the machine's identity.
+  const hash = createHash('sha256').update(containerId).digest('hex').slice(0, 12);
+  return {
+    containerId,
+    dir,
+    bundle: join(dir, 'bundle'),
+    rootfs: join(dir, 'bundle', 'rootfs'),
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    console: join(dir, 'console.log'),
+    netns: `gtm-${hash}`,
+    hostVeth: `gtm${hash}`,
+    peerVeth: `gtp${hash}`,
+    cgroup: `/gardener-ts-machines/${containerId}`,
+  };
+}
+
+export function providerIdOf(technicalId: string, name: string): string {
+  return `local:///${technicalId}/${name}`;
+}

@@ -1,0 +1,418 @@
+// Real machines on a real shoot: the local Infrastructure actuator makes the bridge and firewall,
+// a LocalSeedBackend control plane listens on the bridge's gateway, and each machine is a runc
+// container whose node agent joins it as a Node. One infrastructure and one control plane serve
+// the whole file. Machines are checked the way users see them: kubectl, ssh, ps.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exampleCloudProfile, exampleShoot, parseCidr } from '@gardener-ts/api';
+import { createTestDatabase } from '@gardener-ts/infra/testing';
+import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
+import { baseImageRootfs, binary } from '@gardener-ts/infra/toolchain';
+import { LocalSeedBackend } from '@gardener-ts/seed';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InfrastructureContext, InfrastructureStatus } from '../../../infrastructure/actuator.js';
+import { technicalIdOf } from '../../../infrastructure/technical-id.js';
+import type { CreateMachineRequest, MachineInfo, MachineRef } from '../../../machine/driver.js';
+import { MachineError, MachineErrorCode } from '../../../machine/errors.js';
+import { machineDriverConformance } from '../../../testing/machine-driver-conformance.js';
+import { LocalInfrastructureActuator } from '../infrastructure-actuator.js';
+import { AddressPool } from './address-pool.js';
+import { addressClaimDir } from './layout.js';
+import { LocalMachineDriver } from './local-machine-driver.js';
+import { ensureMachineNetwork } from './network.js';
+import { ensureOverlay, isMounted } from './overlay.js';
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(command: string, args: readonly string[], timeoutMs = 30_000): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(command, [...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+const NODES = '10.251.1.0/24';
+const BASTION_ADDRESS = '10.251.1.254';
+const scratch = mkdtempSync(join(tmpdir(), 'gardener-ts-machines-'));
+const shoot = exampleShoot(`m${process.pid}`, 'garden-mach');
+const context: InfrastructureContext = {
+  shoot: { ...shoot, spec: { ...shoot.spec, networking: { ...shoot.spec.networking, nodes: NODES } } },
+  cloudProfile: exampleCloudProfile(),
+  credentials: {},
+  technicalId: technicalIdOf(shoot),
+};
+const technicalId = context.technicalId;
+const seed = new LocalSeedBackend({ root: join(scratch, 'seed') });
+const driver = new LocalMachineDriver({ root: join(scratch, 'machines') });
+const bastion = {
+  netns: `gtmb-${process.pid}`,
+  hostVeth: `gtmbh${process.pid}`,
+  peerVeth: `gtmbp${process.pid}`,
+};
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let actuator: LocalInfrastructureActuator;
+let infrastructure: InfrastructureStatus;
+let adminKubeconfig: string;
+let sshKey: string;
+let template: Omit<CreateMachineRequest, 'name'>;
+
+const kubectl = (...args: string[]) => run(binary('kubectl'), ['--kubeconfig', adminKubeconfig, ...args]);
+
+async function node(name: string): Promise<NodeView | undefined> {
+  const got = await kubectl('get', 'node', name, '-o', 'json');
+  return got.code === 0 ? JSON.parse(got.stdout) : undefined;
+}
+
+interface NodeView {
+  metadata: { labels: Record<string, string> };
+  spec: { providerID?: string; taints?: { key: string; value?: string; effect: string }[] };
+  status: {
+    capacity: Record<string, string>;
+    addresses: { type: string; address: string }[];
+    conditions: { type: string; status: string }[];
+  };
+}
+
+const readyStatus = (view: NodeView | undefined) =>
+  view?.status.conditions.find((c) => c.type === 'Ready')?.status;
+
+const untilReady = (name: string) =>
+  eventually(`node ${name} Ready`, async () => {
+    const view = await node(name);
+    return readyStatus(view) === 'True' ? view : undefined;
+  });
+
+const request = (name: string): CreateMachineRequest => ({ ...template, name });
+
+const inside = (name: string, ...args: string[]) =>
+  run('runc', [
+    '--root',
+    join(driver.root, 'runc'),
+    'exec',
+    driver.layout({ name, technicalId }).containerId,
+    ...args,
+  ]);
+
+const address = (info: MachineInfo) => info.addresses.find((a) => a.type === 'InternalIP')?.address ?? '';
+
+async function ssh(from: 'bastion' | 'host', machine: MachineInfo, command: string): Promise<Result> {
+  const knownHosts = join(scratch, `known_hosts-${machine.name}`);
+  const keys = await driver.hostKeys({ name: machine.name, technicalId });
+  writeFileSync(knownHosts, keys.map((key) => `${address(machine)} ${key}\n`).join(''));
+  const args = [
+    ...['-i', sshKey, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=3'],
+    ...['-o', `UserKnownHostsFile=${knownHosts}`, `gardener@${address(machine)}`, command],
+  ];
+  return from === 'host' ? run('ssh', args) : run('ip', ['netns', 'exec', bastion.netns, 'ssh', ...args]);
+}
+
+/** What of a machine is left on this host, by every means there is; empty when clean. */
+async function leftoversOf(ref: MachineRef): Promise<string[]> {
+  const layout = driver.layout(ref);
+  const found: string[] = [];
+  const state = await run('runc', ['--root', join(driver.root, 'runc'), 'state', layout.containerId]);
+  if (state.code === 0) found.push('container');
+  if (await isMounted(layout.rootfs)) found.push('overlay mount');
+  if (existsSync(`/run/netns/${layout.netns}`)) found.push('network namespace');
+  if ((await run('ip', ['link', 'show', layout.hostVeth])).code === 0) found.push('veth');
+  if (existsSync(`/sys/fs/cgroup/memory${layout.cgroup}`)) found.push('cgroup');
+  if (existsSync(layout.dir)) found.push('machine directory');
+  const claims = await new AddressPool(addressClaimDir(driver.root, ref.technicalId)).claims();
+  if ([...claims.values()].includes(ref.name)) found.push('address claim');
+  return found;
+}
+
+/** What a create killed before `runc run` leaves: address claimed, network and overlay made. */
+async function interruptCreate(request: CreateMachineRequest): Promise<void> {
+  const layout = driver.layout(request);
+  const gateway = template.infrastructure.gatewayAddress ?? '';
+  const network = parseCidr(NODES);
+  if (!network) throw new Error(`${NODES} is no CIDR`);
+  mkdirSync(layout.dir, { recursive: true });
+  const pool = new AddressPool(addressClaimDir(driver.root, request.technicalId));
+  const address = await pool.claim(request.name, network, gateway);
+  const bridge = template.infrastructure.bridgeName ?? '';
+  await ensureMachineNetwork(layout, { bridge, address, prefix: network.prefix, gateway });
+  await ensureOverlay(layout, baseImageRootfs());
+}
+
+/** A stand-in for a Bastion: a namespace on the bridge whose address is in the firewall's bastions set. */
+async function addBastion(): Promise<void> {
+  const { bridgeName, firewallTable } = infrastructure.providerStatus;
+  const steps = [
+    ['ip', 'netns', 'add', bastion.netns],
+    [
+      'ip',
+      'link',
+      'add',
+      bastion.hostVeth,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      bastion.peerVeth,
+      'netns',
+      bastion.netns,
+    ],
+    ['ip', 'link', 'set', bastion.hostVeth, 'master', bridgeName ?? '', 'up'],
+    ['ip', '-n', bastion.netns, 'addr', 'add', `${BASTION_ADDRESS}/24`, 'dev', bastion.peerVeth],
+    ['ip', '-n', bastion.netns, 'link', 'set', bastion.peerVeth, 'up'],
+    ['nft', 'add', 'element', 'bridge', firewallTable ?? '', 'bastions', `{ ${BASTION_ADDRESS} }`],
+  ];
+  for (const [command, ...args] of steps) {
+    const result = await run(command ?? '', args);
+    if (result.code !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr}`);
+  }
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('gardener_ts_machines');
+  const stateKey = await loadOrCreateStateKey(join(scratch, 'state.key'));
+  actuator = new LocalInfrastructureActuator(
+    new TofuRunner({ databaseUrl: database.url, workRoot: join(scratch, 'tofu'), stateKey }),
+  );
+  // the bridge first: components that dial the gateway before it exists wait out TCP backoff (~1 min)
+  infrastructure = await actuator.reconcile(context);
+  const gateway = infrastructure.providerStatus.gatewayAddress ?? '';
+  await seed.deploy({ id: technicalId, listenAddress: gateway, serviceCidr: '10.96.0.0/12' });
+  await seed.waitReady(technicalId, { timeoutMs: 90_000 });
+  const endpoint = await seed.endpoint(technicalId);
+  const admin = await seed.issueKubeconfig(technicalId, { role: 'admin', user: 'tester' });
+  adminKubeconfig = join(scratch, 'admin.kubeconfig');
+  writeFileSync(adminKubeconfig, admin.kubeconfig, { mode: 0o600 });
+  sshKey = join(scratch, 'id_ed25519');
+  writeFileSync(sshKey, infrastructure.secrets.sshPrivateKey ?? '', { mode: 0o600 });
+  const { token } = await seed.createBootstrapToken(technicalId, { ttlSeconds: 1800 });
+  template = {
+    technicalId,
+    machineClass: {
+      machineType: 'local-small',
+      image: { name: 'debian' },
+      zone: 'zone-a',
+      cpu: '1',
+      memory: '1Gi',
+    },
+    bootstrap: {
+      apiServerUrl: endpoint.url,
+      caPem: endpoint.caPem,
+      bootstrapToken: token,
+      labels: { 'worker.gardener.cloud/pool': 'pool-a' },
+      taints: [{ key: 'dedicated', value: 'test', effect: 'NoSchedule' }],
+      sshPublicKey: infrastructure.sshPublicKey,
+    },
+    infrastructure: infrastructure.providerStatus,
+  };
+  await addBastion();
+}, 180_000);
+
+afterAll(async () => {
+  for (const machine of await driver.list(technicalId).catch(() => [])) {
+    await driver.delete({ name: machine.name, technicalId }).catch(() => undefined);
+  }
+  await run('ip', ['netns', 'delete', bastion.netns]);
+  await seed.destroy(technicalId).catch(() => undefined);
+  await actuator?.delete(context).catch(() => undefined);
+  await database?.drop();
+  rmSync(scratch, { recursive: true, force: true });
+}, 120_000);
+
+// Runs first, so its shoots' machines (which share the bridge and node network) are gone before
+// the machines below are looked at.
+describe('local MachineDriver conformance', () => {
+  let shoots = 0;
+  let machines = 0;
+  machineDriverConformance(() => ({
+    driver,
+    newShoot: () => {
+      shoots += 1;
+      return `shoot--mach--conf${shoots}-${process.pid}`;
+    },
+    newRequest: (shootId) => {
+      machines += 1;
+      return { ...request(`conformance-${machines}`), technicalId: shootId };
+    },
+    interruptCreate,
+    leftovers: leftoversOf,
+  }));
+});
+
+describe('local machines', () => {
+  let first: MachineInfo;
+
+  it('joins the shoot as a Ready Node with its labels, taints, address and the machine class as capacity', async () => {
+    first = await driver.create(request('machine-a'));
+    expect(first).toMatchObject({ name: 'machine-a', nodeName: 'machine-a', state: 'Running' });
+    expect(address(first)).toMatch(/^10\.251\.1\.\d+$/);
+    expect(address(first)).not.toBe(infrastructure.providerStatus.gatewayAddress);
+
+    const view = await untilReady('machine-a');
+    expect(view.metadata.labels).toMatchObject({
+      'worker.gardener.cloud/pool': 'pool-a',
+      'kubernetes.io/hostname': 'machine-a',
+      'topology.kubernetes.io/zone': 'zone-a',
+      'node.kubernetes.io/instance-type': 'local-small',
+    });
+    expect(view.spec.taints).toContainEqual({ key: 'dedicated', value: 'test', effect: 'NoSchedule' });
+    expect(view.spec.providerID).toBe(first.providerId);
+    expect(view.status.addresses).toEqual([
+      { type: 'InternalIP', address: address(first) },
+      { type: 'Hostname', address: 'machine-a' },
+    ]);
+    expect(view.status.capacity).toMatchObject({ cpu: '1', memory: '1Gi' });
+    const { containerId, cgroup } = driver.layout({ name: 'machine-a', technicalId });
+    expect(containerId).toContain('machine-a');
+    const limit = await run('cat', [`/sys/fs/cgroup/memory${cgroup}/memory.limit_in_bytes`]);
+    expect(limit.stdout.trim()).toBe(String(2 ** 30));
+    const quota = await run('cat', [`/sys/fs/cgroup/cpu${cgroup}/cpu.cfs_quota_us`]);
+    expect(quota.stdout.trim()).toBe('100000');
+    expect(await driver.status({ name: 'machine-a', technicalId })).toEqual(first);
+  });
+
+  it('is a machine of its own: its hostname, and only its own processes', async () => {
+    expect((await inside('machine-a', 'hostname')).stdout.trim()).toBe('machine-a');
+    const ps = await inside('machine-a', 'ps', '-e', '-o', 'pid=,args=');
+    const processes = ps.stdout.trim().split('\n');
+    expect(processes[0]).toMatch(/^\s*1 \/bin\/bash \/usr\/local\/sbin\/gardener-machine-init$/);
+    expect(ps.stdout).toContain('sshd');
+    expect(ps.stdout).toContain('gardener-node-agent');
+    expect(ps.stdout).not.toMatch(/vitest|kube-apiserver|etcd/);
+    expect(processes.length).toBeLessThanOrEqual(8);
+  });
+
+  it('lets user gardener in over ssh with the shoot key from a bastion, with sudo, and refuses the host', async () => {
+    const session = await eventually('an ssh session from the bastion', async () => {
+      const result = await ssh('bastion', first, 'hostname; sudo -n id -u');
+      return result.code === 0 ? result : undefined;
+    });
+    expect(session.stdout.trim().split('\n')).toEqual(['machine-a', '0']);
+    const fromHost = await ssh('host', first, 'true');
+    expect(fromHost.code).toBe(255);
+    expect(fromHost.stderr).toMatch(/timed out/i);
+  });
+
+  it('returns the existing machine when created again, and gives parallel machines their own addresses', async () => {
+    expect(await driver.create(request('machine-a'))).toEqual(first);
+    const [b, c, again] = await Promise.all([
+      driver.create(request('machine-b')),
+      driver.create(request('machine-c')),
+      driver.create(request('machine-a')),
+    ]);
+    expect(again).toEqual(first);
+    const addresses = [first, b, c].map(address);
+    expect(new Set(addresses).size).toBe(3);
+    expect(addresses).not.toContain(infrastructure.providerStatus.gatewayAddress);
+    const containers = await run('runc', ['--root', join(driver.root, 'runc'), 'list', '-q']);
+    expect(containers.stdout.split('\n').filter((id) => id.endsWith('_machine-a'))).toHaveLength(1);
+  });
+
+  it("lists every machine of the shoot, also those another process made (orphans), and no other shoot's", async () => {
+    const elsewhere = new LocalMachineDriver({ root: driver.root });
+    const listed = await elsewhere.list(technicalId);
+    expect(listed.map((m) => m.name)).toEqual(['machine-a', 'machine-b', 'machine-c']);
+    expect(listed.every((m) => m.state === 'Running' && m.providerId.endsWith(`/${m.name}`))).toBe(true);
+    expect(await elsewhere.list('shoot--mach--other')).toEqual([]);
+  });
+
+  it('turns NotReady when its node agent is killed (the controller-manager sees no heartbeat)', async () => {
+    await untilReady('machine-b');
+    const killed = await inside('machine-b', 'pkill', '-f', 'gardener-node-agent');
+    expect(killed.code).toBe(0);
+    const started = Date.now();
+    await eventually(
+      'node machine-b NotReady',
+      async () => (readyStatus(await node('machine-b')) === 'Unknown' ? true : undefined),
+      75_000,
+    );
+    console.log(
+      `machine-b NotReady ${((Date.now() - started) / 1000).toFixed(0)} s after its agent was killed`,
+    );
+    expect((await driver.status({ name: 'machine-b', technicalId })).state).toBe('Running');
+  }, 90_000);
+
+  it('reports a machine whose init died as Stopped, returns it as is from create, and deletes it cleanly', async () => {
+    const ref = { name: 'machine-d', technicalId };
+    await driver.create(request('machine-d'));
+    const { containerId } = driver.layout(ref);
+    expect((await run('runc', ['--root', join(driver.root, 'runc'), 'kill', containerId, 'KILL'])).code).toBe(
+      0,
+    );
+    await eventually(
+      'machine-d Stopped',
+      async () => ((await driver.status(ref)).state === 'Stopped' ? true : undefined),
+      10_000,
+    );
+    expect((await driver.list(technicalId)).find((m) => m.name === 'machine-d')?.state).toBe('Stopped');
+    expect(await driver.create(request('machine-d'))).toMatchObject({ name: 'machine-d', state: 'Stopped' });
+    await driver.delete(ref);
+    expect(await leftoversOf(ref)).toEqual([]);
+  });
+
+  it('deletes a machine leaving no container, mount, namespace, interface, process, cgroup or file; twice is fine', async () => {
+    const ref = { name: 'machine-c', technicalId };
+    const layout = driver.layout(ref);
+    const pids = (
+      await run('runc', ['--root', join(driver.root, 'runc'), 'ps', '--format', 'json', layout.containerId])
+    ).stdout;
+    const processes: number[] = JSON.parse(pids);
+    expect(processes.length).toBeGreaterThan(2);
+
+    await driver.delete(ref);
+    await driver.delete(ref);
+
+    const failure = await driver.status(ref).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MachineError);
+    expect((failure as MachineError).code).toBe(MachineErrorCode.NotFound);
+    expect(await leftoversOf(ref)).toEqual([]);
+    expect(processes.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+    expect((await driver.list(technicalId)).map((m) => m.name)).toEqual(['machine-a', 'machine-b']);
+  });
+
+  it('reports bad input as InvalidArgument, a missing bridge as Unavailable, and never echoes the token', async () => {
+    const codeOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'created',
+        (error: MachineError) => ({ code: error.code, message: error.message }),
+      );
+    const badToken = {
+      ...request('machine-x'),
+      bootstrap: { ...template.bootstrap, bootstrapToken: 'abcdef.Secret-Value' },
+    };
+    const rejected = await codeOf(driver.create(badToken));
+    expect(rejected).toMatchObject({ code: MachineErrorCode.InvalidArgument });
+    expect(JSON.stringify(rejected)).not.toContain('Secret-Value');
+    const badMemory = { ...request('machine-x'), machineClass: { ...template.machineClass, memory: 'lots' } };
+    expect(await codeOf(driver.create(badMemory))).toMatchObject({ code: MachineErrorCode.InvalidArgument });
+    expect(await codeOf(driver.create(request('Machine_X')))).toMatchObject({
+      code: MachineErrorCode.InvalidArgument,
+    });
+    const noBridge = {
+      ...request('machine-x'),
+      infrastructure: { ...template.infrastructure, bridgeName: 'gts-missing' },
+    };
+    expect(await codeOf(driver.create(noBridge))).toMatchObject({ code: MachineErrorCode.Unavailable });
+    expect(existsSync(driver.layout({ name: 'machine-x', technicalId }).dir)).toBe(false);
+  });
+});

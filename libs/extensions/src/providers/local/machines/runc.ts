@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { CommandFailed, run, runUnlessAbsent } from './commands.js';
+
+/** What `runc state` and `runc list --format json` report of a container. */
+export interface ContainerState {
+  readonly id: string;
+  /** creating, created, running, paused or stopped */
+  readonly status: string;
+  readonly pid: number;
+  readonly bundle: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+const MISSING = /does not exist|not exist|no such file/i;
+
+/** Debian's runc, with a state root of our own, so list() sees only our containers. */
+export class Runc {
+  constructor(private readonly root: string) {}
+
+  /**
+   * Starts the container detached, in a session of its own, its output going to `consoleLog`:
+   * it outlives the calling process (machines belong to the cloud, not to a gardenlet).
+   */
+  async runDetached(id: string, bundle: string, consoleLog: string): Promise<void> {
+    const log = await open(consoleLog, 'a', 0o600);
+    try {
+      const args = ['--root', this.root, 'run', '--detach', '--bundle', bundle, id];
+      const child = spawn('runc', args, { stdio: ['ignore', log.fd, log.fd], detached: true });
+      const code = await new Promise<number | null>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('exit', (exitCode) => resolve(exitCode));
+      });
+      if (code !== 0) throw new CommandFailed(`runc run ${id}`, code ?? undefined, await tail(consoleLog));
+    } finally {
+      await log.close();
+    }
+  }
+
+  async state(id: string): Promise<ContainerState | undefined> {
+    try {
+      return JSON.parse(await run('runc', ['--root', this.root, 'state', id]));
+    } catch (error) {
+      if (error instanceof CommandFailed && MISSING.test(error.stderr)) return undefined;
+      throw error;
+    }
+  }
+
+  async list(): Promise<ContainerState[]> {
+    const out = await run('runc', ['--root', this.root, 'list', '--format', 'json']);
+    return (JSON.parse(out || 'null') as ContainerState[] | null) ?? [];
+  }
+
+  /**
+   * Kills every process of the container and forgets it; a missing container is fine. Returns
+   * once the processes are gone from the process table (the host's init reaps the container's).
+   */
+  async remove(id: string): Promise<void> {
+    const pids = await this.processes(id);
+    await runUnlessAbsent('runc', ['--root', this.root, 'delete', '--force', id], MISSING);
+    const deadline = Date.now() + 10_000;
+    while (pids.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** host PIDs of the container's processes; none when it is missing or stopped */
+  async processes(id: string): Promise<number[]> {
+    const out = await run('runc', ['--root', this.root, 'ps', '--format', 'json', id]).catch(() => 'null');
+    return (JSON.parse(out) as number[] | null) ?? [];
+  }
+
+  async exec(id: string, args: readonly string[]): Promise<string> {
+    return run('runc', ['--root', this.root, 'exec', id, ...args]);
+  }
+}
+
+async function tail(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.slice(-2000);
+}

@@ -1,0 +1,117 @@
+import type { MachineLayout } from './layout.js';
+import { INIT_PATH } from './machine-init.js';
+import type { PlacedMachineSpec } from './machine-spec.js';
+
+/** Annotations on every machine's container: list() finds a shoot's machines by them. */
+export const ANNOTATIONS = {
+  technicalId: 'local.gardener-ts.io/technical-id',
+  machine: 'local.gardener-ts.io/machine',
+  address: 'local.gardener-ts.io/address',
+  providerId: 'local.gardener-ts.io/provider-id',
+} as const;
+
+/** what sshd and sudo need (Docker's default set); no CAP_SYS_ADMIN, no CAP_NET_ADMIN */
+const CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+const CPU_PERIOD_US = 100_000;
+
+const mount = (destination: string, type: string, source: string, options: string[]) => ({
+  destination,
+  type,
+  source,
+  options,
+});
+
+/**
+ * The OCI runtime spec of a machine: bash init as PID 1 in its own PID, UTS (hostname = machine
+ * name), mount and IPC namespaces, joining the machine's prepared network namespace, with the
+ * machine class's CPU and memory as cgroup limits.
+ */
+export function runtimeSpec(layout: MachineLayout, spec: PlacedMachineSpec): object {
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: ['/bin/bash', INIT_PATH],
+      env: [
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'HOME=/root',
+        'LANG=C.UTF-8',
+      ],
+      cwd: '/',
+      capabilities: { bounding: CAPABILITIES, effective: CAPABILITIES, permitted: CAPABILITIES },
+      // sudo is setuid root
+      noNewPrivileges: false,
+    },
+    root: { path: 'rootfs', readonly: false },
+    hostname: spec.name,
+    annotations: {
+      [ANNOTATIONS.technicalId]: spec.technicalId,
+      [ANNOTATIONS.machine]: spec.name,
+      [ANNOTATIONS.address]: spec.address,
+      [ANNOTATIONS.providerId]: spec.providerId,
+    },
+    mounts: [
+      mount('/proc', 'proc', 'proc', ['nosuid', 'noexec', 'nodev']),
+      mount('/dev', 'tmpfs', 'tmpfs', ['nosuid', 'strictatime', 'mode=755', 'size=65536k']),
+      mount('/dev/pts', 'devpts', 'devpts', [
+        'nosuid',
+        'noexec',
+        'newinstance',
+        'ptmxmode=0666',
+        'mode=0620',
+        'gid=5',
+      ]),
+      mount('/dev/shm', 'tmpfs', 'shm', ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k']),
+      mount('/dev/mqueue', 'mqueue', 'mqueue', ['nosuid', 'noexec', 'nodev']),
+      mount('/sys', 'sysfs', 'sysfs', ['nosuid', 'noexec', 'nodev', 'ro']),
+      mount('/run', 'tmpfs', 'tmpfs', ['nosuid', 'nodev', 'mode=755', 'size=16384k']),
+      mount('/tmp', 'tmpfs', 'tmpfs', ['nosuid', 'nodev', 'mode=1777', 'size=65536k']),
+    ],
+    linux: {
+      cgroupsPath: layout.cgroup,
+      resources: {
+        devices: [{ allow: false, access: 'rwm' }],
+        memory: { limit: spec.memoryBytes },
+        cpu: { quota: Math.round((spec.millicores * CPU_PERIOD_US) / 1000), period: CPU_PERIOD_US },
+        pids: { limit: 4096 },
+      },
+      namespaces: [
+        { type: 'pid' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        { type: 'network', path: `/run/netns/${layout.netns}` },
+      ],
+      maskedPaths: [
+        '/proc/acpi',
+        '/proc/asound',
+        '/proc/kcore',
+        '/proc/keys',
+        '/proc/latency_stats',
+        '/proc/timer_list',
+        '/proc/timer_stats',
+        '/proc/sched_debug',
+        '/sys/firmware',
+        '/proc/scsi',
+      ],
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  };
+}

@@ -1,0 +1,8 @@
+export {
+  type InfrastructureConformanceSubject,
+  infrastructureConformance,
+} from './infrastructure-conformance.js';
+export {
+  type MachineDriverConformanceSubject,
+  machineDriverConformance,
+} from './machine-driver-conformance.js';

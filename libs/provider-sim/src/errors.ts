@@ -1,0 +1,21 @@
+/** What goes wrong between the sim cloud and a shoot's API server (the sim's "cloud API"). */
+export enum SimErrorCode {
+  /** the provider was made without `shootAccess`: the gardenlet must pass it */
+  NoShootAccess = 'SIM_NO_SHOOT_ACCESS',
+  /** no connection to the shoot's API server, or its access could not be obtained */
+  ShootUnreachable = 'SIM_SHOOT_UNREACHABLE',
+  /** the shoot's API server answered with an unexpected HTTP status */
+  ShootApi = 'SIM_SHOOT_API_ERROR',
+}
+
+export class SimError extends Error {
+  constructor(
+    readonly code: SimErrorCode,
+    message: string,
+    /** the HTTP status, for ShootApi */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SimError';
+  }
+}

@@ -1,0 +1,33 @@
+import type { ProviderExtension } from '@gardener-ts/extensions';
+import type { SimProviderDependencies } from './dependencies.js';
+import { SimInfrastructureActuator } from './infrastructure/actuator.js';
+import { ShootConnections } from './kube/connections.js';
+import { SimMachineDriver } from './machine/driver.js';
+import { DEFAULT_HEARTBEAT, Heartbeats } from './machine/heartbeat.js';
+import { validateSimProviderConfig } from './provider-config.js';
+
+export const SIM_PROVIDER_TYPE = 'sim';
+
+export interface SimProvider extends ProviderExtension {
+  readonly infrastructure: SimInfrastructureActuator;
+  readonly machines: SimMachineDriver;
+}
+
+/**
+ * The provider package's entry point (`ExtensionRegistry.load(['@gardener-ts/provider-sim'], deps)`).
+ * Nothing is used before an actuator is called, so admission may make it with no dependencies.
+ */
+export function createProvider(dependencies?: SimProviderDependencies): SimProvider {
+  const heartbeat = { ...DEFAULT_HEARTBEAT, ...dependencies?.heartbeat };
+  const connections = new ShootConnections(dependencies?.shootAccess, heartbeat.concurrency * 2);
+  return {
+    type: SIM_PROVIDER_TYPE,
+    infrastructure: new SimInfrastructureActuator(dependencies?.stateDir),
+    machines: new SimMachineDriver(
+      connections,
+      new Heartbeats(connections, heartbeat),
+      heartbeat.leaseDurationSeconds,
+    ),
+    validateProviderConfig: validateSimProviderConfig,
+  };
+}
