@@ -1,12 +1,16 @@
 /**
  * Sim machines at scale: 1,000 machines of the sim provider across 20 shoots (one real control
- * plane each), time from the first create call until every Node is Ready, then how the one
- * heartbeat process keeps them Ready past the controller-manager's node-monitor grace period.
+ * plane each), time from the first create call until every Node is Ready, then how one heartbeat
+ * process keeps them Ready past the controller-manager's default node-monitor grace period (50 s).
  *
- *   npm run bench -- bench/sim-machines.ts [--shoots 20] [--machines 1000] [--hold 60] [--boot-ms 0] [--verbose]
+ *   npm run bench -- bench/sim-machines.ts [--shoots 20] [--machines 1000] [--hold 60] [--boot-ms 0]
+ *     [--idle 10] [--gogc 15] [--verbose]
  *
  * Control planes that do not fit in memory (MemAvailable minus a reserve, ~450 MiB each) are not
- * started: the machines are then spread over as many as fit, and the output says so.
+ * started: the machines are then spread over as many as fit, and the output says so. CPU is
+ * accounted per phase (idle, create, hold) for the whole machine, the control planes by
+ * component, and this process (the driver), because on a small machine the control planes'
+ * own CPU decides the figure.
  * Target (sim provider issue): all 1,000 Nodes Ready <= 60 s.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,34 +26,40 @@ import {
   SIM_API_VERSION,
   shootAccessFromKubeconfig,
 } from '@gardener-ts/provider-sim';
-import { LocalSeedBackend } from '@gardener-ts/seed';
+import { DEFAULT_TUNING, LocalSeedBackend } from '@gardener-ts/seed';
 
 const { values } = parseArgs({
   options: {
     shoots: { type: 'string', default: '20' },
     machines: { type: 'string', default: '1000' },
     hold: { type: 'string', default: '60' },
+    idle: { type: 'string', default: '10' },
     'boot-ms': { type: 'string', default: '0' },
+    gogc: { type: 'string', default: String(DEFAULT_TUNING.goGC ?? 100) },
     'deploy-concurrency': { type: 'string', default: '4' },
     'create-concurrency': { type: 'string', default: '16' },
     verbose: { type: 'boolean', default: false },
   },
 });
 const TARGET_SECONDS = 60;
+/** the node controller's untainting runs at the control plane's pace: waited for this long after Ready */
 const UNTAINT_WAIT_S = 60;
 const CONTROL_PLANE_MIB = 450;
 const RESERVE_MIB = 3 * 1024;
 const wantedShoots = Number(values.shoots);
 const machineCount = Number(values.machines);
 const holdSeconds = Number(values.hold);
+const idleSeconds = Number(values.idle);
 const bootMs = Number(values['boot-ms']);
+const goGC = Number(values.gogc);
 const createConcurrency = Number(values['create-concurrency']);
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (since: number) => (performance.now() - since) / 1000;
 const memAvailableMiB = () =>
   Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024;
 const fitting = Math.max(1, Math.floor((memAvailableMiB() - RESERVE_MIB) / CONTROL_PLANE_MIB));
 const shootCount = Math.min(wantedShoots, fitting);
-const seconds = (since: number) => (performance.now() - since) / 1000;
 
 async function forEachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
   let next = 0;
@@ -58,6 +68,75 @@ async function forEachLimit<T>(items: readonly T[], limit: number, work: (item: 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
+
+function procStatus(pid: number, field: string): number {
+  try {
+    return Number(
+      new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0,
+    );
+  } catch {
+    return 0;
+  }
+}
+
+/** user + system CPU seconds of a process (100 clock ticks per second on Linux) */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds the whole machine spent busy, all CPUs together */
+function machineBusySeconds(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return (fields.reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
+interface CpuSnapshot {
+  readonly at: number;
+  readonly machine: number;
+  readonly driver: number;
+  readonly components: Readonly<Record<string, number>>;
+}
+
+interface CpuShare {
+  /** CPUs busy on average over the phase */
+  readonly machine: number;
+  readonly driver: number;
+  readonly controlPlanes: number;
+  readonly byComponent: Readonly<Record<string, number>>;
+  readonly other: number;
+}
+
+function cpuShare(before: CpuSnapshot, after: CpuSnapshot): CpuShare {
+  const wall = (after.at - before.at) / 1000;
+  const byComponent = Object.fromEntries(
+    Object.entries(after.components).map(([name, value]) => [
+      name,
+      (value - (before.components[name] ?? 0)) / wall,
+    ]),
+  );
+  const controlPlanes = Object.values(byComponent).reduce((a, b) => a + b, 0);
+  const machine = (after.machine - before.machine) / wall;
+  const driver = (after.driver - before.driver) / wall;
+  return { machine, driver, controlPlanes, byComponent, other: machine - controlPlanes - driver };
+}
+
+const describeShare = (share: CpuShare) =>
+  `machine ${share.machine.toFixed(2)}/${cpus().length} CPUs: control planes ${share.controlPlanes.toFixed(2)} (${Object.entries(
+    share.byComponent,
+  )
+    .map(([name, value]) => `${name} ${value.toFixed(2)}`)
+    .join(', ')}), driver ${share.driver.toFixed(2)}, everything else ${share.other.toFixed(2)}`;
 
 interface NodeCounts {
   /** Ready condition True */
@@ -83,7 +162,7 @@ function agentFor(access: ShootAccess): Agent {
   return agent;
 }
 
-/** Ready Nodes of one shoot, straight from its API server (one LIST). */
+/** The shoot's sim Nodes, straight from its API server (one LIST). */
 function countNodes(access: ShootAccess, technicalId: string): Promise<NodeCounts> {
   const url = new URL(
     `/api/v1/nodes?labelSelector=${encodeURIComponent(`${SHOOT_LABEL}=${technicalId}`)}`,
@@ -101,10 +180,10 @@ function countNodes(access: ShootAccess, technicalId: string): Promise<NodeCount
         const ready = items.filter((n) =>
           n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
         );
-        const schedulable = ready.filter(
+        const untainted = ready.filter(
           (n) => !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
         );
-        resolve({ ready: ready.length, schedulable: schedulable.length });
+        resolve({ ready: ready.length, schedulable: untainted.length });
       });
     });
     req.on('error', reject);
@@ -113,7 +192,7 @@ function countNodes(access: ShootAccess, technicalId: string): Promise<NodeCount
 }
 
 const root = mkdtempSync(join(tmpdir(), 'gardener-ts-bench-sim-'));
-const seed = new LocalSeedBackend({ root });
+const seed = new LocalSeedBackend({ root, tuning: { ...DEFAULT_TUNING, goGC } });
 const ids = Array.from({ length: shootCount }, (_, i) => `shoot--bench--sim${String(i).padStart(2, '0')}`);
 const access = new Map<string, ShootAccess>();
 const provider = createProvider({
@@ -125,21 +204,17 @@ const provider = createProvider({
   stateDir: join(root, 'sim'),
 });
 
+const totals = async (): Promise<NodeCounts> => {
+  const counts = await Promise.all(ids.map((id) => countNodes(access.get(id) as ShootAccess, id)));
+  return counts.reduce((a, b) => ({ ready: a.ready + b.ready, schedulable: a.schedulable + b.schedulable }));
+};
+
 console.log(
-  `sim machines: ${machineCount} machines across ${shootCount} shoots` +
+  `sim machines: ${machineCount} machines across ${shootCount} shoots, control planes with GOGC=${goGC}` +
     (shootCount < wantedShoots
       ? ` (asked for ${wantedShoots}; only ${fitting} control planes of ~${CONTROL_PLANE_MIB} MiB fit in ${memAvailableMiB().toFixed(0)} MiB available minus a ${RESERVE_MIB} MiB reserve)`
       : ` (${memAvailableMiB().toFixed(0)} MiB available: room for ${fitting} control planes of ~${CONTROL_PLANE_MIB} MiB)`),
 );
-
-const rssMiB = (pid: number | undefined): number => {
-  if (!pid) return 0;
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-};
 
 try {
   const deployStart = performance.now();
@@ -150,111 +225,107 @@ try {
     access.set(id, shootAccessFromKubeconfig(issued.kubeconfig, issued.expirationTimestamp));
   });
   const deploySeconds = seconds(deployStart);
-  const statuses = await Promise.all(ids.map((id) => seed.status(id)));
-  const controlPlanesMiB = statuses
-    .flatMap((status) => status.components.map((c) => c.pid))
-    .reduce((sum: number, pid) => sum + rssMiB(pid), 0);
+  const components = (await Promise.all(ids.map((id) => seed.status(id)))).flatMap((s) => s.components);
+  const controlPlanesMiB =
+    components.reduce((sum, c) => sum + (c.pid ? procStatus(c.pid, 'VmRSS') : 0), 0) / 1024;
   console.log(
-    `  ${shootCount} control planes Ready in ${deploySeconds.toFixed(1)} s (not part of the figure below), RSS ${(controlPlanesMiB / 1024).toFixed(1)} GiB together`,
+    `  ${shootCount} control planes Ready in ${deploySeconds.toFixed(1)} s (not part of the figure), RSS ${(controlPlanesMiB / 1024).toFixed(1)} GiB together`,
   );
-
-  const requests: CreateMachineRequest[] = Array.from({ length: machineCount }, (_, i) => {
-    const technicalId = ids[i % shootCount] as string;
+  const snapshot = (): CpuSnapshot => {
+    const byComponent: Record<string, number> = {};
+    for (const c of components)
+      byComponent[c.name] = (byComponent[c.name] ?? 0) + (c.pid ? cpuSecondsOf(c.pid) : 0);
+    const own = process.cpuUsage();
     return {
-      name: `machine-${String(i).padStart(4, '0')}`,
-      technicalId,
-      machineClass: {
-        machineType: 'sim-small',
-        image: { name: 'debian', version: '12' },
-        zone: 'zone-a',
-        providerConfig: { apiVersion: SIM_API_VERSION, kind: 'WorkerConfig', createLatencyMs: bootMs },
-      },
-      bootstrap: {
-        apiServerUrl: '',
-        caPem: '',
-        bootstrapToken: '',
-        labels: {},
-        taints: [],
-        sshPublicKey: '',
-      },
-      infrastructure: { nodesCidr: '10.250.0.0/16' },
+      at: performance.now(),
+      machine: machineBusySeconds(),
+      driver: (own.user + own.system) / 1e6,
+      components: byComponent,
     };
-  });
+  };
 
-  const cpuBefore = process.cpuUsage();
-  const start = performance.now();
+  const idleStart = snapshot();
+  await sleep(idleSeconds * 1000);
+  const idle = cpuShare(idleStart, snapshot());
+  console.log(`  idle ${idleSeconds} s before creating: ${describeShare(idle)}`);
+
+  const requests: CreateMachineRequest[] = Array.from({ length: machineCount }, (_, i) => ({
+    name: `machine-${String(i).padStart(4, '0')}`,
+    technicalId: ids[i % shootCount] as string,
+    machineClass: {
+      machineType: 'sim-small',
+      image: { name: 'debian', version: '12' },
+      zone: 'zone-a',
+      providerConfig: { apiVersion: SIM_API_VERSION, kind: 'WorkerConfig', createLatencyMs: bootMs },
+    },
+    bootstrap: { apiServerUrl: '', caPem: '', bootstrapToken: '', labels: {}, taints: [], sshPublicKey: '' },
+    infrastructure: { nodesCidr: '10.250.0.0/16' },
+  }));
   const byShoot = ids.map((id) => requests.filter((r) => r.technicalId === id));
+
+  const createStart = snapshot();
+  const start = performance.now();
   await Promise.all(
     byShoot.map((mine) =>
       forEachLimit(mine, createConcurrency, (r) => provider.machines.create(r).then(() => undefined)),
     ),
   );
   const createdSeconds = seconds(start);
-  const createCpu = process.cpuUsage(cpuBefore);
-  const total = async (): Promise<NodeCounts> => {
-    const counts = await Promise.all(ids.map((id) => countNodes(access.get(id) as ShootAccess, id)));
-    return counts.reduce((a, b) => ({
-      ready: a.ready + b.ready,
-      schedulable: a.schedulable + b.schedulable,
-    }));
-  };
-  // Ready is the figure; the node controller's untainting is the control plane's own pace (its
-  // client QPS), shown for context and waited for at most UNTAINT_WAIT_S after Ready.
+  const creating = cpuShare(createStart, snapshot());
+  const loadWhileCreating = loadavg()[0] ?? 0;
   let readySeconds = 0;
-  let schedulableSeconds = Number.NaN;
+  let untaintedSeconds: number | undefined;
   for (;;) {
-    const counts = await total();
+    const counts = await totals();
     if (!readySeconds && counts.ready >= machineCount) readySeconds = seconds(start);
-    if (values.verbose)
+    if (values.verbose) {
       console.log(
         `    ${seconds(start).toFixed(1)} s: ${counts.ready} Ready, ${counts.schedulable} untainted`,
       );
+    }
     if (counts.schedulable >= machineCount) {
-      schedulableSeconds = seconds(start);
+      untaintedSeconds = seconds(start);
       break;
     }
     if (readySeconds && seconds(start) - readySeconds > UNTAINT_WAIT_S) break;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sleep(1_000);
   }
-
   console.log(
-    `  create calls done ${createdSeconds.toFixed(1)} s (${(machineCount / createdSeconds).toFixed(0)} machines/s)`,
+    `  create calls done ${createdSeconds.toFixed(1)} s (${(machineCount / createdSeconds).toFixed(0)} machines/s, ${createConcurrency} at a time per shoot${bootMs ? `, boot ${bootMs} ms` : ''})`,
   );
   console.log(
-    `  all ${machineCount} Nodes Ready   ${readySeconds.toFixed(1)} s  target <= ${TARGET_SECONDS} s  (${(readySeconds / TARGET_SECONDS).toFixed(3)} of the target, ${(TARGET_SECONDS / readySeconds).toFixed(1)}x headroom)`,
+    `  all ${machineCount} Nodes Ready ${readySeconds.toFixed(1)} s  target <= ${TARGET_SECONDS} s  (${(readySeconds / TARGET_SECONDS).toFixed(2)} of the target)`,
   );
   console.log(
-    `  ... and untainted by the node controller (not-ready taint gone) ${Number.isNaN(schedulableSeconds) ? `not within ${UNTAINT_WAIT_S} s` : `${schedulableSeconds.toFixed(1)} s`}`,
+    `  ... and untainted by the node controller: ${untaintedSeconds === undefined ? `not within ${UNTAINT_WAIT_S} s more` : `${untaintedSeconds.toFixed(1)} s`}`,
   );
-  console.log(
-    `  driver CPU while creating ${((createCpu.user + createCpu.system) / 1e6).toFixed(1)} s (${bootMs > 0 ? `boot ${bootMs} ms` : 'no boot latency'}); load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} CPUs`,
-  );
+  console.log(`  while creating: ${describeShare(creating)}; load average ${loadWhileCreating.toFixed(1)}`);
 
   // Hold: the default heartbeat (10 s) against the controller-manager's default 50 s grace period.
-  const holdCpuBefore = process.cpuUsage();
-  const holdStart = performance.now();
+  const holdStart = snapshot();
+  const holdBegan = performance.now();
   let minReady = machineCount;
-  while (seconds(holdStart) < holdSeconds) {
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    minReady = Math.min(minReady, (await total()).ready);
+  while (seconds(holdBegan) < holdSeconds) {
+    await sleep(5_000);
+    minReady = Math.min(minReady, (await totals()).ready);
   }
-  const holdCpu = process.cpuUsage(holdCpuBefore);
+  const holding = cpuShare(holdStart, snapshot());
   const beats = ids.map((id) => provider.machines.lastHeartbeat(id)).filter((b) => b !== undefined);
   const beatMs = beats.map((b) => b.durationMs).sort((a, b) => a - b);
   const failed = beats.reduce((sum, b) => sum + b.failed, 0);
-  const holdCpuPercent = ((holdCpu.user + holdCpu.system) / 1e6 / seconds(holdStart)) * 100;
   console.log(
-    `  held ${holdSeconds} s: fewest Ready ${minReady}/${machineCount}; heartbeat per shoot ${beatMs[0] ?? 0}-${beatMs.at(-1) ?? 0} ms, ${failed} failed renewals in the last beats; driver CPU ${holdCpuPercent.toFixed(1)} % of one core, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+    `  held ${holdSeconds} s: fewest Ready ${minReady}/${machineCount}; one beat per shoot took ${beatMs[0] ?? 0}-${beatMs.at(-1) ?? 0} ms, ${failed} failed renewals in the last beats; driver RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
   );
+  console.log(`  while holding: ${describeShare(holding)}`);
 
   const deleteStart = performance.now();
   await Promise.all(
     byShoot.map((mine) => forEachLimit(mine, createConcurrency, (r) => provider.machines.delete(r))),
   );
   const deleteSeconds = seconds(deleteStart);
-  await new Promise((resolve) => setTimeout(resolve, 12_000));
+  await sleep(12_000);
   console.log(
-    `  deleted all in ${deleteSeconds.toFixed(1)} s; shoots still heartbeating after a beat: ${provider.machines.heartbeatingShoots().length}`,
+    `  deleted all in ${deleteSeconds.toFixed(1)} s; shoots still heartbeating a beat later: ${provider.machines.heartbeatingShoots().length}`,
   );
   console.log(
     `\n${JSON.stringify({
@@ -262,19 +333,22 @@ try {
       machines: machineCount,
       shoots: shootCount,
       shootsAsked: wantedShoots,
+      cpus: cpus().length,
+      goGC,
       bootMs,
+      createConcurrency,
       controlPlanesReadySeconds: deploySeconds,
       controlPlanesRssMiB: controlPlanesMiB,
       createCallsSeconds: createdSeconds,
       allReadySeconds: readySeconds,
-      allUntaintedSeconds: Number.isNaN(schedulableSeconds) ? null : schedulableSeconds,
-      cpus: cpus().length,
+      allUntaintedSeconds: untaintedSeconds ?? null,
       targetSeconds: TARGET_SECONDS,
       ratioToTarget: readySeconds / TARGET_SECONDS,
+      cpusBusy: { idle, creating, holding },
+      loadWhileCreating,
       holdSeconds,
       minReadyDuringHold: minReady,
-      heartbeatMs: { min: beatMs[0], max: beatMs.at(-1) },
-      driverCpuPercentWhileHolding: holdCpuPercent,
+      beatMs: { min: beatMs[0], max: beatMs.at(-1) },
       deleteSeconds,
     })}`,
   );

@@ -15,7 +15,12 @@ const CREATE_TASKS = [
   'wait-workers-ready',
   'publish-cluster-access',
 ];
-const DELETE_TASKS = ['delete-workers', 'destroy-control-plane', 'destroy-infrastructure', 'delete-cluster-access'];
+const DELETE_TASKS = [
+  'delete-workers',
+  'destroy-control-plane',
+  'destroy-infrastructure',
+  'delete-cluster-access',
+];
 
 /**
  * Kill -9 at every task: a gardenlet started with the test-only switch kills itself when the task

@@ -306,7 +306,10 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     const shoot = exampleShoot(tiny, garden.namespace);
     shoot.spec.provider.workers = [];
     shoot.spec.seedName = 'local';
-    shoot.spec.networking = { ...shoot.spec.networking, nodes: `10.10.${90 + (Number.parseInt(garden.id, 16) % 10)}.0/31` };
+    shoot.spec.networking = {
+      ...shoot.spec.networking,
+      nodes: `10.10.${90 + (Number.parseInt(garden.id, 16) % 10)}.0/31`,
+    };
     await garden.resources.create(SHOOT, garden.namespace, shoot);
     await garden.enqueue(tiny);
     const failed = await until(async () => {
@@ -347,7 +350,10 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
         region: 'local',
         provider: {
           type: 'local',
-          infrastructureConfig: { apiVersion: 'aws.provider.extensions.gardener.cloud/v1alpha1', kind: 'InfrastructureConfig' },
+          infrastructureConfig: {
+            apiVersion: 'aws.provider.extensions.gardener.cloud/v1alpha1',
+            kind: 'InfrastructureConfig',
+          },
         },
         kubernetes: { version: '1.34' },
       },

@@ -30,14 +30,6 @@ ensure_debian_packages() {
 redis_url() { echo "${REDIS_URL:-redis://127.0.0.1:6379}"; }
 database_url() { echo "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"; }
 
-# A shoot's kube-apiserver starts while its bridge (which carries its address) is still being made.
-ensure_nonlocal_bind() {
-  local key=net.ipv4.ip_nonlocal_bind
-  if [[ $(sysctl -n "$key") == 1 ]]; then echo "$key = 1"; return; fi
-  [[ $(id -u) == 0 ]] || die "$key is 0: run 'sysctl -w $key=1' as root (local shoots bind their API server before their bridge exists)"
-  sysctl -qw "$key=1" && echo "$key = 1 (set)"
-}
-
 ensure_redis() {
   if [[ -n "${REDIS_URL:-}" ]]; then echo "using REDIS_URL"; return; fi
   if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then echo "running on 127.0.0.1:6379"; return; fi

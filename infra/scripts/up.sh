@@ -10,9 +10,6 @@ source infra/scripts/services.sh
 step "system packages"
 ensure_debian_packages
 
-step "kernel settings for local shoots"
-ensure_nonlocal_bind
-
 step "Redis"
 ensure_redis
 

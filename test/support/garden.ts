@@ -10,6 +10,7 @@ import {
   requireResourceByKind,
   type Shoot,
 } from '@gardener-ts/api';
+import { LocalMachineDriver } from '@gardener-ts/extensions';
 import { removeLocalNetwork } from '@gardener-ts/infra/stacks';
 import { ShootQueue } from '@gardener-ts/jobs';
 import { LocalSeedBackend } from '@gardener-ts/seed';
@@ -80,6 +81,10 @@ export async function createGarden() {
       await queue.enqueue({ uid: shoot.metadata.uid ?? '', namespace, name });
     },
     /** creates a shoot bound to the local seed, with a node network of its own; workerless unless asked */
+    /** shoots made by other means (REST) whose leftovers close() must remove too */
+    track(name: string) {
+      technicalIds.add(`shoot--${project}--${name}`);
+    },
     async createShoot(name: string, nodesThirdOctet: number, options: { withWorkers?: boolean } = {}) {
       const shoot = exampleShoot(name, namespace);
       if (!options.withWorkers) shoot.spec.provider.workers = [];
@@ -98,7 +103,11 @@ export async function createGarden() {
       await queue.enqueue({ uid, namespace, name });
     },
     async close() {
+      const machines = new LocalMachineDriver({ root: join(root, 'machines') });
       for (const technicalId of technicalIds) {
+        for (const machine of await machines.list(technicalId).catch(() => [])) {
+          await machines.delete({ name: machine.name, technicalId }).catch(() => {});
+        }
         await seed.destroy(technicalId).catch(() => {});
         await removeLocalNetwork(technicalId).catch(() => {});
       }

@@ -41,7 +41,13 @@ let gardenlet: NodeJS.Timeout | undefined;
 const publicKeyOf = (name: string) => readFileSync(join(dir, `${name}.pub`), 'utf8').trim();
 
 function env(session: string): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: home, GCTL_HOME: home, TMPDIR: join(dir, 'tmp'), GCTL_SESSION_ID: session };
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    GCTL_HOME: home,
+    TMPDIR: join(dir, 'tmp'),
+    GCTL_SESSION_ID: session,
+  };
 }
 
 function gctl(args: string[], session = 'ssh-a') {
@@ -49,16 +55,37 @@ function gctl(args: string[], session = 'ssh-a') {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-function gctlAsync(args: string[], session: string): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }> } {
-  const child = spawn(process.execPath, [GARDENCTL, ...args], { env: env(session), stdio: ['ignore', 'pipe', 'pipe'] });
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** gardenctl in the background: the test's pretend gardenlet keeps running meanwhile */
+function gctlAsync(args: string[], session: string): { child: ChildProcess; done: Promise<Result> } {
+  const child = spawn(process.execPath, [GARDENCTL, ...args], {
+    env: env(session),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
   let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stderr })),
+  const done = new Promise<Result>((resolve) =>
+    child.once('close', (code) => resolve({ code, stdout, stderr })),
   );
   return { child, done };
+}
+
+const gctlWaiting = (args: string[], session = 'ssh-a') => gctlAsync(args, session).done;
+
+function targetShoot(session: string): void {
+  const r = gctl(['target', '--garden', 'local', '--project', 'dev', '--shoot', 'demo'], session);
+  expect(r.code, r.stderr).toBe(0);
 }
 
 const sessionFiles = (session: string) => readdirSync(join(dir, 'tmp', 'garden', session));
@@ -176,7 +203,14 @@ describe('gardenctl ssh', () => {
   it('explains its flags, and answers mistakes in them with exit code 2 and what to do', () => {
     const help = gctl(['ssh', '--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--cidr', '--interactive', '--keep-bastion', '--public-key-file', '--private-key-file', '--wait-timeout']) {
+    for (const flag of [
+      '--cidr',
+      '--interactive',
+      '--keep-bastion',
+      '--public-key-file',
+      '--private-key-file',
+      '--wait-timeout',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     const halfPair = gctl(['ssh', 'node-a', '--public-key-file', join(dir, 'mine.pub')]);
@@ -202,7 +236,7 @@ describe('gardenctl ssh', () => {
   });
 
   it("without NODE lists the shoot's nodes and makes no bastion", async () => {
-    expect(gctl(['target', '--garden', 'local', '--project', 'dev', '--shoot', 'demo']).code).toBe(0);
+    targetShoot('ssh-a');
     const r = gctl(['ssh']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^NAME\s+INTERNAL-IP\s+READY$/);
@@ -216,7 +250,7 @@ describe('gardenctl ssh', () => {
 
   it('--interactive=false: a bastion for the detected address, then the ssh command; bastion and files stay', async () => {
     gardenletOn = true;
-    const r = gctl(['ssh', 'node-a', '--interactive=false']);
+    const r = await gctlWaiting(['ssh', 'node-a', '--interactive=false']);
     expect(r.code, r.stderr).toBe(0);
     const [command, ...rest] = r.stdout.trim().split('\n');
     expect(rest).toEqual([]);
@@ -226,17 +260,26 @@ describe('gardenctl ssh', () => {
     const workspace = join(match?.[1] ?? '', '..');
     expect(statSync(workspace).mode & 0o777).toBe(0o700);
     expect(config).toContain(`Host gardenctl-bastion\n  HostName ${BASTION_IP}\n  User gardener`);
-    expect(config).toMatch(/Host node-a\n {2}HostName 10\.249\.5\.2\n {2}User gardener\n[\s\S]*ProxyJump gardenctl-bastion/);
+    expect(config).toMatch(
+      /Host node-a\n {2}HostName 10\.249\.5\.2\n {2}User gardener\n[\s\S]*ProxyJump gardenctl-bastion/,
+    );
     expect(config).not.toContain('accept-new');
     const knownHosts = readFileSync(join(workspace, 'known_hosts'), 'utf8');
-    expect(knownHosts).toBe(`${BASTION_IP} ${publicKeyOf('bastion_host')}\n10.249.5.2 ${publicKeyOf('node_host')}\n`);
-    for (const key of ['id_ed25519', 'node_id_ed25519']) expect(statSync(join(workspace, key)).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(workspace, 'node_id_ed25519'), 'utf8')).toBe(readFileSync(join(dir, 'shoot'), 'utf8'));
+    expect(knownHosts).toBe(
+      `${BASTION_IP} ${publicKeyOf('bastion_host')}\n10.249.5.2 ${publicKeyOf('node_host')}\n`,
+    );
+    for (const key of ['id_ed25519', 'node_id_ed25519'])
+      expect(statSync(join(workspace, key)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(workspace, 'node_id_ed25519'), 'utf8')).toBe(
+      readFileSync(join(dir, 'shoot'), 'utf8'),
+    );
     expect(r.stdout + r.stderr).not.toContain('PRIVATE KEY');
 
     const [bastion] = await bastions();
     expect(bastion?.metadata.name).toMatch(/^cli-[a-z0-9]{8}$/);
-    const source = /src (\S+)/.exec(execFileSync('ip', ['-4', 'route', 'get', '10.249.5.1'], { encoding: 'utf8' }))?.[1];
+    const source = /src (\S+)/.exec(
+      execFileSync('ip', ['-4', 'route', 'get', '10.249.5.1'], { encoding: 'utf8' }),
+    )?.[1];
     expect(bastion?.spec).toMatchObject({
       shootRef: { name: 'demo' },
       ingress: [{ ipBlock: { cidr: `${source}/32` } }],
@@ -249,9 +292,14 @@ describe('gardenctl ssh', () => {
     const [bastion] = await bastions();
     const r = gctl(['ssh-patch', '--cidr', '192.0.2.0/24', '--cidr', '198.51.100.7/32']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`patched bastion ${bastion?.metadata.name}: it accepts SSH from 192.0.2.0/24, 198.51.100.7/32`);
+    expect(r.stdout).toContain(
+      `patched bastion ${bastion?.metadata.name}: it accepts SSH from 192.0.2.0/24, 198.51.100.7/32`,
+    );
     const [patched] = await bastions();
-    expect(patched?.spec.ingress).toEqual([{ ipBlock: { cidr: '192.0.2.0/24' } }, { ipBlock: { cidr: '198.51.100.7/32' } }]);
+    expect(patched?.spec.ingress).toEqual([
+      { ipBlock: { cidr: '192.0.2.0/24' } },
+      { ipBlock: { cidr: '198.51.100.7/32' } },
+    ]);
     expect(gctl(['ssh-patch', bastion?.metadata.name ?? '', '--cidr', '192.0.2.0/24']).code).toBe(0);
     const missing = gctl(['ssh-patch', 'cli-nothere']);
     expect(missing.code).toBe(1);
@@ -264,7 +312,8 @@ describe('gardenctl ssh', () => {
 
   it('interactive: when ssh fails, says so, and removes the bastion and every key file', async () => {
     gardenletOn = true;
-    const r = gctl(['ssh', 'node-a', '--cidr', '10.249.5.1/32'], 'ssh-b');
+    targetShoot('ssh-b');
+    const r = await gctlWaiting(['ssh', 'node-a', '--cidr', '10.249.5.1/32'], 'ssh-b');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Error: ssh exited with status 255');
     expect(r.stderr).toMatch(/Deleted bastion cli-[a-z0-9]{8}/);
@@ -274,7 +323,8 @@ describe('gardenctl ssh', () => {
 
   it('uses the key pair given, and keeps bastion and files with --keep-bastion', async () => {
     gardenletOn = true;
-    const r = gctl(
+    targetShoot('ssh-c');
+    const r = await gctlWaiting(
       [
         'ssh',
         'node-a',
@@ -293,15 +343,19 @@ describe('gardenctl ssh', () => {
     expect(bastion?.spec.sshPublicKey).toBe(publicKeyOf('mine'));
     expect(r.stderr).toContain(`Bastion ${bastion?.metadata.name} and the files in`);
     const [workspace] = sessionFiles('ssh-c').filter((f) => f.startsWith('ssh-'));
-    expect(readFileSync(join(dir, 'tmp', 'garden', 'ssh-c', workspace ?? '', 'ssh_config'), 'utf8')).toContain(
-      `IdentityFile "${join(dir, 'mine')}"`,
-    );
+    expect(
+      readFileSync(join(dir, 'tmp', 'garden', 'ssh-c', workspace ?? '', 'ssh_config'), 'utf8'),
+    ).toContain(`IdentityFile "${join(dir, 'mine')}"`);
     await resources.delete(BASTION, NAMESPACE, bastion?.metadata.name ?? '');
   });
 
   it('gives up after --wait-timeout, and leaves nothing behind', async () => {
     gardenletOn = false;
-    const r = gctl(['ssh', 'node-a', '--cidr', '10.249.5.1/32', '--wait-timeout', '2s'], 'ssh-d');
+    targetShoot('ssh-d');
+    const r = await gctlWaiting(
+      ['ssh', 'node-a', '--cidr', '10.249.5.1/32', '--wait-timeout', '2s'],
+      'ssh-d',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bastion "cli-[a-z0-9]{8}" did not become ready within 2 s/);
     expect(r.stderr).toContain('--wait-timeout');
@@ -312,6 +366,7 @@ describe('gardenctl ssh', () => {
 
   it('on Ctrl-C (SIGINT) while waiting removes the bastion and the keys, and exits 130', async () => {
     gardenletOn = false;
+    targetShoot('ssh-e');
     const { child, done } = gctlAsync(['ssh', 'node-a', '--cidr', '10.249.5.1/32'], 'ssh-e');
     await until(async () => ((await bastions()).length > 0 ? true : undefined));
     child.kill('SIGINT');

@@ -21,6 +21,8 @@ export interface GardenletConfig {
   readonly careIntervalSeconds: number;
   /** how often settled shoots' machines are looked at (health timeout, orphans) */
   readonly machineSyncSeconds: number;
+  /** how long a machine the provider has but the store does not know lives before it is deleted */
+  readonly orphanGraceSeconds: number;
   /** machine create/delete jobs this process runs at once */
   readonly machineConcurrency: number;
   /** how soon a job whose gardenlet died is taken over (BullMQ lock and stalled check, the lease) */
@@ -47,6 +49,7 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     queuePrefix: env.GARDENER_QUEUE_PREFIX || 'gardener-ts',
     careIntervalSeconds: Number(env.GARDENLET_CARE_INTERVAL_SECONDS || 60),
     machineSyncSeconds: Number(env.GARDENLET_MACHINE_SYNC_SECONDS || 10),
+    orphanGraceSeconds: Number(env.GARDENLET_ORPHAN_GRACE_SECONDS || 600),
     machineConcurrency: Number(env.GARDENLET_MACHINE_CONCURRENCY || 10),
     takeoverMs: Number(env.GARDENLET_TAKEOVER_MS || 30_000),
     killAtTask: env.GARDENLET_TEST_KILL_AT_TASK || undefined,

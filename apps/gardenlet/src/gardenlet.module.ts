@@ -1,5 +1,11 @@
 import type { Shoot } from '@gardener-ts/api';
-import { Botanist, HibernationScheduler, MachineSync, MaintenanceScheduler, ShootCare } from '@gardener-ts/botanist';
+import {
+  Botanist,
+  HibernationScheduler,
+  MachineSync,
+  MaintenanceScheduler,
+  ShootCare,
+} from '@gardener-ts/botanist';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { createShootJobHandler, ShootLeases, ShootQueue } from '@gardener-ts/jobs';
@@ -9,8 +15,8 @@ import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import type { GardenletConfig } from './config.js';
 import { bastionProviders } from './bastions.js';
+import type { GardenletConfig } from './config.js';
 import { createMachineController, MachineOperations, shootNodesVia } from './machines.js';
 import { Periodic } from './periodic.js';
 import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
@@ -78,7 +84,11 @@ class Connections implements OnApplicationShutdown {
 export class GardenletModule {
   static forRoot(config: GardenletConfig): DynamicModule {
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-    const shootQueue = new ShootQueue({ connection: redis, seedName: config.seedName, prefix: config.queuePrefix });
+    const shootQueue = new ShootQueue({
+      connection: redis,
+      seedName: config.seedName,
+      prefix: config.queuePrefix,
+    });
     return {
       module: GardenletModule,
       imports: [

@@ -27,6 +27,7 @@ export function createMachineController(
     nodes: shootNodesVia(seed),
     bootstrap: (shoot, technicalId) => nodeBootstrap(resources, seed, shoot, technicalId),
     queue: { connection: redis, prefix: config.queuePrefix, name: `machines.${config.seedName}` },
+    orphanGraceMs: config.orphanGraceSeconds * 1000,
   });
 }
 

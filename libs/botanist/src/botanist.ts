@@ -105,7 +105,9 @@ export class Botanist {
 
   private async reconcile(current: Shoot, status: ShootStatusWriter, signal: AbortSignal): Promise<void> {
     await this.ensureFinalizer(current);
-    const shoot = requestedOperations(current).includes('maintain') ? await this.maintain(current, status) : current;
+    const shoot = requestedOperations(current).includes('maintain')
+      ? await this.maintain(current, status)
+      : current;
     const type: OperationType =
       (shoot.status?.lastOperation?.type === 'Create' && shoot.status.lastOperation.state !== 'Succeeded') ||
       !shoot.status?.lastOperation

@@ -34,7 +34,11 @@ export class MaintenanceScheduler {
         shoot.metadata.namespace,
         shoot.metadata.name ?? '',
         'merge',
-        { metadata: { annotations: { [OPERATION_ANNOTATION]: operations ? `${operations};maintain` : 'maintain' } } },
+        {
+          metadata: {
+            annotations: { [OPERATION_ANNOTATION]: operations ? `${operations};maintain` : 'maintain' },
+          },
+        },
       );
       await this.options.enqueue(updated as unknown as Shoot);
     }

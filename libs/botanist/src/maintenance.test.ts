@@ -24,7 +24,10 @@ function shoot(autoUpdate: { kubernetesVersion: boolean; machineImageVersion?: b
 
 describe('maintenance', () => {
   it('moves to the latest supported patch of the same minor and the newest image, never to a preview', () => {
-    const updates = maintenanceUpdates(shoot({ kubernetesVersion: true, machineImageVersion: true }), profile());
+    const updates = maintenanceUpdates(
+      shoot({ kubernetesVersion: true, machineImageVersion: true }),
+      profile(),
+    );
     expect(updates.kubernetesVersion).toBe('1.34.4');
     expect(updates.workerImages).toEqual([{ pool: 'pool-a', version: '12.5' }]);
     expect(updates.changes).toEqual(['Kubernetes 1.34.0 → 1.34.4', 'pool pool-a: image debian 12 → 12.5']);
@@ -40,14 +43,24 @@ describe('maintenance', () => {
     expect(maintenanceUpdates(shoot({ kubernetesVersion: false }), profile()).changes).toEqual([]);
     const expiring = profile();
     expiring.spec.kubernetes.versions[0] = { version: '1.34.0', expirationDate: '2020-01-01T00:00:00Z' };
-    expect(maintenanceUpdates(shoot({ kubernetesVersion: false }), expiring).kubernetesVersion).toBe('1.34.4');
+    expect(maintenanceUpdates(shoot({ kubernetesVersion: false }), expiring).kubernetesVersion).toBe(
+      '1.34.4',
+    );
   });
 
   it('knows its time window, in the window’s own offset and across midnight', () => {
     const at = (iso: string) => new Date(iso);
-    expect(inMaintenanceWindow({ begin: '220000+0100', end: '230000+0100' }, at('2026-11-25T21:30:00Z'))).toBe(true);
-    expect(inMaintenanceWindow({ begin: '220000+0100', end: '230000+0100' }, at('2026-11-25T22:30:00Z'))).toBe(false);
-    expect(inMaintenanceWindow({ begin: '230000+0000', end: '010000+0000' }, at('2026-11-25T00:30:00Z'))).toBe(true);
-    expect(inMaintenanceWindow({ begin: '230000+0000', end: '010000+0000' }, at('2026-11-25T12:00:00Z'))).toBe(false);
+    expect(
+      inMaintenanceWindow({ begin: '220000+0100', end: '230000+0100' }, at('2026-11-25T21:30:00Z')),
+    ).toBe(true);
+    expect(
+      inMaintenanceWindow({ begin: '220000+0100', end: '230000+0100' }, at('2026-11-25T22:30:00Z')),
+    ).toBe(false);
+    expect(
+      inMaintenanceWindow({ begin: '230000+0000', end: '010000+0000' }, at('2026-11-25T00:30:00Z')),
+    ).toBe(true);
+    expect(
+      inMaintenanceWindow({ begin: '230000+0000', end: '010000+0000' }, at('2026-11-25T12:00:00Z')),
+    ).toBe(false);
   });
 });

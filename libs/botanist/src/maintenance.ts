@@ -14,14 +14,22 @@ export interface MaintenanceUpdates {
  * with autoUpdate.machineImageVersion the latest version of each pool's image. An expired version
  * is updated whatever autoUpdate says. Preview versions are never chosen.
  */
-export function maintenanceUpdates(shoot: Shoot, profile: CloudProfile, now = new Date()): MaintenanceUpdates {
+export function maintenanceUpdates(
+  shoot: Shoot,
+  profile: CloudProfile,
+  now = new Date(),
+): MaintenanceUpdates {
   const auto = shoot.spec.maintenance?.autoUpdate;
   const changes: string[] = [];
   const current = shoot.spec.kubernetes.version;
   const candidates = profile.spec.kubernetes.versions.filter((v) => sameMinor(v.version, current));
   const latest = newest(candidates, now);
   let kubernetesVersion: string | undefined;
-  if (latest && compareVersions(latest, current) > 0 && (auto?.kubernetesVersion || expired(candidates, current, now))) {
+  if (
+    latest &&
+    compareVersions(latest, current) > 0 &&
+    (auto?.kubernetesVersion || expired(candidates, current, now))
+  ) {
     kubernetesVersion = latest;
     changes.push(`Kubernetes ${current} → ${latest}`);
   }

@@ -1,5 +1,5 @@
-// A control plane that hosts a shoot with machines: it starts before its address exists (the flow
-// makes the shoot's bridge at the same time) and runs kwok, which moves Pods on nodes to Running.
+// A control plane that hosts a shoot with machines: it starts before any interface has its address
+// (the flow makes the shoot's bridge at the same time) and runs kwok, which moves Pods on nodes to Running.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binary } from '@gardener-ts/infra/toolchain';
@@ -22,8 +22,6 @@ beforeAll(async () => {
     podCidr: '10.64.0.0/16',
     simulatePods: true,
   });
-  // what the infrastructure does meanwhile: the address appears
-  expect((await run('ip', ['addr', 'add', `${address}/32`, 'dev', 'lo'])).code).toBe(0);
   await backend.waitReady(id, { timeoutMs: 90_000 });
   kubeconfig = join(root, 'admin.kubeconfig');
   const admin = await backend.issueKubeconfig(id, { role: 'admin', user: 'tester' });
@@ -32,12 +30,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await backend.destroy(id);
-  await run('ip', ['addr', 'del', `${address}/32`, 'dev', 'lo']);
   rmSync(root, { recursive: true, force: true });
 }, 60_000);
 
 describe('a control plane that simulates pods', () => {
-  it('answers on an address that appeared after it started', async () => {
+  it('answers on an address no interface had, and gives the address back when destroyed', async () => {
     expect((await backend.endpoint(id)).url).toMatch(
       new RegExp(`^https://${address.replaceAll('.', '\\.')}:\\d+$`),
     );
@@ -93,5 +90,11 @@ describe('a control plane that simulates pods', () => {
       const got = await kubectl(kubeconfig, 'get', 'pod', 'web');
       return got.code !== 0 && got.stderr.includes('NotFound') ? true : undefined;
     });
+  });
+
+  it('destroy takes the listen address off the loopback interface again', async () => {
+    expect((await run('ip', ['-o', 'addr', 'show', 'dev', 'lo'])).stdout).toContain(`${address}/32`);
+    await backend.destroy(id);
+    expect((await run('ip', ['-o', 'addr', 'show', 'dev', 'lo'])).stdout).not.toContain(`${address}/32`);
   });
 });

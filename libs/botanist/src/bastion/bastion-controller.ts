@@ -211,7 +211,15 @@ export class BastionController {
   /** The provider's bastion goes first; the finalizer last, which removes the object. */
   private async finalize(bastion: Bastion, shoot: Shoot | undefined): Promise<void> {
     if (!bastion.metadata.finalizers?.includes(BASTION_FINALIZER)) return;
-    await this.actuatorFor(bastion).delete(contextOf(bastion, shoot));
+    // a provider without a Bastion actuator cannot have made anything to remove
+    const actuator = (() => {
+      try {
+        return this.actuatorFor(bastion);
+      } catch {
+        return undefined;
+      }
+    })();
+    await actuator?.delete(contextOf(bastion, shoot));
     const remaining = (bastion.metadata.finalizers ?? []).filter((f) => f !== BASTION_FINALIZER);
     await this.options.resources
       .patch(BASTION, bastion.metadata.namespace, bastion.metadata.name ?? '', 'merge', {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { type BinaryName, binary } from '@gardener-ts/infra/toolchain';
 import {
   ensureControlPlanePki,
@@ -37,6 +36,7 @@ import {
 } from './components.js';
 import { launchSupervisor } from './launch.js';
 import { ALL_COMPONENTS, componentsOf, defaultSeedRoot, type ShootLayout, shootLayout } from './layout.js';
+import { claimListenAddress, releaseListenAddress } from './listen-address.js';
 import { freePorts } from './ports.js';
 import {
   isAlive,
@@ -63,6 +63,8 @@ interface DeployedState {
   readonly spec: ControlPlaneSpec;
   readonly clusterName: string;
   readonly ports: Ports;
+  /** the listen address this backend put on the loopback interface, to remove on destroy */
+  readonly claimedAddress?: string;
 }
 
 /**
@@ -102,6 +104,8 @@ export class LocalSeedBackend implements SeedBackend {
     }
     const clusterName = spec.clusterName ?? spec.id;
     const previous = readState(layout);
+    const claimed =
+      (await claimListenAddress(spec.listenAddress)) || previous?.claimedAddress === spec.listenAddress;
     // Keep the ports of an earlier deploy (clients and machines know them) unless the address moved.
     const ports =
       previous && previous.spec.listenAddress === spec.listenAddress
@@ -134,7 +138,12 @@ export class LocalSeedBackend implements SeedBackend {
       binaries: this.binaries(),
       tuning: this.tuning,
     });
-    const state: DeployedState = { spec, clusterName, ports };
+    const state: DeployedState = {
+      spec,
+      clusterName,
+      ports,
+      ...(claimed ? { claimedAddress: spec.listenAddress } : {}),
+    };
     writeIfChanged(layout.state, `${JSON.stringify(state, null, 2)}\n`, 0o600);
     const configChanged = writeIfChanged(
       layout.supervisorConfig,
@@ -237,6 +246,8 @@ export class LocalSeedBackend implements SeedBackend {
     const layout = this.layout(id);
     if (!existsSync(layout.dir)) return;
     await this.stop(id);
+    const claimed = readState(layout)?.claimedAddress;
+    if (claimed) await releaseListenAddress(claimed);
     rmSync(layout.dir, { recursive: true, force: true });
   }
 
@@ -317,7 +328,6 @@ function validateSpec(spec: ControlPlaneSpec): void {
 }
 
 async function allocatePorts(spec: ControlPlaneSpec): Promise<Ports> {
-  requireBindable(spec.listenAddress);
   const { apiServer } = await freePorts(spec.listenAddress, ['apiServer']);
   const loopback = await freePorts(LOOPBACK, [
     'etcdClient',
@@ -327,33 +337,6 @@ async function allocatePorts(spec: ControlPlaneSpec): Promise<Ports> {
     'kwok',
   ]);
   return { apiServer, ...loopback };
-}
-
-/**
- * The flow starts the control plane while the infrastructure that brings its address (the shoot
- * bridge's gateway) is still being made, so kube-apiserver must bind an address that is not yet
- * on any interface: the kernel allows that with net.ipv4.ip_nonlocal_bind (`npm run up` sets it).
- */
-function requireBindable(address: string): void {
-  if (isLocalAddress(address) || nonlocalBindAllowed()) return;
-  throw new SeedError(
-    SeedErrorCode.InvalidSpec,
-    `listenAddress ${address} is on no interface yet and net.ipv4.ip_nonlocal_bind is 0: run 'sysctl -w net.ipv4.ip_nonlocal_bind=1' (npm run up does) or create the address first`,
-  );
-}
-
-function isLocalAddress(address: string): boolean {
-  return Object.values(networkInterfaces()).some((addresses) =>
-    (addresses ?? []).some((a) => a.address === address),
-  );
-}
-
-function nonlocalBindAllowed(): boolean {
-  try {
-    return readFileSync('/proc/sys/net/ipv4/ip_nonlocal_bind', 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
 }
 
 function readState(layout: ShootLayout): DeployedState | undefined {

@@ -2,8 +2,8 @@ import type { TofuRunner } from '@gardener-ts/infra/tofu';
 import type { ProviderExtension } from '../../registry.js';
 import { LocalBastionActuator } from './bastion/local-bastion-actuator.js';
 import { LocalInfrastructureActuator } from './infrastructure-actuator.js';
-import { validateLocalProviderConfig } from './provider-config.js';
 import { LocalMachineDriver, type LocalMachineDriverOptions } from './machines/local-machine-driver.js';
+import { validateLocalProviderConfig } from './provider-config.js';
 
 export interface LocalProviderDependencies {
   readonly runner: TofuRunner;

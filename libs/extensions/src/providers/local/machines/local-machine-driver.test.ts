@@ -3,7 +3,7 @@
 // container whose node agent joins it as a Node. One infrastructure and one control plane serve
 // the whole file. Machines are checked the way users see them: kubectl, ssh, ps.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleCloudProfile, exampleShoot, parseCidr } from '@gardener-ts/api';
@@ -127,6 +127,16 @@ async function ssh(from: 'bastion' | 'host', machine: MachineInfo, command: stri
     ...['-o', `UserKnownHostsFile=${knownHosts}`, `gardener@${address(machine)}`, command],
   ];
   return from === 'host' ? run('ssh', args) : run('ip', ['netns', 'exec', bastion.netns, 'ssh', ...args]);
+}
+
+/** a process that still runs: not gone and not a zombie waiting for the host's init to reap it */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
 }
 
 /** What of a machine is left on this host, by every means there is; empty when clean. */
@@ -386,7 +396,7 @@ describe('local machines', () => {
     expect(failure).toBeInstanceOf(MachineError);
     expect((failure as MachineError).code).toBe(MachineErrorCode.NotFound);
     expect(await leftoversOf(ref)).toEqual([]);
-    expect(processes.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+    expect(processes.filter(running)).toEqual([]);
     expect((await driver.list(technicalId)).map((m) => m.name)).toEqual(['machine-a', 'machine-b']);
   });
 

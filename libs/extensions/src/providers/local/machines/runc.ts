@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { CommandFailed, run, runUnlessAbsent } from './commands.js';
 
@@ -54,14 +54,14 @@ export class Runc {
 
   /**
    * Kills every process of the container and forgets it; a missing container is fine. Returns
-   * once the processes are gone from the process table (the host's init reaps the container's).
+   * once none of its processes runs any more (the host's init reaps what is left, in its own time).
    */
   async remove(id: string): Promise<void> {
     const pids = await this.processes(id);
     await runUnlessAbsent('runc', ['--root', this.root, 'delete', '--force', id], MISSING);
     const deadline = Date.now() + 10_000;
-    while (pids.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    while (pids.some(isRunning) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
@@ -73,6 +73,17 @@ export class Runc {
 
   async exec(id: string, args: readonly string[]): Promise<string> {
     return run('runc', ['--root', this.root, 'exec', id, ...args]);
+  }
+}
+
+/** alive and not a zombie: a zombie holds nothing but its process table entry */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
 }
 
