@@ -10,7 +10,7 @@ import {
   requireResourceByKind,
   type Shoot,
 } from '@gardener-ts/api';
-import { LocalMachineDriver } from '@gardener-ts/extensions';
+import { LocalMachineDriver, providerConfigChecks } from '@gardener-ts/extensions';
 import { removeLocalNetwork } from '@gardener-ts/infra/stacks';
 import { ShootQueue } from '@gardener-ts/jobs';
 import { LocalSeedBackend } from '@gardener-ts/seed';
@@ -42,6 +42,7 @@ export async function createGarden() {
   const keyFile = join(root, 'secrets.key');
   const store: Store = await openStore({ databaseUrl: database.url, keyFile });
   const resources = new ResourceService(store.repository, store.watches);
+  resources.setProviderConfigCheck(await providerConfigChecks(['@gardener-ts/provider-sim']));
   const project = `e2e${id}`;
   await resources.create(kind('CloudProfile'), undefined, exampleCloudProfile());
   await resources.create(kind('Seed'), undefined, exampleSeed());
@@ -49,7 +50,17 @@ export async function createGarden() {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const prefix = `gardener-ts-e2e-${id}`;
-  const queue = new ShootQueue({ connection: redis, seedName: 'local', prefix });
+  const queues = new Map<string, ShootQueue>();
+  /** the queue of the seed a shoot is bound to (one per seed, as the API's relay uses them) */
+  const queueFor = (seedName = 'local') => {
+    let seedQueue = queues.get(seedName);
+    if (!seedQueue) {
+      seedQueue = new ShootQueue({ connection: redis, seedName, prefix });
+      queues.set(seedName, seedQueue);
+    }
+    return seedQueue;
+  };
+  const queue = queueFor('local');
   const namespace = `garden-${project}`;
   const seed = new LocalSeedBackend({ root: join(root, 'seed') });
   const technicalIds = new Set<string>();
@@ -73,12 +84,13 @@ export async function createGarden() {
       GARDENER_TOFU_WORK_DIR: join(root, 'tofu'),
       GARDENER_TS_SEED_DIR: join(root, 'seed'),
       GARDENER_TS_MACHINE_DIR: join(root, 'machines'),
+      GARDENER_TS_SIM_DIR: join(root, 'sim'),
       NO_COLOR: '1',
     },
     read: (name: string) => resources.get(SHOOT, namespace, name) as Promise<unknown> as Promise<Shoot>,
     async enqueue(name: string) {
       const shoot = await garden.read(name);
-      await queue.enqueue({ uid: shoot.metadata.uid ?? '', namespace, name });
+      await queueFor(shoot.spec.seedName).enqueue({ uid: shoot.metadata.uid ?? '', namespace, name });
     },
     /** creates a shoot bound to the local seed, with a node network of its own; workerless unless asked */
     /** shoots made by other means (REST) whose leftovers close() must remove too */
@@ -98,9 +110,9 @@ export async function createGarden() {
       await resources.patch(SHOOT, namespace, name, 'merge', {
         metadata: { annotations: { 'confirmation.gardener.cloud/deletion': 'true' } },
       });
-      const uid = (await garden.read(name)).metadata.uid ?? '';
+      const shoot = await garden.read(name);
       await resources.delete(SHOOT, namespace, name);
-      await queue.enqueue({ uid, namespace, name });
+      await queueFor(shoot.spec.seedName).enqueue({ uid: shoot.metadata.uid ?? '', namespace, name });
     },
     async close() {
       const machines = new LocalMachineDriver({ root: join(root, 'machines') });
@@ -111,8 +123,10 @@ export async function createGarden() {
         await seed.destroy(technicalId).catch(() => {});
         await removeLocalNetwork(technicalId).catch(() => {});
       }
-      await queue.queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
+      for (const seedQueue of queues.values()) {
+        await seedQueue.queue.obliterate({ force: true }).catch(() => {});
+        await seedQueue.close();
+      }
       redis.disconnect();
       await store.close();
       await database.drop();

@@ -50,12 +50,13 @@ function resourcesOf(store: Store): ResourceService {
   return new ResourceService(store.repository, store.watches);
 }
 
-async function createExtensions(config: GardenletConfig): Promise<ExtensionRegistry> {
+/** What every provider package's createProvider is given: the tofu runner and the seed. */
+async function createExtensions(config: GardenletConfig, seed: LocalSeedBackend): Promise<ExtensionRegistry> {
   const stateKey = await loadOrCreateStateKey(config.tofuStateKeyFile);
   const runner = new TofuRunner({ databaseUrl: config.databaseUrl, workRoot: config.tofuWorkRoot, stateKey });
   const extensions = new ExtensionRegistry();
   extensions.register(createLocalProvider({ runner }));
-  await extensions.load(config.providerPackages, { runner });
+  await extensions.load(config.providerPackages, { runner, seed });
   return extensions;
 }
 
@@ -104,7 +105,11 @@ export class GardenletModule {
           useFactory: () => openStore({ databaseUrl: config.databaseUrl, keyFile: config.keyFile }),
         },
         { provide: SEED, useValue: new LocalSeedBackend() },
-        { provide: EXTENSIONS, useFactory: () => createExtensions(config) },
+        {
+          provide: EXTENSIONS,
+          inject: [SEED],
+          useFactory: (seed: LocalSeedBackend) => createExtensions(config, seed),
+        },
         {
           provide: MACHINES,
           inject: [STORE, SEED, EXTENSIONS],

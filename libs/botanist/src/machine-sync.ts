@@ -9,7 +9,8 @@ import { hasWorkers } from './workers.js';
 const CLOUD_PROFILE = requireResourceByKind('CloudProfile');
 
 /**
- * Between flows the machine controller still watches the machines of settled shoots: it replaces
+ * Between flows (and while a failed operation waits for its retry) the machine controller still
+ * watches the shoots' machines: it creates and replaces
  * machines whose nodes stay NotReady, removes orphans and keeps the pools' counts. It holds the
  * shoot's lease for each pass, so it never runs beside the shoot's own flow.
  */
@@ -28,7 +29,7 @@ export class MachineSync {
       fieldSelector: `spec.seedName=${this.options.seedName}`,
     });
     for (const shoot of items as unknown as Shoot[]) {
-      if (settledWithWorkers(shoot)) await this.sync(shoot);
+      if (withLiveWorkers(shoot)) await this.sync(shoot);
     }
   }
 
@@ -54,11 +55,12 @@ export class MachineSync {
   }
 }
 
-function settledWithWorkers(shoot: Shoot): boolean {
+/** Shoots whose machines exist and should stay: also while an operation waits for its retry. */
+function withLiveWorkers(shoot: Shoot): boolean {
   return (
     hasWorkers(shoot) &&
     !shoot.metadata.deletionTimestamp &&
     !shoot.spec.hibernation?.enabled &&
-    shoot.status?.lastOperation?.state === 'Succeeded'
+    shoot.status?.lastOperation !== undefined
   );
 }

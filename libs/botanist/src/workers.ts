@@ -4,6 +4,8 @@ import type { MachineControllerManager, WorkerContext, WorkerState } from '@gard
 
 /** How often the flow looks at the machines while it waits for them. */
 const POLL_MS = 1_000;
+/** how long retryable machine errors may last without a machine coming up before the flow reports them */
+const STALLED_MS = 15_000;
 /** Gardener's wait for the Worker: machines have this long to join as Ready nodes. */
 export const WORKERS_READY_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -23,14 +25,24 @@ export async function waitWorkersReady(
   timeoutMs = WORKERS_READY_TIMEOUT_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastProgress = { ready: -1, at: Date.now() };
   for (;;) {
     const state = await machines.sync(context);
     onState(state);
-    // a code the user must act on (quota, configuration) ends the wait; the machine controller
-    // keeps retrying the machine meanwhile, so raising the quota is enough
-    const final = state.errors.find((e) => e.codes.length > 0 && !isRetryable(e.codes));
-    if (final) throw new ExtensionError(`machine ${final.machine}: ${final.message}`, final.codes);
     if (state.settled) return;
+    if (state.ready > lastProgress.ready) lastProgress = { ready: state.ready, at: Date.now() };
+    // A machine error with a code shows in the shoot's lastErrors: a final one (quota,
+    // configuration) at once, failing the operation; a retryable one (rate limits) once machines
+    // stop coming up, and the flow tries again. The machine controller keeps retrying the
+    // machines meanwhile, so lifting a quota or a rate limit is enough.
+    const coded = state.errors.filter((e) => e.codes.length > 0);
+    const final = coded.some((e) => !isRetryable(e.codes));
+    if (coded.length > 0 && (final || Date.now() - lastProgress.at > STALLED_MS)) {
+      throw new ExtensionError(
+        coded.map((e) => `machine ${e.machine}: ${e.message}`).join('; '),
+        [...new Set(coded.flatMap((e) => e.codes))],
+      );
+    }
     if (Date.now() > deadline) throw new ExtensionError(notReadyMessage(state), workerErrorCodes(state));
     await sleep(POLL_MS, signal);
   }

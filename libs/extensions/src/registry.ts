@@ -60,15 +60,15 @@ export class ExtensionRegistry {
   }
 
   infrastructure(type: string): InfrastructureActuator {
-    return this.required(type, 'infrastructure', 'an Infrastructure actuator');
+    return this.required(type, 'infrastructure', 'Infrastructure actuator');
   }
 
   machines(type: string): MachineDriver {
-    return this.required(type, 'machines', 'a MachineDriver');
+    return this.required(type, 'machines', 'MachineDriver');
   }
 
   bastion(type: string): BastionActuator {
-    return this.required(type, 'bastion', 'a Bastion actuator');
+    return this.required(type, 'bastion', 'Bastion actuator');
   }
 
   /** Optional: a provider with no cloud-specific control-plane pieces has none. */

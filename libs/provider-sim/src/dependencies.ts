@@ -1,3 +1,4 @@
+import type { KubeconfigIssuer } from './kube/kubeconfig.js';
 /**
  * Admin access to one shoot's kube-apiserver over mutual TLS: the sim cloud's "hypervisor" makes
  * machines by registering Nodes there directly, so it needs to write Nodes and Leases.
@@ -40,6 +41,8 @@ export interface HeartbeatSettings {
 export interface SimProviderDependencies {
   /** how the machine driver reaches each shoot's API server; see shootAccessFromSeed */
   readonly shootAccess?: ShootAccessSource;
+  /** the seed hosting the shoots' control planes (what the gardenlet passes): access comes from it when shootAccess is not given */
+  readonly seed?: KubeconfigIssuer;
   /**
    * where the sim cloud keeps its records (each shoot's SSH key pair, 0600); default
    * GARDENER_TS_SIM_DIR, else $XDG_STATE_HOME/gardener-ts/sim-cloud (~/.local/state/...)

@@ -1,3 +1,4 @@
+import { shootAccessFromSeed } from './kube/kubeconfig.js';
 import type { ProviderExtension } from '@gardener-ts/extensions';
 import type { SimProviderDependencies } from './dependencies.js';
 import { SimInfrastructureActuator } from './infrastructure/actuator.js';
@@ -19,7 +20,9 @@ export interface SimProvider extends ProviderExtension {
  */
 export function createProvider(dependencies?: SimProviderDependencies): SimProvider {
   const heartbeat = { ...DEFAULT_HEARTBEAT, ...dependencies?.heartbeat };
-  const connections = new ShootConnections(dependencies?.shootAccess, heartbeat.concurrency * 2);
+  const shootAccess =
+    dependencies?.shootAccess ?? (dependencies?.seed ? shootAccessFromSeed(dependencies.seed) : undefined);
+  const connections = new ShootConnections(shootAccess, heartbeat.concurrency * 2);
   return {
     type: SIM_PROVIDER_TYPE,
     infrastructure: new SimInfrastructureActuator(dependencies?.stateDir),

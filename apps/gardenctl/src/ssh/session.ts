@@ -53,7 +53,7 @@ export function interruptible(): { signal: AbortSignal; release(): void } {
         new GardenctlError(
           GardenctlErrorCode.Interrupted,
           `interrupted (${name})`,
-          'nothing of this ssh is left behind',
+          'what this ssh made is removed, unless --keep-bastion',
         ),
       );
     process.on(name, handler);
