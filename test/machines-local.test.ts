@@ -25,7 +25,7 @@ interface NodeView {
   cpu?: string;
 }
 
-describe('machines: a local shoot whose pool joins as real nodes', () => {
+describe('machines: a local shoot whose pool joins as real nodes', { timeout: 300_000 }, () => {
   let garden: Garden;
   let gardenlet: INestApplicationContext;
   let api: RunningServer;
@@ -320,7 +320,10 @@ describe('machines: a local shoot whose pool joins as real nodes', () => {
         bootstrapToken: token.token,
         labels: {},
         taints: [],
-        sshPublicKey: '',
+        sshPublicKey: Buffer.from(
+          ((await callApi('GET', `/api/v1/namespaces/${garden.namespace}/secrets/${NAME}.ssh-keypair`)).body.data as Record<string, string>)['id_ed25519.pub'] ?? '',
+          'base64',
+        ).toString('utf8'),
       },
       infrastructure: (providerSpec.infrastructure ?? {}) as Record<string, string>,
     });

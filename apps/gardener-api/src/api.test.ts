@@ -553,7 +553,13 @@ describe('discovery', () => {
     expect(groups.body.groups.map((g: { name: string }) => g.name)).toEqual([
       'core.gardener.cloud',
       'security.gardener.cloud',
+      'machine.sapcloud.io',
+      'operations.gardener.cloud',
     ]);
+    const machines = await api.get('/apis/machine.sapcloud.io/v1alpha1').expect(200);
+    expect(machines.body.resources.map((r: { name: string }) => r.name)).toEqual(
+      expect.arrayContaining(['machines', 'machines/status', 'machinesets', 'machinedeployments', 'machineclasses']),
+    );
     const core = await api.get(CORE).expect(200);
     expect(core.body.resources.map((r: { name: string }) => r.name)).toContain('shoots/status');
     const v1 = await api.get('/api/v1').expect(200);

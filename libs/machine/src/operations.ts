@@ -1,4 +1,5 @@
 import type { Machine, MachineClass, Shoot } from '@gardener-ts/api';
+import { SSH_HOST_KEYS_ANNOTATION } from '@gardener-ts/api';
 import {
   isMachineNotFound,
   type MachineDriver,
@@ -133,6 +134,9 @@ export class MachineOperator {
     }
     await this.deps.objects.patch('Machine', job.namespace, job.name, {
       spec: { providerID: info.providerId },
+      ...(info.sshHostKeys?.length
+        ? { metadata: { annotations: { [SSH_HOST_KEYS_ANNOTATION]: info.sshHostKeys.join('\n') } } }
+        : {}),
     });
     await this.deps.objects.patchStatus('Machine', job.namespace, job.name, {
       node: info.nodeName,

@@ -64,4 +64,6 @@ export interface MachineInfo {
   readonly addresses: readonly { readonly type: 'InternalIP' | 'Hostname'; readonly address: string }[];
   /** Running: the cloud reports it up; Stopped: it exists but is not running */
   readonly state: 'Running' | 'Stopped';
+  /** the public halves of the machine's SSH host keys, where the cloud knows them (create reports them) */
+  readonly sshHostKeys?: readonly string[];
 }

@@ -60,12 +60,17 @@ export class LocalMachineDriver implements MachineDriver {
     const layout = this.layout(request);
     return asMachineError(`create machine ${request.name}`, async () => {
       const existing = await this.runc.state(layout.containerId);
-      if (existing) return machineInfo(existing);
-      await this.requireBaseImage();
-      await requireBridge(spec.bridge);
-      await mkdir(layout.dir, { recursive: true, mode: 0o700 });
-      return this.build(spec, layout);
+      const info = existing ? machineInfo(existing) : await this.fresh(spec, layout);
+      // made before the machine's first start, so clients can check the node from its first login
+      return { ...info, sshHostKeys: await readHostKeys(layout.upper) };
     });
+  }
+
+  private async fresh(spec: MachineSpec, layout: MachineLayout): Promise<MachineInfo> {
+    await this.requireBaseImage();
+    await requireBridge(spec.bridge);
+    await mkdir(layout.dir, { recursive: true, mode: 0o700 });
+    return this.build(spec, layout);
   }
 
   async delete(ref: MachineRef): Promise<void> {
