@@ -6,14 +6,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Bastion, exampleShoot, timestamp } from '@gardener-ts/api';
-import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import { removeLocalNetwork } from '@gardener-ts/infra/stacks';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, kind, SHOOT, until } from './support/garden.js';
 import { expectNothingLeft } from './support/leftovers.js';
+import { type GardenServices, startGardenServices } from './support/services.js';
 
 const run = promisify(execFile);
 const NAME = 'bssh';
@@ -77,8 +74,7 @@ class Terminal {
 
 describe('gardenctl ssh into a node of a local shoot', () => {
   let garden: Garden;
-  let gardenlet: INestApplicationContext;
-  let api: RunningServer;
+  let services: GardenServices;
   let technicalId = '';
   let node = '';
   let gctlEnv: NodeJS.ProcessEnv;
@@ -107,22 +103,7 @@ describe('gardenctl ssh into a node of a local shoot', () => {
     if (build.status !== 0) throw new Error(`building gardenctl failed:\n${build.stderr}`);
     garden = await createGarden();
     technicalId = `shoot--${garden.project}--${NAME}`;
-    Object.assign(process.env, garden.gardenletEnv);
-    const config = {
-      ...gardenletConfigFromEnv(garden.gardenletEnv),
-      careIntervalSeconds: 3600,
-      machineSyncSeconds: 2,
-    };
-    const { GardenletModule } = await import('../apps/gardenlet/src/gardenlet.module.js');
-    gardenlet = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), {
-      logger: false,
-    });
-    api = await startServer({
-      ...garden.gardenletEnv,
-      PORT: '0',
-      GARDENER_TLS: 'off',
-      GARDENER_DATA_DIR: join(garden.root, 'api'),
-    });
+    services = await startGardenServices(garden, { machineSyncSeconds: 2 });
     gctlEnv = {
       PATH: process.env.PATH,
       HOME: join(garden.root, 'home'),
@@ -176,8 +157,7 @@ describe('gardenctl ssh into a node of a local shoot', () => {
         180_000,
       ).catch(() => undefined);
     }
-    await api?.stop();
-    await gardenlet?.close();
+    await services?.stop();
     if (garden) {
       await garden.seed.destroy(technicalId).catch(() => undefined);
       await removeLocalNetwork(technicalId).catch(() => undefined);
@@ -287,6 +267,6 @@ describe('gardenctl ssh into a node of a local shoot', () => {
     await until(async () => ((await garden.read(NAME).catch(() => undefined)) ? undefined : true), 180_000);
     expect(await bastionContainers()).toBe('');
     await expectNothingLeft(garden, technicalId);
-    expect(api.output()).not.toContain('PRIVATE KEY');
+    expect(services.api.output()).not.toContain('PRIVATE KEY');
   }, 240_000);
 });

@@ -1,18 +1,15 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exampleShoot } from '@gardener-ts/api';
 import { HibernationScheduler, ShootCare } from '@gardener-ts/botanist';
-import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import { binary } from '@gardener-ts/infra/toolchain';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, kind, SHOOT, until } from './support/garden.js';
 import { expectNothingLeft } from './support/leftovers.js';
+import { type GardenServices, startGardenServices } from './support/services.js';
 
 const run = promisify(execFile);
 
@@ -40,55 +37,27 @@ interface KubeconfigResponse {
 describe('gardenlet: a workerless local shoot from create to gone', () => {
   const name = 'wl';
   let garden: Garden;
-  let gardenlet: INestApplicationContext;
-  let api: RunningServer | undefined;
-  let adminToken = '';
+  let services: GardenServices;
   let technicalId: string;
 
-  /** POST …/shoots/{name}/{admin|viewer}kubeconfig on the real garden API */
   /** a request to the real garden API as the garden admin */
-  const callApi = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
-    const response = await fetch(`${api?.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': contentType },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const callApi: GardenServices['call'] = (...args) => services.call(...args);
 
+  /** POST …/shoots/{name}/{admin|viewer}kubeconfig on the real garden API */
   const requestKubeconfig = async (role: 'admin' | 'viewer', body: unknown) => {
-    const response = await fetch(
-      `${api?.url}/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots/${name}/${role}kubeconfig`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      },
-    );
-    return { status: response.status, body: (await response.json()) as KubeconfigResponse };
+    const path = `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots/${name}/${role}kubeconfig`;
+    const { status, body: answer } = await callApi('POST', path, body);
+    return { status, body: answer as unknown as KubeconfigResponse };
   };
 
   beforeAll(async () => {
     garden = await createGarden();
     technicalId = `shoot--${garden.project}--${name}`;
-    Object.assign(process.env, garden.gardenletEnv);
-    const config = { ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600 };
-    const { GardenletModule } = await import('../apps/gardenlet/src/gardenlet.module.js');
-    gardenlet = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), {
-      logger: false,
-    });
-    api = await startServer({
-      ...garden.gardenletEnv,
-      PORT: '0',
-      GARDENER_TLS: 'off',
-      GARDENER_DATA_DIR: join(garden.root, 'api'),
-    });
-    adminToken = (await readFile(join(garden.root, 'api', 'admin.token'), 'utf8')).trim();
+    services = await startGardenServices(garden);
   });
 
   afterAll(async () => {
-    await api?.stop();
-    await gardenlet?.close();
+    await services?.stop();
     await garden?.close();
   });
 

@@ -2,18 +2,15 @@
 // containers that join the shoot as real nodes; the machine controller scales, rolls and heals them.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Machine, Shoot } from '@gardener-ts/api';
-import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import { binary } from '@gardener-ts/infra/toolchain';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, until } from './support/garden.js';
 import { expectNothingLeft } from './support/leftovers.js';
+import { type GardenServices, startGardenServices } from './support/services.js';
 
 const run = promisify(execFile);
 const NAME = 'mach';
@@ -27,22 +24,13 @@ interface NodeView {
 
 describe('machines: a local shoot whose pool joins as real nodes', { timeout: 300_000 }, () => {
   let garden: Garden;
-  let gardenlet: INestApplicationContext;
-  let api: RunningServer;
-  let adminToken = '';
+  let services: GardenServices;
   let kubeconfig = '';
   let technicalId = '';
   const shootsPath = () => `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots`;
   const machinesPath = () => `/apis/machine.sapcloud.io/v1alpha1/namespaces/${garden.namespace}/machines`;
 
-  const callApi = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
-    const response = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': contentType },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const callApi: GardenServices['call'] = (...args) => services.call(...args);
 
   const kubectl = async (...args: string[]) =>
     (await run(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 16 * 1024 * 1024 }))
@@ -104,29 +92,11 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
   beforeAll(async () => {
     garden = await createGarden();
     technicalId = `shoot--${garden.project}--${NAME}`;
-    Object.assign(process.env, garden.gardenletEnv);
-    const config = {
-      ...gardenletConfigFromEnv(garden.gardenletEnv),
-      careIntervalSeconds: 3600,
-      machineSyncSeconds: 2,
-      orphanGraceSeconds: 5,
-    };
-    const { GardenletModule } = await import('../apps/gardenlet/src/gardenlet.module.js');
-    gardenlet = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), {
-      logger: false,
-    });
-    api = await startServer({
-      ...garden.gardenletEnv,
-      PORT: '0',
-      GARDENER_TLS: 'off',
-      GARDENER_DATA_DIR: join(garden.root, 'api'),
-    });
-    adminToken = (await readFile(join(garden.root, 'api', 'admin.token'), 'utf8')).trim();
+    services = await startGardenServices(garden, { machineSyncSeconds: 2, orphanGraceSeconds: 5 });
   });
 
   afterAll(async () => {
-    await api?.stop();
-    await gardenlet?.close();
+    await services?.stop();
     await garden?.close();
   });
 
@@ -321,7 +291,10 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
         labels: {},
         taints: [],
         sshPublicKey: Buffer.from(
-          ((await callApi('GET', `/api/v1/namespaces/${garden.namespace}/secrets/${NAME}.ssh-keypair`)).body.data as Record<string, string>)['id_ed25519.pub'] ?? '',
+          (
+            (await callApi('GET', `/api/v1/namespaces/${garden.namespace}/secrets/${NAME}.ssh-keypair`)).body
+              .data as Record<string, string>
+          )['id_ed25519.pub'] ?? '',
           'base64',
         ).toString('utf8'),
       },

@@ -558,7 +558,13 @@ describe('discovery', () => {
     ]);
     const machines = await api.get('/apis/machine.sapcloud.io/v1alpha1').expect(200);
     expect(machines.body.resources.map((r: { name: string }) => r.name)).toEqual(
-      expect.arrayContaining(['machines', 'machines/status', 'machinesets', 'machinedeployments', 'machineclasses']),
+      expect.arrayContaining([
+        'machines',
+        'machines/status',
+        'machinesets',
+        'machinedeployments',
+        'machineclasses',
+      ]),
     );
     const core = await api.get(CORE).expect(200);
     expect(core.body.resources.map((r: { name: string }) => r.name)).toContain('shoots/status');

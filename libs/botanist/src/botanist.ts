@@ -1,5 +1,6 @@
 import { type CloudProfile, requireResourceByKind, type Shoot } from '@gardener-ts/api';
 import {
+  type ControlPlaneContext,
   ExtensionError,
   type ExtensionRegistry,
   GardenerErrorCode,
@@ -126,6 +127,7 @@ export class Botanist {
       infrastructure: infrastructure?.providerStatus ?? {},
     });
     const progress = new ProgressNote();
+    const controlPlaneActuator = this.options.extensions.controlPlane(shoot.spec.provider.type);
     const noMachines = !this.options.machines && !hasWorkers(shoot);
     const tasks: Task[] = [
       this.task('deploy-infrastructure', [], async () => {
@@ -150,7 +152,15 @@ export class Botanist {
           this.options.seed.waitReady(context.technicalId, { signal: s, timeoutMs: 120_000 }),
       ),
       {
-        ...this.task('deploy-workers', ['wait-control-plane-ready'], () =>
+        ...this.task('deploy-control-plane-extension', ['wait-control-plane-ready'], async () =>
+          controlPlaneActuator?.reconcile(
+            await this.controlPlaneContext(context, infrastructure?.providerStatus ?? {}),
+          ),
+        ),
+        skipIf: !controlPlaneActuator,
+      },
+      {
+        ...this.task('deploy-workers', ['wait-control-plane-ready', 'deploy-control-plane-extension'], () =>
           this.machinesFor().applyWorkers(workerContext()),
         ),
         skipIf: noMachines,
@@ -206,10 +216,19 @@ export class Botanist {
 
   private async delete(shoot: Shoot, status: ShootStatusWriter, signal: AbortSignal): Promise<void> {
     const context = await this.infrastructureContext(shoot);
+    const controlPlaneActuator = this.options.extensions.controlPlane(shoot.spec.provider.type);
     const tasks: Task[] = [
       // machines go first, while the control plane that knows their nodes still runs
       this.task('delete-workers', [], ({ signal: s }) => this.removeWorkers(context, s)),
-      this.task('destroy-control-plane', ['delete-workers'], () =>
+      {
+        ...this.task('delete-control-plane-extension', ['delete-workers'], async () => {
+          // a control plane that never came up (or is gone) has nothing of the provider's in it
+          const plane = await this.controlPlaneContext(context, {}).catch(() => undefined);
+          if (plane) await controlPlaneActuator?.delete(plane);
+        }),
+        skipIf: !controlPlaneActuator,
+      },
+      this.task('destroy-control-plane', ['delete-control-plane-extension'], () =>
         this.options.seed.destroy(context.technicalId),
       ),
       this.task('destroy-infrastructure', ['destroy-control-plane'], () =>
@@ -219,6 +238,14 @@ export class Botanist {
     ];
     await this.run(new Flow(`delete ${context.technicalId}`, tasks), 'Delete', status, signal);
     await this.removeFinalizer(shoot);
+  }
+
+  private async controlPlaneContext(
+    context: InfrastructureContext,
+    infrastructure: Readonly<Record<string, string>>,
+  ): Promise<ControlPlaneContext> {
+    const endpoint = await this.options.seed.endpoint(context.technicalId);
+    return { ...context, apiServerUrl: endpoint.url, caPem: endpoint.caPem, infrastructure };
   }
 
   /** Without a machine controller there can be no machines; with one, even a workerless shoot may have old ones. */

@@ -38,10 +38,9 @@ export async function waitWorkersReady(
     const coded = state.errors.filter((e) => e.codes.length > 0);
     const final = coded.some((e) => !isRetryable(e.codes));
     if (coded.length > 0 && (final || Date.now() - lastProgress.at > STALLED_MS)) {
-      throw new ExtensionError(
-        coded.map((e) => `machine ${e.machine}: ${e.message}`).join('; '),
-        [...new Set(coded.flatMap((e) => e.codes))],
-      );
+      throw new ExtensionError(coded.map((e) => `machine ${e.machine}: ${e.message}`).join('; '), [
+        ...new Set(coded.flatMap((e) => e.codes)),
+      ]);
     }
     if (Date.now() > deadline) throw new ExtensionError(notReadyMessage(state), workerErrorCodes(state));
     await sleep(POLL_MS, signal);

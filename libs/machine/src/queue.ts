@@ -35,6 +35,7 @@ export interface OperationQueue {
 
 /** BullMQ retries with the workers' backoff strategy; a job ends only by succeeding or its machine going. */
 const ATTEMPTS = 1_000_000;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 function backoffDelay(backoff: Backoff, attempt: number): number {
@@ -57,7 +58,8 @@ export class BullOperationQueue implements OperationQueue {
   constructor(
     private readonly options: OperationQueueOptions,
     private readonly backoff: Backoff,
-    private readonly lockTtlMs = 60_000,
+    // short and renewed while held: a killed holder blocks the next pass for seconds, not a minute
+    private readonly lockTtlMs = 10_000,
     private readonly lockWaitMs = 60_000,
   ) {
     this.prefix = options.prefix ?? 'gardener-ts';
@@ -111,9 +113,13 @@ export class BullOperationQueue implements OperationQueue {
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const renewal = setInterval(() => {
+      this.redis.eval(RENEW, 1, lock, token, this.lockTtlMs).catch(() => undefined);
+    }, this.lockTtlMs / 3);
     try {
       return await fn();
     } finally {
+      clearInterval(renewal);
       await this.redis.eval(RELEASE, 1, lock, token).catch(() => undefined);
     }
   }

@@ -1,8 +1,9 @@
-import { shootAccessFromSeed } from './kube/kubeconfig.js';
 import type { ProviderExtension } from '@gardener-ts/extensions';
+import { SimControlPlaneActuator } from './controlplane/actuator.js';
 import type { SimProviderDependencies } from './dependencies.js';
 import { SimInfrastructureActuator } from './infrastructure/actuator.js';
 import { ShootConnections } from './kube/connections.js';
+import { shootAccessFromSeed } from './kube/kubeconfig.js';
 import { SimMachineDriver } from './machine/driver.js';
 import { DEFAULT_HEARTBEAT, Heartbeats } from './machine/heartbeat.js';
 import { validateSimProviderConfig } from './provider-config.js';
@@ -11,6 +12,7 @@ export const SIM_PROVIDER_TYPE = 'sim';
 
 export interface SimProvider extends ProviderExtension {
   readonly infrastructure: SimInfrastructureActuator;
+  readonly controlPlane: SimControlPlaneActuator;
   readonly machines: SimMachineDriver;
 }
 
@@ -26,6 +28,7 @@ export function createProvider(dependencies?: SimProviderDependencies): SimProvi
   return {
     type: SIM_PROVIDER_TYPE,
     infrastructure: new SimInfrastructureActuator(dependencies?.stateDir),
+    controlPlane: new SimControlPlaneActuator(connections),
     machines: new SimMachineDriver(
       connections,
       new Heartbeats(connections, heartbeat),

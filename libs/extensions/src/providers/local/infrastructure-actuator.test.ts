@@ -90,11 +90,13 @@ describe('local Infrastructure actuator', () => {
     },
   }));
 
-  it('a node network with no room for hosts is a configuration problem, final, and creates nothing', async () => {
+  it('a node network with no room for hosts is a configuration problem, final, creates nothing, and deletes', async () => {
     const context = contextFor(`b${process.pid}`, '10.253.2.0/31');
     const failure = await actuator.reconcile(context).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ExtensionError);
     expect(failure).toMatchObject({ codes: [GardenerErrorCode.ConfigurationProblem], retryable: false });
+    expect(() => actuator.controlPlaneAddress(context)).toThrow(ExtensionError);
     expect(existsSync(runner.workspaceDir(context.technicalId))).toBe(false);
+    await actuator.delete(context); // the shoot can still go
   });
 });

@@ -35,7 +35,9 @@ export class LocalInfrastructureActuator implements InfrastructureActuator {
   }
 
   async delete(context: InfrastructureContext): Promise<void> {
-    await this.converge(() => this.runner.destroy(this.stack(context), context.technicalId));
+    // a spec no stack can be made of was never applied: there is nothing for tofu to destroy
+    const stack = describable(() => this.stack(context));
+    if (stack) await this.converge(() => this.runner.destroy(stack, context.technicalId));
     await removeLocalNetwork(context.technicalId);
   }
 
@@ -64,6 +66,15 @@ function nodesCidrOf(context: InfrastructureContext): string {
   const nodesCidr = context.shoot.spec.networking?.nodes;
   if (!nodesCidr) throw new Error('spec.networking.nodes is not set');
   return nodesCidr;
+}
+
+function describable<T>(make: () => T): T | undefined {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof ExtensionError) return undefined;
+    throw error;
+  }
 }
 
 /** what the shoot's spec gets wrong is a configuration problem: final, the user must act */

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { MachineLayout } from '../machines/layout.js';
+import { containerLayout, type MachineLayout } from '../machines/layout.js';
 
 /** Bastions live beside the machines' state, under a runc root of their own (machine lists never see them). */
 export function bastionsRoot(machineRoot: string): string {
@@ -25,19 +24,12 @@ export function addressHolderOf(bastionId: string): string {
  * `bastionId` is `<technical ID>--<bastion name>`.
  */
 export function bastionLayout(machineRoot: string, bastionId: string): MachineLayout {
-  const dir = join(bastionsRoot(machineRoot), bastionId);
-  const hash = createHash('sha256').update(`bastion:${bastionId}`).digest('hex').slice(0, 12);
-  return {
+  return containerLayout({
     containerId: bastionId,
-    dir,
-    bundle: join(dir, 'bundle'),
-    rootfs: join(dir, 'bundle', 'rootfs'),
-    upper: join(dir, 'upper'),
-    work: join(dir, 'work'),
-    console: join(dir, 'console.log'),
-    netns: `gtb-${hash}`,
-    hostVeth: `gtb${hash}`,
-    peerVeth: `gtq${hash}`,
-    cgroup: `/${BASTION_CGROUP_PARENT}/${bastionId}`,
-  };
+    dir: join(bastionsRoot(machineRoot), bastionId),
+    identity: `bastion:${bastionId}`,
+    hostPrefix: 'gtb',
+    peerPrefix: 'gtq',
+    cgroupParent: BASTION_CGROUP_PARENT,
+  });
 }

@@ -42,24 +42,46 @@ export function runcRoot(root: string): string {
   return join(root, 'runc');
 }
 
-export function machineLayout(root: string, technicalId: string, name: string): MachineLayout {
-  const dir = join(shootDir(root, technicalId), 'machines', name);
-  const containerId = `${technicalId}_${name}`;
-  // Interface names are at most 15 bytes: a prefix and 12 hex digits of the machine's identity.
-  const hash = createHash('sha256').update(containerId).digest('hex').slice(0, 12);
+/** What names one of the local cloud's containers (a machine or a bastion) on the host. */
+export interface ContainerNames {
+  readonly containerId: string;
+  readonly dir: string;
+  /** hashed into the namespace and interface names */
+  readonly identity: string;
+  /** two-letter-and-one prefixes: `gtm`/`gtp` for machines, `gtb`/`gtq` for bastions */
+  readonly hostPrefix: string;
+  readonly peerPrefix: string;
+  readonly cgroupParent: string;
+}
+
+export function containerLayout(names: ContainerNames): MachineLayout {
+  // Interface names are at most 15 bytes: a prefix and 12 hex digits of the container's identity.
+  const hash = createHash('sha256').update(names.identity).digest('hex').slice(0, 12);
   return {
-    containerId,
-    dir,
-    bundle: join(dir, 'bundle'),
-    rootfs: join(dir, 'bundle', 'rootfs'),
-    upper: join(dir, 'upper'),
-    work: join(dir, 'work'),
-    console: join(dir, 'console.log'),
-    netns: `gtm-${hash}`,
-    hostVeth: `gtm${hash}`,
-    peerVeth: `gtp${hash}`,
-    cgroup: `/gardener-ts-machines/${containerId}`,
+    containerId: names.containerId,
+    dir: names.dir,
+    bundle: join(names.dir, 'bundle'),
+    rootfs: join(names.dir, 'bundle', 'rootfs'),
+    upper: join(names.dir, 'upper'),
+    work: join(names.dir, 'work'),
+    console: join(names.dir, 'console.log'),
+    netns: `${names.hostPrefix}-${hash}`,
+    hostVeth: `${names.hostPrefix}${hash}`,
+    peerVeth: `${names.peerPrefix}${hash}`,
+    cgroup: `/${names.cgroupParent}/${names.containerId}`,
   };
+}
+
+export function machineLayout(root: string, technicalId: string, name: string): MachineLayout {
+  const containerId = `${technicalId}_${name}`;
+  return containerLayout({
+    containerId,
+    dir: join(shootDir(root, technicalId), 'machines', name),
+    identity: containerId,
+    hostPrefix: 'gtm',
+    peerPrefix: 'gtp',
+    cgroupParent: 'gardener-ts-machines',
+  });
 }
 
 export function providerIdOf(technicalId: string, name: string): string {

@@ -275,6 +275,8 @@ describe('local machines', () => {
   it('joins the shoot as a Ready Node with its labels, taints, address and the machine class as capacity', async () => {
     first = await driver.create(request('machine-a'));
     expect(first).toMatchObject({ name: 'machine-a', nodeName: 'machine-a', state: 'Running' });
+    expect(first.sshHostKeys).toEqual(await driver.hostKeys({ name: 'machine-a', technicalId }));
+    expect(first.sshHostKeys?.[0]).toMatch(/^ssh-ed25519 /);
     expect(address(first)).toMatch(/^10\.251\.1\.\d+$/);
     expect(address(first)).not.toBe(infrastructure.providerStatus.gatewayAddress);
 

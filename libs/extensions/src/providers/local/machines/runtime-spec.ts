@@ -37,36 +37,42 @@ const mount = (destination: string, type: string, source: string, options: strin
   options,
 });
 
+/** What differs between the local cloud's containers (machines, bastions). */
+export interface ContainerOptions {
+  readonly hostname: string;
+  /** the bash script that runs as PID 1 */
+  readonly init: string;
+  readonly capabilities: readonly string[];
+  /** false where setuid programs (sudo) must work */
+  readonly noNewPrivileges: boolean;
+  readonly limits: { readonly memoryBytes: number; readonly millicores: number; readonly pids: number };
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
 /**
- * The OCI runtime spec of a machine: bash init as PID 1 in its own PID, UTS (hostname = machine
- * name), mount and IPC namespaces, joining the machine's prepared network namespace, with the
- * machine class's CPU and memory as cgroup limits.
+ * The OCI runtime spec of one of the local cloud's containers: bash init as PID 1 in its own PID,
+ * UTS, mount and IPC namespaces, joining its prepared network namespace, with cgroup limits.
  */
-export function runtimeSpec(layout: MachineLayout, spec: PlacedMachineSpec): object {
+export function containerSpec(layout: MachineLayout, options: ContainerOptions): object {
+  const capabilities = [...options.capabilities];
   return {
     ociVersion: '1.0.2',
     process: {
       terminal: false,
       user: { uid: 0, gid: 0 },
-      args: ['/bin/bash', INIT_PATH],
+      args: ['/bin/bash', options.init],
       env: [
         'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
         'HOME=/root',
         'LANG=C.UTF-8',
       ],
       cwd: '/',
-      capabilities: { bounding: CAPABILITIES, effective: CAPABILITIES, permitted: CAPABILITIES },
-      // sudo is setuid root
-      noNewPrivileges: false,
+      capabilities: { bounding: capabilities, effective: capabilities, permitted: capabilities },
+      noNewPrivileges: options.noNewPrivileges,
     },
     root: { path: 'rootfs', readonly: false },
-    hostname: spec.name,
-    annotations: {
-      [ANNOTATIONS.technicalId]: spec.technicalId,
-      [ANNOTATIONS.machine]: spec.name,
-      [ANNOTATIONS.address]: spec.address,
-      [ANNOTATIONS.providerId]: spec.providerId,
-    },
+    hostname: options.hostname,
+    annotations: options.annotations ?? {},
     mounts: [
       mount('/proc', 'proc', 'proc', ['nosuid', 'noexec', 'nodev']),
       mount('/dev', 'tmpfs', 'tmpfs', ['nosuid', 'strictatime', 'mode=755', 'size=65536k']),
@@ -88,9 +94,9 @@ export function runtimeSpec(layout: MachineLayout, spec: PlacedMachineSpec): obj
       cgroupsPath: layout.cgroup,
       resources: {
         devices: [{ allow: false, access: 'rwm' }],
-        memory: { limit: spec.memoryBytes },
-        cpu: { quota: Math.round((spec.millicores * CPU_PERIOD_US) / 1000), period: CPU_PERIOD_US },
-        pids: { limit: 4096 },
+        memory: { limit: options.limits.memoryBytes },
+        cpu: { quota: Math.round((options.limits.millicores * CPU_PERIOD_US) / 1000), period: CPU_PERIOD_US },
+        pids: { limit: options.limits.pids },
       },
       namespaces: [
         { type: 'pid' },
@@ -114,4 +120,21 @@ export function runtimeSpec(layout: MachineLayout, spec: PlacedMachineSpec): obj
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
+}
+
+/** A machine: the machine class's CPU and memory; sudo (setuid) works for user gardener. */
+export function runtimeSpec(layout: MachineLayout, spec: PlacedMachineSpec): object {
+  return containerSpec(layout, {
+    hostname: spec.name,
+    init: INIT_PATH,
+    capabilities: CAPABILITIES,
+    noNewPrivileges: false,
+    limits: { memoryBytes: spec.memoryBytes, millicores: spec.millicores, pids: 4096 },
+    annotations: {
+      [ANNOTATIONS.technicalId]: spec.technicalId,
+      [ANNOTATIONS.machine]: spec.name,
+      [ANNOTATIONS.address]: spec.address,
+      [ANNOTATIONS.providerId]: spec.providerId,
+    },
+  });
 }

@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type GardenletConfig, gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type RunningServer, startServer } from '../../apps/gardener-api/src/testing/server.js';
+import type { Garden } from './garden.js';
+
+export interface GardenServices {
+  readonly gardenlet: INestApplicationContext;
+  readonly api: RunningServer;
+  /** the garden admin's bearer token */
+  readonly adminToken: string;
+  /** a request to the garden API as the garden admin: status and parsed JSON body */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A gardenlet in this process and the real garden API as its own process (plain HTTP on
+ * loopback), both on the garden's database, queue prefix and directories.
+ */
+export async function startGardenServices(
+  garden: Garden,
+  overrides: Partial<GardenletConfig> = {},
+): Promise<GardenServices> {
+  Object.assign(process.env, garden.gardenletEnv);
+  const config = { ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600, ...overrides };
+  const { GardenletModule } = await import('../../apps/gardenlet/src/gardenlet.module.js');
+  const gardenlet = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), {
+    logger: false,
+  });
+  const api = await startServer({
+    ...garden.gardenletEnv,
+    PORT: '0',
+    GARDENER_TLS: 'off',
+    GARDENER_DATA_DIR: join(garden.root, 'api'),
+  });
+  const adminToken = (await readFile(join(garden.root, 'api', 'admin.token'), 'utf8')).trim();
+  return {
+    gardenlet,
+    api,
+    adminToken,
+    async call(method, path, body, contentType = 'application/json') {
+      const response = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': contentType },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
+    async stop() {
+      await api.stop();
+      await gardenlet.close();
+    },
+  };
+}
