@@ -17,6 +17,7 @@ import { LocalMachineDriver } from '@gardener-ts/extensions';
 import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { NestFactory } from '@nestjs/core';
+import { Redis } from 'ioredis';
 import { createGarden, SHOOT, until } from '../test/support/garden.js';
 
 const { values } = parseArgs({
@@ -24,10 +25,13 @@ const { values } = parseArgs({
 });
 const idleSeconds = Number(values.idle);
 const poolSizes = values.pools.split(',').map(Number);
+if (poolSizes.length > 3 || poolSizes.some((n) => !Number.isInteger(n) || n < 1)) {
+  throw new Error('--pools takes up to three positive machine counts');
+}
 const TARGET_THREE_SECONDS = 30;
 const TARGET_RSS_MIB = 30;
-/** node networks 10.10.230-245 are the benchmarks'; gardenlet-shoots.ts uses 230 and 240-244 */
-const FIRST_OCTET = 231;
+/** node networks 10.10.230-245 are the benchmarks'; gardenlet-shoots.ts uses 230-234 and 240-244 */
+const FIRST_OCTET = 235;
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,6 +44,17 @@ const gardenlet = await NestFactory.createApplicationContext(
   GardenletModule.forRoot({ ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600 }),
   { logger: false },
 );
+
+/** The fixture obliterates the shoot queue only; the gardenlet's machine queue keys go here. */
+async function removeQueueKeys(prefix: string): Promise<void> {
+  const redis = new Redis(garden.gardenletEnv.REDIS_URL);
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
 const driver = new LocalMachineDriver({ root: garden.gardenletEnv.GARDENER_TS_MACHINE_DIR });
 
 /** A local shoot whose one pool has exactly `machines` machines. */
@@ -206,4 +221,5 @@ try {
 } finally {
   await gardenlet.close();
   await garden.close();
+  await removeQueueKeys(garden.gardenletEnv.GARDENER_QUEUE_PREFIX);
 }

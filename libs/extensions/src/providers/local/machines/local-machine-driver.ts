@@ -88,11 +88,12 @@ export class LocalMachineDriver implements MachineDriver {
 
   async status(ref: MachineRef): Promise<MachineInfo> {
     checkRef(ref);
+    const layout = this.layout(ref);
     const state = await asMachineError(`status of machine ${ref.name}`, () =>
-      this.runc.state(this.layout(ref).containerId),
+      this.runc.state(layout.containerId),
     );
     if (!state) throw notFound(ref);
-    return machineInfo(state);
+    return { ...machineInfo(state), sshHostKeys: await readHostKeys(layout.upper) };
   }
 
   async list(technicalId: string): Promise<MachineInfo[]> {
