@@ -15,8 +15,8 @@ const CAPABILITIES = [
   'CAP_AUDIT_WRITE',
 ];
 
-/** A bastion is small: a quarter CPU, 128 MiB and a few hundred processes. */
-const LIMITS = { memoryBytes: 128 * 1024 * 1024, millicores: 250, pids: 256 };
+/** A bastion is small: half a CPU (key exchanges of several users at once stay quick), 128 MiB and a few hundred processes. */
+const LIMITS = { memoryBytes: 128 * 1024 * 1024, millicores: 500, pids: 256 };
 
 /** The OCI runtime spec of a bastion: a machine's container, smaller, with no setuid programs. */
 export function bastionRuntimeSpec(layout: MachineLayout, hostname: string): object {
