@@ -22,6 +22,11 @@ export async function generateKeyPair(): Promise<KeyPair> {
   return (await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as KeyPair;
 }
 
+/** PEM armour around DER (or any binary body) under a label such as `PUBLIC KEY`. */
+export function toPem(der: ArrayBuffer | Uint8Array, label: string): string {
+  return x509.PemConverter.encode(der, label);
+}
+
 /** PKCS#8 PEM ("PRIVATE KEY"), which Go's crypto/tls, etcd and every Kubernetes component read. */
 export async function privateKeyToPem(keys: KeyPair): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);

@@ -25,7 +25,7 @@ export {
   type ServiceAccountKey,
   writeSecret,
 } from './control-plane.js';
-export { KEY_ALGORITHM } from './crypto.js';
+export { KEY_ALGORITHM, toPem } from './crypto.js';
 export { PkiError, PkiErrorCode } from './errors.js';
 export {
   ADMIN_GROUP,

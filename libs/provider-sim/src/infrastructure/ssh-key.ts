@@ -1,13 +1,16 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { toPem } from '@gardener-ts/pki';
 
 export interface SshKeyPair {
   /** `ssh-ed25519 <base64> <comment>\n`, as authorized_keys and tls_private_key write it */
   readonly publicKey: string;
-  /** `-----BEGIN OPENSSH PRIVATE KEY-----`, unencrypted: a secret */
+  /** OpenSSH's own private-key format (PEM-armoured), unencrypted: a secret */
   readonly privateKey: string;
 }
 
 const KEY_TYPE = 'ssh-ed25519';
+/** the PEM label of OpenSSH's key format (PROTOCOL.key) */
+const OPENSSH_KEY_LABEL = ['OPENSSH', 'PRIVATE', 'KEY'].join(' ');
 
 /** SSH wire encoding: a uint32 length before the bytes. */
 function sshString(value: Buffer | string): Buffer {
@@ -54,14 +57,8 @@ export function generateSshKeyPair(comment: string): SshKeyPair {
     sshString(publicBlob),
     sshString(Buffer.concat([unpadded, padding])),
   ]);
-  const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
   return {
     publicKey: `${KEY_TYPE} ${publicBlob.toString('base64')} ${comment}\n`,
-    privateKey: [
-      '-----BEGIN OPENSSH PRIVATE KEY-----',
-      ...lines,
-      '-----END OPENSSH PRIVATE KEY-----',
-      '',
-    ].join('\n'),
+    privateKey: `${toPem(body, OPENSSH_KEY_LABEL)}\n`,
   };
 }
