@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { createGarden, until } from '../test/support/garden.js';
@@ -21,12 +22,28 @@ const FIVE_OCTET = 240;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
 
+/** The gardenlet's `Flow` log lines, as task durations of each shoot's create: where the time goes. */
+class TaskTimings implements LoggerService {
+  readonly byShoot = new Map<string, Map<string, number>>();
+  log(message: string, context?: string): void {
+    const match = /^reconcile shoot--[a-z0-9-]+?--(\S+): task (\S+) succeeded in ([\d.]+) s$/.exec(message);
+    if (context !== 'Flow' || !match) return;
+    const [, shoot = '', task = '', took = ''] = match;
+    const tasks = this.byShoot.get(shoot) ?? new Map<string, number>();
+    tasks.set(task, Number(took));
+    this.byShoot.set(shoot, tasks);
+  }
+  error(): void {}
+  warn(): void {}
+}
+
 const garden = await createGarden();
+const timings = new TaskTimings();
 Object.assign(process.env, garden.gardenletEnv);
 const { GardenletModule } = await import('../apps/gardenlet/src/gardenlet.module.js');
 const gardenlet = await NestFactory.createApplicationContext(
   GardenletModule.forRoot({ ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600 }),
-  { logger: false },
+  { logger: timings },
 );
 
 /** The fixture obliterates the shoot queue only; the gardenlet's machine queue keys go here. */
@@ -104,6 +121,11 @@ try {
   console.log(
     `five at once: create to all Succeeded ${five.create.toFixed(1)} s, delete to all gone ${five.remove.toFixed(1)} s`,
   );
+  const tasks = new Set([...timings.byShoot.values()].flatMap((t) => [...t.keys()]));
+  for (const task of tasks) {
+    const taken = Array.from({ length: runs }, (_, run) => timings.byShoot.get(`one-${run}`)?.get(task) ?? 0);
+    console.log(`  one shoot, task ${task}: ${median(taken).toFixed(1)} s [${list(taken)}]`);
+  }
   console.log(
     `ratio create / bare control plane: ${median(ratio).toFixed(2)} [${ratio.map((r) => r.toFixed(2)).join(', ')}] (target 2.0)`,
   );

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exampleShoot } from '@gardener-ts/api';
-import { HibernationScheduler, ShootCare } from '@gardener-ts/botanist';
+import { HibernationScheduler, ShootCare, STATUS_LABEL } from '@gardener-ts/botanist';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGarden, type Garden, kind, SHOOT, until } from './support/garden.js';
@@ -162,11 +162,24 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     expect(after).not.toBe(before);
   });
 
-  it('care notices a control plane that went down, and the next reconcile brings it back', async () => {
-    const care = new ShootCare({ resources: garden.resources, seed: garden.seed, seedName: 'local' });
+  it('care notices a control plane that went down (Progressing, then False), and the next reconcile brings it back', async () => {
+    const care = new ShootCare({
+      resources: garden.resources,
+      seed: garden.seed,
+      seedName: 'local',
+      thresholds: { ControlPlaneHealthy: 1000, APIServerAvailable: 1000 },
+    });
     const condition = async (type: string) => (await read()).status?.conditions?.find((c) => c.type === type);
     await garden.seed.stop(technicalId);
     await care.checkAll();
+    expect(await condition('APIServerAvailable')).toMatchObject({
+      status: 'Progressing',
+      reason: 'HealthzRequestFailed',
+    });
+    expect((await read()).metadata.labels?.[STATUS_LABEL]).toBe('progressing');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await care.checkAll();
+    expect((await read()).metadata.labels?.[STATUS_LABEL]).toBe('unhealthy');
     expect(await condition('ControlPlaneHealthy')).toMatchObject({
       status: 'False',
       reason: 'ComponentsUnhealthy',

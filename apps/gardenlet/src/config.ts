@@ -19,6 +19,8 @@ export interface GardenletConfig {
   readonly queuePrefix: string;
   /** how often the health conditions of the seed's shoots are checked */
   readonly careIntervalSeconds: number;
+  /** per condition type, seconds a failing health check shows Progressing before False */
+  readonly conditionThresholdSeconds: Readonly<Record<string, number>>;
   /** how often settled shoots' machines are looked at (health timeout, orphans) */
   readonly machineSyncSeconds: number;
   /** how long a machine the provider has but the store does not know lives before it is deleted */
@@ -48,10 +50,26 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     providerPackages: providerPackagesFromEnv(env),
     queuePrefix: env.GARDENER_QUEUE_PREFIX || 'gardener-ts',
     careIntervalSeconds: Number(env.GARDENLET_CARE_INTERVAL_SECONDS || 60),
+    conditionThresholdSeconds: conditionThresholds(env.GARDENLET_CONDITION_THRESHOLDS ?? ''),
     machineSyncSeconds: Number(env.GARDENLET_MACHINE_SYNC_SECONDS || 10),
     orphanGraceSeconds: Number(env.GARDENLET_ORPHAN_GRACE_SECONDS || 600),
     machineConcurrency: Number(env.GARDENLET_MACHINE_CONCURRENCY || 10),
     takeoverMs: Number(env.GARDENLET_TAKEOVER_MS || 30_000),
     killAtTask: env.GARDENLET_TEST_KILL_AT_TASK || undefined,
   };
+}
+
+/** `Type=seconds,…`, e.g. `EveryNodeReady=300,APIServerAvailable=60`; types left out keep Gardener's defaults. */
+function conditionThresholds(value: string): Record<string, number> {
+  const thresholds: Record<string, number> = {};
+  for (const entry of value.split(',').filter((e) => e.trim())) {
+    const match = /^\s*([A-Za-z]+)=(\d+)\s*$/.exec(entry);
+    if (!match) {
+      throw new Error(
+        `GARDENLET_CONDITION_THRESHOLDS: "${entry}" is not Type=seconds (e.g. EveryNodeReady=300)`,
+      );
+    }
+    thresholds[match[1] ?? ''] = Number(match[2]);
+  }
+  return thresholds;
 }

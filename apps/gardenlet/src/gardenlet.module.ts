@@ -5,6 +5,7 @@ import {
   MachineSync,
   MaintenanceScheduler,
   ShootCare,
+  type TaskOutcome,
 } from '@gardener-ts/botanist';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
@@ -13,7 +14,7 @@ import { MachineControllerManager } from '@gardener-ts/machine';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { BullModule } from '@nestjs/bullmq';
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { bastionProviders } from './bastions.js';
 import type { GardenletConfig } from './config.js';
@@ -64,6 +65,14 @@ function killAt(taskId: string): (started: string) => void {
   return (started) => {
     if (started === taskId) process.kill(process.pid, 'SIGKILL');
   };
+}
+
+const flowLogger = new Logger('Flow');
+
+function logTaskOutcome(flow: string, { taskId, durationMs, error }: TaskOutcome): void {
+  const took = `${(durationMs / 1000).toFixed(2)} s`;
+  if (error) flowLogger.warn(`${flow}: task ${taskId} failed after ${took}: ${error.message}`);
+  else flowLogger.log(`${flow}: task ${taskId} succeeded in ${took}`);
 }
 
 /** Closes what the module opened, after BullMQ's workers have stopped. */
@@ -132,6 +141,7 @@ export class GardenletModule {
               extensions,
               machines,
               beforeTask: config.killAtTask ? killAt(config.killAtTask) : undefined,
+              onTaskDone: logTaskOutcome,
             }),
         },
         {
@@ -143,6 +153,9 @@ export class GardenletModule {
               seed,
               seedName: config.seedName,
               nodes: shootNodesVia(seed),
+              thresholds: Object.fromEntries(
+                Object.entries(config.conditionThresholdSeconds).map(([type, s]) => [type, s * 1000]),
+              ),
             });
             return new Periodic('ShootCare', config.careIntervalSeconds * 1000, () => care.checkAll());
           },

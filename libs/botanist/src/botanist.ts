@@ -9,7 +9,7 @@ import {
   isRetryable,
   technicalIdOf,
 } from '@gardener-ts/extensions';
-import { Flow, FlowError, type Task } from '@gardener-ts/flow';
+import { Flow, FlowError, type Task, type TaskOutcome } from '@gardener-ts/flow';
 import type { MachineControllerManager, WorkerContext } from '@gardener-ts/machine';
 import type { ControlPlaneEndpoint, SeedBackend } from '@gardener-ts/seed';
 import type { ResourceService } from '@gardener-ts/store';
@@ -63,7 +63,11 @@ export interface BotanistOptions {
   readonly retryWindowMs?: number;
   /** called as each task starts: the fault tests kill the gardenlet here */
   readonly beforeTask?: (taskId: string) => void;
+  /** called as each task of a flow ends, with its duration: for logs and benchmarks */
+  readonly onTaskDone?: (flow: string, outcome: TaskOutcome) => void;
 }
+
+export type { TaskOutcome };
 
 export interface ShootKey {
   readonly namespace: string;
@@ -275,6 +279,7 @@ export class Botanist {
         signal,
         isRetryable: (error) => isRetryable((error as { codes?: never[] }).codes ?? []),
         onProgress: (p) => progress.flow(p.percent, p.running),
+        onTaskDone: (outcome) => this.options.onTaskDone?.(flow.name, outcome),
       });
       await progress.settled();
     } catch (error) {

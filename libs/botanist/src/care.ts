@@ -3,28 +3,30 @@ import { technicalIdOf } from '@gardener-ts/extensions';
 import type { ShootNodes } from '@gardener-ts/machine';
 import type { SeedBackend } from '@gardener-ts/seed';
 import type { ResourceService } from '@gardener-ts/store';
-import { type ConditionStatus, conditionChanged, withCondition } from './conditions.js';
+import {
+  conditionChanged,
+  DEFAULT_CONDITION_THRESHOLDS,
+  type Verdict,
+  withCondition,
+  withGracePeriod,
+} from './conditions.js';
 import { SHOOT, ShootStatusWriter } from './shoot-status.js';
 import { hasWorkers } from './workers.js';
 
-interface Verdict {
-  readonly type: string;
-  readonly status: ConditionStatus;
-  readonly reason: string;
-  readonly message: string;
+export interface ShootCareOptions {
+  readonly resources: ResourceService;
+  readonly seed: SeedBackend;
+  readonly seedName: string;
+  /** the shoot's nodes, for EveryNodeReady; without it shoots with workers get no such condition */
+  readonly nodes?: (technicalId: string) => Promise<ShootNodes>;
+  /** per condition type, how long a failing check shows Progressing before False (ms); Gardener's defaults */
+  readonly thresholds?: Readonly<Record<string, number>>;
+  readonly now?: () => Date;
 }
 
 /** Gardener's care controller: keeps the health conditions of the seed's shoots current. */
 export class ShootCare {
-  constructor(
-    private readonly options: {
-      resources: ResourceService;
-      seed: SeedBackend;
-      seedName: string;
-      /** the shoot's nodes, for EveryNodeReady; without it shoots with workers get no such condition */
-      nodes?: (technicalId: string) => Promise<ShootNodes>;
-    },
-  ) {}
+  constructor(private readonly options: ShootCareOptions) {}
 
   async checkAll(): Promise<void> {
     const { items } = await this.options.resources.list(SHOOT, undefined, {
@@ -47,7 +49,11 @@ export class ShootCare {
   }
 
   async check(shoot: Shoot): Promise<void> {
-    const verdicts = await this.verdicts(shoot);
+    const now = this.options.now?.() ?? new Date();
+    const thresholds = { ...DEFAULT_CONDITION_THRESHOLDS, ...this.options.thresholds };
+    const verdicts = (await this.verdicts(shoot)).map((v) =>
+      withGracePeriod(v, shoot.status?.conditions, thresholds[v.type] ?? 0, now),
+    );
     if (
       !verdicts.some((v) => conditionChanged(shoot.status?.conditions, v.type, v.status, v.reason, v.message))
     )
@@ -59,7 +65,7 @@ export class ShootCare {
     );
     await writer.update((status) => {
       for (const v of verdicts)
-        status.conditions = withCondition(status.conditions, v.type, v.status, v.reason, v.message);
+        status.conditions = withCondition(status.conditions, v.type, v.status, v.reason, v.message, now);
     });
   }
 

@@ -1,7 +1,44 @@
 import type { Shoot } from '@gardener-ts/api';
 
 export type Conditions = NonNullable<NonNullable<Shoot['status']>['conditions']>;
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+export type ConditionStatus = 'True' | 'False' | 'Unknown' | 'Progressing';
+
+/** What a health check found for one condition. */
+export interface Verdict {
+  readonly type: string;
+  readonly status: ConditionStatus;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Gardener's default grace periods (gardenlet's shootCare.conditionThresholds), in ms. */
+export const DEFAULT_CONDITION_THRESHOLDS: Readonly<Record<string, number>> = {
+  APIServerAvailable: 60_000,
+  ControlPlaneHealthy: 60_000,
+  SystemComponentsHealthy: 60_000,
+  EveryNodeReady: 300_000,
+};
+
+/**
+ * As Gardener's care does: a check that starts failing makes its condition Progressing (with the
+ * failure's reason and message); only once it has stayed Progressing for the condition's threshold
+ * does it turn False. A threshold of 0 turns it False at once.
+ */
+export function withGracePeriod(
+  verdict: Verdict,
+  conditions: Conditions | undefined,
+  thresholdMs: number,
+  now = new Date(),
+): Verdict {
+  if (verdict.status !== 'False' || thresholdMs <= 0) return verdict;
+  const previous = conditions?.find((c) => c.type === verdict.type);
+  if (previous?.status === 'False') return verdict;
+  if (previous?.status === 'Progressing') {
+    const since = Date.parse(previous.lastTransitionTime ?? '');
+    if (Number.isFinite(since) && now.getTime() - since >= thresholdMs) return verdict;
+  }
+  return { ...verdict, status: 'Progressing' };
+}
 
 /** Sets one condition; lastTransitionTime moves only when the status changes. */
 export function withCondition(

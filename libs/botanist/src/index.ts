@@ -4,8 +4,15 @@ export {
   type BastionControllerOptions,
   type BastionLeases,
 } from './bastion/bastion-controller.js';
-export { Botanist, type BotanistOptions, SHOOT_FINALIZER, type ShootKey } from './botanist.js';
-export { ShootCare } from './care.js';
+export {
+  Botanist,
+  type BotanistOptions,
+  SHOOT_FINALIZER,
+  type ShootKey,
+  type TaskOutcome,
+} from './botanist.js';
+export { ShootCare, type ShootCareOptions } from './care.js';
+export { DEFAULT_CONDITION_THRESHOLDS } from './conditions.js';
 export { HibernationScheduler, scheduledHibernation } from './hibernation-schedule.js';
 export { MachineSync } from './machine-sync.js';
 export { inMaintenanceWindow, maintenanceUpdates } from './maintenance.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlowError, FlowErrorCode } from './errors.js';
-import { Flow } from './flow.js';
+import { Flow, type TaskOutcome } from './flow.js';
 import type { FlowProgress, Task } from './task.js';
 
 /** A task that records when it started and ended, and can be released by the test. */
@@ -129,6 +129,27 @@ describe('Flow', () => {
     expect(percents).toEqual([...percents].sort((x, y) => x - y));
     expect(percents.at(-1)).toBe(100);
     expect(seen.some((p) => p.running.includes('b') && p.running.includes('c'))).toBe(true);
+  });
+
+  it('reports how long each task ran, with the error of a failed one, and not the skipped ones', async () => {
+    const outcomes: TaskOutcome[] = [];
+    await new Flow('timed', [
+      { id: 'slow', fn: () => new Promise((resolve) => setTimeout(resolve, 50)) },
+      { id: 'skipped', skipIf: true, fn: async () => undefined },
+      {
+        id: 'broken',
+        fn: async () => {
+          throw new Error('no disk');
+        },
+      },
+    ])
+      .run({ onTaskDone: (outcome) => outcomes.push(outcome) })
+      .catch(() => undefined);
+    const byId = new Map(outcomes.map((o) => [o.taskId, o]));
+    expect([...byId.keys()].sort()).toEqual(['broken', 'slow']);
+    expect(byId.get('slow')?.durationMs).toBeGreaterThanOrEqual(45);
+    expect(byId.get('slow')?.error).toBeUndefined();
+    expect(byId.get('broken')?.error?.message).toBe('no disk');
   });
 
   it('an abort lets running tasks see it and starts nothing new', async () => {

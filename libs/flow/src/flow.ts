@@ -8,6 +8,15 @@ export interface RunOptions {
   readonly onProgress?: (progress: FlowProgress) => void;
   /** decides whether a failed attempt is tried again (within the task's retry policy) */
   readonly isRetryable?: (error: Error) => boolean;
+  /** called as each task ends, with how long it took (retries included); skipped tasks are not reported */
+  readonly onTaskDone?: (outcome: TaskOutcome) => void;
+}
+
+export interface TaskOutcome {
+  readonly taskId: string;
+  readonly durationMs: number;
+  /** the last error of a task that failed */
+  readonly error?: Error;
 }
 
 type State = 'pending' | 'running' | 'done' | 'failed' | 'blocked';
@@ -72,12 +81,26 @@ export class Flow {
     signal: AbortSignal,
     options: RunOptions,
   ): Promise<void> {
-    try {
-      if (!isSkipped(task)) await runWithRetry(task, signal, options.isRetryable);
+    if (isSkipped(task)) {
       state.set(task.id, 'done');
-    } catch (error) {
+      return;
+    }
+    const started = performance.now();
+    const report = (error?: Error) =>
+      options.onTaskDone?.({
+        taskId: task.id,
+        durationMs: performance.now() - started,
+        ...(error ? { error } : {}),
+      });
+    try {
+      await runWithRetry(task, signal, options.isRetryable);
+      state.set(task.id, 'done');
+      report();
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
       state.set(task.id, 'failed');
-      failures.push({ taskId: task.id, error: error instanceof Error ? error : new Error(String(error)) });
+      failures.push({ taskId: task.id, error });
+      report(error);
     }
   }
 

@@ -131,7 +131,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const name of ['cli-a', 'cli-b'])
+  for (const name of ['cli-a', 'cli-b', 'cli-c'])
     await bastions.delete(bastionContext(name, [])).catch(() => undefined);
   await driver.delete({ name: 'node-a', technicalId }).catch(() => undefined);
   await infrastructure?.delete(infraContext).catch(() => undefined);
@@ -209,6 +209,16 @@ describe('local Bastion actuator', () => {
     // the machine is untouched
     expect((await driver.status({ name: 'node-a', technicalId })).state).toBe('Running');
   }, 30_000);
+
+  it("a bastion made on a deleted one's address is reachable at once: its MAC follows from its address", async () => {
+    // the host's neighbour entry for this address, from the SSH attempts above, is still fresh
+    const again = await bastions.reconcile(bastionContext('cli-c', [`${GATEWAY}/32`]));
+    expect(again.ip).toBe(ip);
+    const session = await sshThrough(again.ip, again.hostKey ?? '', 'hostname');
+    expect(session.stderr).toBe('');
+    expect(session.stdout.trim()).toBe('node-a');
+    await bastions.delete(bastionContext('cli-c', []));
+  }, 60_000);
 
   it('can be deleted when the shoot network is already gone', async () => {
     await driver.delete({ name: 'node-a', technicalId });
