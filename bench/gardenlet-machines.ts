@@ -17,7 +17,6 @@ import { LocalMachineDriver } from '@gardener-ts/extensions';
 import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { NestFactory } from '@nestjs/core';
-import { Redis } from 'ioredis';
 import { createGarden, SHOOT, until } from '../test/support/garden.js';
 
 const { values } = parseArgs({
@@ -45,16 +44,6 @@ const gardenlet = await NestFactory.createApplicationContext(
   { logger: false },
 );
 
-/** The fixture obliterates the shoot queue only; the gardenlet's machine queue keys go here. */
-async function removeQueueKeys(prefix: string): Promise<void> {
-  const redis = new Redis(garden.gardenletEnv.REDIS_URL);
-  try {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
 const driver = new LocalMachineDriver({ root: garden.gardenletEnv.GARDENER_TS_MACHINE_DIR });
 
 /** A local shoot whose one pool has exactly `machines` machines. */
@@ -221,5 +210,4 @@ try {
 } finally {
   await gardenlet.close();
   await garden.close();
-  await removeQueueKeys(garden.gardenletEnv.GARDENER_QUEUE_PREFIX);
 }

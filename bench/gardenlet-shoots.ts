@@ -10,7 +10,6 @@ import { parseArgs } from 'node:util';
 import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Redis } from 'ioredis';
 import { createGarden, until } from '../test/support/garden.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
@@ -45,17 +44,6 @@ const gardenlet = await NestFactory.createApplicationContext(
   GardenletModule.forRoot({ ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600 }),
   { logger: timings },
 );
-
-/** The fixture obliterates the shoot queue only; the gardenlet's machine queue keys go here. */
-async function removeQueueKeys(prefix: string): Promise<void> {
-  const redis = new Redis(garden.gardenletEnv.REDIS_URL);
-  try {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -132,5 +120,4 @@ try {
 } finally {
   await gardenlet.close();
   await garden.close();
-  await removeQueueKeys(garden.gardenletEnv.GARDENER_QUEUE_PREFIX);
 }

@@ -1,8 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Machine } from '@gardener-ts/api';
+import { LocalMachineDriver } from '@gardener-ts/extensions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGarden, type Garden, until } from './support/garden.js';
+import { createGarden, type Garden, kind, until } from './support/garden.js';
 import { expectNothingLeft } from './support/leftovers.js';
 
 const run = promisify(execFile);
@@ -106,6 +109,61 @@ describe('gardenlet killed at each task of the create and delete flows', () => {
       ),
     );
     await expectNothingLeft(garden, `shoot--${garden.project}--${name}`);
+  });
+
+  describe('with machines: killed while they are being made, and while they are being deleted', () => {
+    const name = 'm';
+    const technicalId = () => `shoot--${garden.project}--${name}`;
+    const machines = async () =>
+      (
+        await garden.resources.list(kind('Machine'), garden.namespace, {
+          labelSelector: `shoot.gardener.cloud/name=${name}`,
+        })
+      ).items as unknown as Machine[];
+    const containers = async () =>
+      (await new LocalMachineDriver({ root: join(garden.root, 'machines') }).list(technicalId())).map(
+        (m) => m.name,
+      );
+
+    /** a gardenlet runs until `moment` is seen, is killed with -9 then, and a second one finishes */
+    async function killWhen(moment: () => Promise<boolean>, done: () => Promise<boolean>): Promise<void> {
+      const faulty = startGardenlet();
+      await until(async () => ((await moment()) ? true : undefined), 120_000);
+      faulty.kill('SIGKILL');
+      expect(await exited(faulty)).toBe('SIGKILL');
+      const healthy = startGardenlet();
+      try {
+        await until(async () => ((await done()) ? true : undefined), 180_000);
+      } finally {
+        await stop(healthy);
+      }
+    }
+
+    it('create: exactly the two machines, each Running with its container', async () => {
+      await garden.createShoot(name, 205, { withWorkers: true });
+      await killWhen(
+        async () => (await machines()).length > 0,
+        async () => (await garden.read(name)).status?.lastOperation?.state === 'Succeeded',
+      );
+      const made = await machines();
+      expect(made.map((m) => m.status?.currentStatus?.phase)).toEqual(['Running', 'Running']);
+      expect((await containers()).sort()).toEqual(made.map((m) => m.metadata.name).sort());
+    }, 240_000);
+
+    it('delete: no machine, container or anything else of the shoot is left', async () => {
+      await garden.deleteShoot(name);
+      await killWhen(
+        async () => (await machines()).some((m) => m.metadata.deletionTimestamp),
+        () =>
+          garden.read(name).then(
+            () => false,
+            () => true,
+          ),
+      );
+      expect(await machines()).toEqual([]);
+      expect(await containers()).toEqual([]);
+      await expectNothingLeft(garden, technicalId());
+    }, 240_000);
   });
 
   it('the last shoot is deleted by a healthy gardenlet', async () => {

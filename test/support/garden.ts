@@ -31,6 +31,16 @@ export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: n
   }
 }
 
+/** Every key of the garden's prefix: shoot and machine queues, leases, locks. */
+async function removeKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
 /**
  * A garden of its own for one test file: a database with the local CloudProfile and Seed and one
  * project, a queue prefix, and directories for the seed and tofu; close() removes all of it.
@@ -123,10 +133,8 @@ export async function createGarden() {
         await seed.destroy(technicalId).catch(() => {});
         await removeLocalNetwork(technicalId).catch(() => {});
       }
-      for (const seedQueue of queues.values()) {
-        await seedQueue.queue.obliterate({ force: true }).catch(() => {});
-        await seedQueue.close();
-      }
+      for (const seedQueue of queues.values()) await seedQueue.close();
+      await removeKeys(redis, `${prefix}:*`);
       redis.disconnect();
       await store.close();
       await database.drop();

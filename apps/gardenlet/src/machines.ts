@@ -69,8 +69,10 @@ async function shootSshPublicKey(resources: ResourceService, shoot: Shoot): Prom
 export function shootNodesVia(seed: SeedBackend): (technicalId: string) => Promise<ShootNodes> {
   const clients = new Map<string, { nodes: ShootNodes; renewAt: number }>();
   return async (technicalId) => {
+    // expired clients go, so shoots deleted long ago leave nothing behind
+    for (const [id, client] of clients) if (client.renewAt <= Date.now()) clients.delete(id);
     const cached = clients.get(technicalId);
-    if (cached && cached.renewAt > Date.now()) return cached.nodes;
+    if (cached) return cached.nodes;
     const issued = await seed.issueKubeconfig(technicalId, { role: 'admin', user: 'system:gardenlet' });
     const nodes = shootNodesFromKubeconfig(issued.kubeconfig);
     clients.set(technicalId, { nodes, renewAt: issued.expirationTimestamp.getTime() - KUBECONFIG_RENEW_MS });

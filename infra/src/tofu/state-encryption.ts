@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -26,12 +26,48 @@ export async function loadOrCreateStateKey(path: string): Promise<string> {
   }
 }
 
-/** OpenTofu state and plan encryption, passed in TF_ENCRYPTION so it never lands in a file. */
-export function encryptionConfig(passphrase: string): string {
-  return JSON.stringify({
-    key_provider: { pbkdf2: { state: { passphrase } } },
-    method: { aes_gcm: { state: { keys: 'key_provider.pbkdf2.state' } } },
-    state: { method: 'method.aes_gcm.state', enforced: true },
-    plan: { method: 'method.aes_gcm.state', enforced: true },
-  });
+/** The variable through which the key reaches the key provider below: tofu's environment, never a file. */
+const KEY_VARIABLE = 'GARDENER_TS_TOFU_STATE_KEY';
+
+/**
+ * OpenTofu's external key provider protocol: a header line, then the key. The key is already 256
+ * random bits, so nothing needs stretching; pbkdf2 (600,000 rounds for every key, and tofu asks
+ * for keys on every command) cost about a second of CPU per tofu call, most of a shoot's create.
+ */
+const KEY_PROVIDER_SCRIPT = `echo '{"magic":"OpenTofu-External-Key-Provider","version":1}'
+case "$(cat)" in
+*external_data*) printf '{"keys":{"encryption_key":"%s","decryption_key":"%s"},"meta":{"external_data":{}}}\\n' "$${KEY_VARIABLE}" "$${KEY_VARIABLE}" ;;
+*) printf '{"keys":{"encryption_key":"%s"},"meta":{"external_data":{}}}\\n' "$${KEY_VARIABLE}" ;;
+esac`;
+
+/**
+ * OpenTofu state and plan encryption (AES-GCM), for tofu's environment: the configuration in
+ * TF_ENCRYPTION and the key beside it, so neither lands in a file. State written by earlier
+ * versions, keyed by pbkdf2 from the same passphrase (as `key_provider.pbkdf2.state`, the name its
+ * metadata is found by), is still read through the fallback and re-keyed on its next write.
+ */
+export function stateEncryptionEnvironment(passphrase: string): Record<string, string> {
+  const key = Buffer.from(hkdfSync('sha256', passphrase, 'gardener-ts', 'tofu state aes-256-gcm', 32));
+  const method = {
+    method: 'method.aes_gcm.direct',
+    enforced: true,
+    fallback: { method: 'method.aes_gcm.state' },
+  };
+  return {
+    [KEY_VARIABLE]: key.toString('base64'),
+    TF_ENCRYPTION: JSON.stringify({
+      key_provider: {
+        external: { direct: { command: ['/bin/sh', '-c', KEY_PROVIDER_SCRIPT] } },
+        pbkdf2: { state: { passphrase } },
+      },
+      method: {
+        aes_gcm: {
+          direct: { keys: 'key_provider.external.direct' },
+          state: { keys: 'key_provider.pbkdf2.state' },
+        },
+      },
+      state: method,
+      plan: method,
+    }),
+  };
 }

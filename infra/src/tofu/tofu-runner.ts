@@ -9,7 +9,7 @@ import { classifyTofuOutput } from './classify.js';
 import { TofuError, TofuErrorCode } from './errors.js';
 import { redact } from './redact.js';
 import type { StackDefinition } from './stack-definition.js';
-import { encryptionConfig } from './state-encryption.js';
+import { stateEncryptionEnvironment } from './state-encryption.js';
 import { ensureStateTables } from './state-tables.js';
 import { runTofu, type TofuRun } from './tofu-process.js';
 
@@ -39,10 +39,12 @@ const PLAN_FILE = 'tofu.plan';
 /** Synthesizes CDKTF stacks and converges them with OpenTofu, state in PostgreSQL. */
 export class TofuRunner {
   private readonly schema: string;
+  private readonly encryption: Record<string, string>;
   private tablesReady?: Promise<void>;
 
   constructor(private readonly options: TofuRunnerOptions) {
     this.schema = options.schema ?? 'gardener_tofu';
+    this.encryption = stateEncryptionEnvironment(options.stateKey);
   }
 
   /** `replace` names resources to recreate even if unchanged (e.g. a key pair being rotated). */
@@ -224,7 +226,7 @@ export class TofuRunner {
       ...tofuEnvironment(),
       TF_INPUT: '0',
       PG_CONN_STR: this.options.databaseUrl,
-      TF_ENCRYPTION: encryptionConfig(this.options.stateKey),
+      ...this.encryption,
     };
   }
 
@@ -233,7 +235,7 @@ export class TofuRunner {
   }
 
   private redact(text: string): string {
-    return redact(text, [this.options.stateKey, this.options.databaseUrl]);
+    return redact(text, [this.options.stateKey, this.options.databaseUrl, ...Object.values(this.encryption)]);
   }
 
   private failure(step: string, workspace: string, run: TofuRun): TofuError {
