@@ -204,8 +204,10 @@ describe('gardenctl ssh into a node of a local shoot', () => {
   it('the bastion refuses a key it was not given and a source outside its CIDRs; an expired one disappears', async () => {
     const { stdout } = await gctl('ssh', node, '--interactive=false');
     const config = /^ssh -F (\S+) /m.exec(stdout)?.[1] ?? '';
+    // verbose, so that a failure shows which hop stalled
     const through = async (file: string, timeoutSeconds = 10) =>
       run('ssh', [
+        '-v',
         '-F',
         file,
         '-o',

@@ -3,6 +3,7 @@ export {
   type LocalInfrastructureOutputs,
   localGatewayAddress,
   localInfrastructureStack,
+  localMacAddress,
   localNetworkNames,
   removeLocalNetwork,
   SSH_KEY_RESOURCE,

@@ -52,6 +52,8 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
     const { stdout } = await run('ip', ['-j', 'addr', 'show', names.bridge]);
     const [link] = JSON.parse(stdout);
     expect(link.addr_info).toContainEqual(expect.objectContaining({ local: '10.252.3.1', prefixlen: 24 }));
+    // fixed, so that it does not change as machines come and go (see localMacAddress)
+    expect(link.address).toBe('02:67:0a:fc:03:01');
     expect(await firewallExists(names.table)).toBe(true);
     const { stdout: rules } = await run('nft', ['list', 'table', 'bridge', names.table]);
     expect(rules).toContain('ip daddr 10.252.3.0/24 tcp dport 22 ip saddr != @bastions drop');

@@ -38,6 +38,17 @@ export function localGatewayAddress(nodesCidr: string): string {
   return formatIPv4(nodeNetwork(nodesCidr).network + 1);
 }
 
+/**
+ * The MAC of an interface on a shoot's node network follows from its IPv4 address (as Docker
+ * does). Neighbour caches keep an entry for tens of seconds, so an address taken over by a new
+ * machine or bastion with a fresh MAC was unreachable that long; and a bridge whose MAC follows its
+ * ports (the default) changes it whenever one goes, which the machines' caches of the gateway miss.
+ */
+export function localMacAddress(address: string): string {
+  const octets = address.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'));
+  return ['02', '67', ...octets].join(':');
+}
+
 /** Linux interface names are at most 15 bytes, so the bridge is named by a hash of the shoot. */
 export function localNetworkNames(technicalId: string): { bridge: string; table: string } {
   const hash = createHash('sha256').update(technicalId).digest('hex').slice(0, 10);
@@ -51,6 +62,7 @@ export const SSH_KEY_RESOURCE = 'tls_private_key.ssh';
 
 const CREATE_BRIDGE = `set -e
 ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge
+ip link set "$BRIDGE" address "$MAC"
 ip addr replace "$GATEWAY/$PREFIX" dev "$BRIDGE"
 ip link set "$BRIDGE" up`;
 
@@ -100,7 +112,12 @@ export function localInfrastructureStack(
       const key = new PrivateKey(stack, 'ssh', { algorithm: 'ED25519' });
       const bridgeResource = commandResource(stack, 'bridge', {
         input: { name: bridge, gateway, prefix: nodes.prefix },
-        environment: { BRIDGE: bridge, GATEWAY: gateway, PREFIX: String(nodes.prefix) },
+        environment: {
+          BRIDGE: bridge,
+          GATEWAY: gateway,
+          PREFIX: String(nodes.prefix),
+          MAC: localMacAddress(gateway),
+        },
         create: CREATE_BRIDGE,
         destroy: DELETE_BRIDGE,
       });

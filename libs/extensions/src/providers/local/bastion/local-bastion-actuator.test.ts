@@ -131,7 +131,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const name of ['cli-a', 'cli-b', 'cli-c'])
+  for (const name of ['cli-a', 'cli-b', 'cli-c', 'cli-d'])
     await bastions.delete(bastionContext(name, [])).catch(() => undefined);
   await driver.delete({ name: 'node-a', technicalId }).catch(() => undefined);
   await infrastructure?.delete(infraContext).catch(() => undefined);
@@ -211,13 +211,16 @@ describe('local Bastion actuator', () => {
   }, 30_000);
 
   it("a bastion made on a deleted one's address is reachable at once: its MAC follows from its address", async () => {
-    // the host's neighbour entry for this address, from the SSH attempts above, is still fresh
-    const again = await bastions.reconcile(bastionContext('cli-c', [`${GATEWAY}/32`]));
-    expect(again.ip).toBe(ip);
+    const first = await bastions.reconcile(bastionContext('cli-c', [`${GATEWAY}/32`]));
+    // a session leaves the host's neighbour entry for the address fresh and confirmed
+    expect((await sshThrough(first.ip, first.hostKey ?? '', 'hostname')).stdout.trim()).toBe('node-a');
+    await bastions.delete(bastionContext('cli-c', []));
+    const again = await bastions.reconcile(bastionContext('cli-d', [`${GATEWAY}/32`]));
+    expect(again.ip).toBe(first.ip);
     const session = await sshThrough(again.ip, again.hostKey ?? '', 'hostname');
     expect(session.stderr).toBe('');
     expect(session.stdout.trim()).toBe('node-a');
-    await bastions.delete(bastionContext('cli-c', []));
+    await bastions.delete(bastionContext('cli-d', []));
   }, 60_000);
 
   it('can be deleted when the shoot network is already gone', async () => {

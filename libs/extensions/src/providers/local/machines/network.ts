@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { localMacAddress } from '@gardener-ts/infra/stacks';
 import { MachineError, MachineErrorCode } from '../../../machine/errors.js';
 import { run, runUnlessAbsent } from './commands.js';
 import type { MachineLayout } from './layout.js';
@@ -40,22 +41,11 @@ export async function ensureMachineNetwork(layout: MachineLayout, network: Machi
   await run('ip', ['link', 'set', layout.hostVeth, 'master', network.bridge, 'up']);
   const inside = (...args: string[]) => run('ip', ['-n', layout.netns, ...args]);
   if (!(await linkExists('eth0', layout.netns))) await inside('link', 'set', layout.peerVeth, 'name', 'eth0');
-  await inside('link', 'set', 'eth0', 'address', macOf(network.address));
+  await inside('link', 'set', 'eth0', 'address', localMacAddress(network.address));
   await inside('addr', 'replace', `${network.address}/${network.prefix}`, 'dev', 'eth0');
   await inside('link', 'set', 'lo', 'up');
   await inside('link', 'set', 'eth0', 'up');
   await inside('route', 'replace', 'default', 'via', network.gateway, 'dev', 'eth0');
-}
-
-/**
- * The interface's MAC follows from its address (as Docker does), so a machine or bastion that gets
- * the address of one deleted a moment ago also gets its MAC: the host's and the nodes' neighbour
- * caches, which may hold the old entry for tens of seconds, stay right. A fresh MAC made the first
- * SSH through a new bastion hang until those entries expired.
- */
-export function macOf(address: string): string {
-  const octets = address.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'));
-  return ['02', '67', ...octets].join(':');
 }
 
 /** Deleting the namespace destroys its end of the pair, and with it the host end; both are checked. */
