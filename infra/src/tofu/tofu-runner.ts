@@ -53,7 +53,17 @@ export class TofuRunner {
     workspace: string,
     options: { replace?: readonly string[] } = {},
   ): Promise<ReconcileResult<Outputs>> {
-    const dir = await this.prepare(definition, workspace, true);
+    const { dir, created } = await this.prepare(definition, workspace, true);
+    if (created) {
+      // a new workspace has no state: no drift to probe, nothing to replace, so plan and apply are one step
+      await this.step(dir, workspace, 'apply', [
+        'apply',
+        '-auto-approve',
+        '-input=false',
+        ...this.lockArgs(),
+      ]);
+      return { changed: true, replaced: [], outputs: await this.outputs(definition, dir, workspace) };
+    }
     const requested = options.replace ?? [];
     let planned = await this.plan(dir, workspace, requested);
     const drifted = planned ? await this.driftedResources(definition, dir, workspace) : [];
@@ -66,8 +76,8 @@ export class TofuRunner {
 
   /** Destroys everything, then the workspace's state and working directory. */
   async destroy(definition: StackDefinition<unknown>, workspace: string): Promise<void> {
-    const dir = await this.prepare(definition, workspace, false);
-    if (await this.selectWorkspace(dir, workspace, false)) {
+    const { dir } = await this.prepare(definition, workspace, false);
+    if ((await this.selectWorkspace(dir, workspace, false)) !== 'missing') {
       await this.step(dir, workspace, 'destroy', ['destroy', '-auto-approve', ...this.lockArgs()]);
       await this.step(dir, workspace, 'workspace select', ['workspace', 'select', 'default']);
       await this.step(dir, workspace, 'workspace delete', [
@@ -93,8 +103,8 @@ export class TofuRunner {
     await mkdir(join(this.workspaceDir(workspace), 'logs'), { recursive: true, mode: 0o700 });
     const dir = await this.synthesize(definition, workspace);
     await this.initIfNeeded(dir, workspace);
-    if (create) await this.selectWorkspace(dir, workspace, true);
-    return dir;
+    const selected = create ? await this.selectWorkspace(dir, workspace, true) : 'selected';
+    return { dir, created: selected === 'created' };
   }
 
   private async synthesize(definition: StackDefinition<unknown>, workspace: string): Promise<string> {
@@ -135,17 +145,21 @@ export class TofuRunner {
     await writeFile(stamp, hash);
   }
 
-  /** Selects the workspace (creating it when asked); false when it does not exist. */
-  private async selectWorkspace(dir: string, workspace: string, create: boolean): Promise<boolean> {
+  /** Selects the workspace, creating it when asked (and saying so). */
+  private async selectWorkspace(
+    dir: string,
+    workspace: string,
+    create: boolean,
+  ): Promise<'selected' | 'created' | 'missing'> {
     // tofu records the selected workspace here; a warm reconcile skips a tofu call with it
     const selected = await readFile(join(dir, '.terraform', 'environment'), 'utf8').catch(() => '');
-    if (create && selected.trim() === workspace) return true;
+    if (create && selected.trim() === workspace) return 'selected';
     const args = ['workspace', 'select', ...(create ? ['-or-create=true'] : []), workspace];
     for (let attempt = 0; ; attempt++) {
       const run = await this.tofu(dir, workspace, args);
-      if (run.code === 0) return true;
       const output = run.stdout + run.stderr;
-      if (!create && /doesn't exist|does not exist/.test(output)) return false;
+      if (run.code === 0) return /Created and switched/.test(output) ? 'created' : 'selected';
+      if (!create && /doesn't exist|does not exist/.test(output)) return 'missing';
       // The pg backend has one creation lock per schema: another shoot may be creating its workspace.
       if (/locked for workspace creation/.test(output) && attempt < 60) {
         await new Promise((r) => setTimeout(r, 250 + Math.random() * 500));
