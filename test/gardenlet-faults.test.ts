@@ -42,7 +42,8 @@ describe('gardenlet killed at each task of the create and delete flows', () => {
         GARDENLET_CARE_INTERVAL_SECONDS: '3600',
         ...(killAtTask ? { GARDENLET_TEST_KILL_AT_TASK: killAtTask } : {}),
       },
-      stdio: 'ignore',
+      // FAULTS_VERBOSE=1 shows the gardenlets' logs (each flow task's outcome) when a case fails
+      stdio: process.env.FAULTS_VERBOSE ? 'inherit' : 'ignore',
     });
     running.add(child);
     child.on('exit', () => running.delete(child));
@@ -61,17 +62,23 @@ describe('gardenlet killed at each task of the create and delete flows', () => {
     await exited(child);
   }
 
-  /** one faulty gardenlet dies at the task, then a healthy one finishes the work */
-  async function survive(task: string, done: () => Promise<boolean>): Promise<void> {
-    const faulty = startGardenlet(task);
+  /** a gardenlet that died with SIGKILL leaves its work to a healthy one, which must finish it */
+  async function takenOver(
+    faulty: ChildProcess,
+    done: () => Promise<boolean>,
+    timeoutMs = 120_000,
+  ): Promise<void> {
     expect(await exited(faulty)).toBe('SIGKILL');
     const healthy = startGardenlet();
     try {
-      await until(async () => ((await done()) ? true : undefined), 120_000);
+      await until(async () => ((await done()) ? true : undefined), timeoutMs);
     } finally {
       await stop(healthy);
     }
   }
+
+  /** one faulty gardenlet dies at the task, then a healthy one finishes the work */
+  const survive = (task: string, done: () => Promise<boolean>) => takenOver(startGardenlet(task), done);
 
   const controlPlaneProcesses = async (technicalId: string) =>
     (await run('ps', ['-eo', 'args'])).stdout
@@ -130,13 +137,8 @@ describe('gardenlet killed at each task of the create and delete flows', () => {
       const faulty = startGardenlet();
       await until(async () => ((await moment()) ? true : undefined), 120_000);
       faulty.kill('SIGKILL');
-      expect(await exited(faulty)).toBe('SIGKILL');
-      const healthy = startGardenlet();
-      try {
-        await until(async () => ((await done()) ? true : undefined), 180_000);
-      } finally {
-        await stop(healthy);
-      }
+      // machines take longer than a workerless shoot, the more so on a loaded machine
+      await takenOver(faulty, done, 240_000);
     }
 
     it('create: exactly the two machines, each Running with its container', async () => {
@@ -148,7 +150,7 @@ describe('gardenlet killed at each task of the create and delete flows', () => {
       const made = await machines();
       expect(made.map((m) => m.status?.currentStatus?.phase)).toEqual(['Running', 'Running']);
       expect((await containers()).sort()).toEqual(made.map((m) => m.metadata.name).sort());
-    }, 240_000);
+    }, 420_000);
 
     it('delete: no machine, container or anything else of the shoot is left', async () => {
       await garden.deleteShoot(name);
@@ -163,7 +165,7 @@ describe('gardenlet killed at each task of the create and delete flows', () => {
       expect(await machines()).toEqual([]);
       expect(await containers()).toEqual([]);
       await expectNothingLeft(garden, technicalId());
-    }, 240_000);
+    }, 420_000);
   });
 
   it('the last shoot is deleted by a healthy gardenlet', async () => {

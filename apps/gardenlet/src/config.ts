@@ -27,7 +27,7 @@ export interface GardenletConfig {
   readonly orphanGraceSeconds: number;
   /** machine create/delete jobs this process runs at once */
   readonly machineConcurrency: number;
-  /** how soon a job whose gardenlet died is taken over (BullMQ lock and stalled check, the lease) */
+  /** how soon a shoot or machine job whose gardenlet died is taken over (BullMQ lock and stalled check, the lease) */
   readonly takeoverMs: number;
   /** test-only: the gardenlet kills itself with SIGKILL when this task starts */
   readonly killAtTask?: string;

@@ -90,7 +90,10 @@ export class MachineOperations implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.worker = this.machines.startOperationsWorker({ concurrency: this.config.machineConcurrency });
+    this.worker = this.machines.startOperationsWorker({
+      concurrency: this.config.machineConcurrency,
+      takeoverMs: this.config.takeoverMs,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   LocalOperationQueue,
   type OperationQueue,
   type OperationQueueOptions,
+  type WorkerOptions,
 } from './queue.js';
 import type { NodeInfo, ShootNodes } from './shoot-nodes.js';
 import type { WorkerContext, WorkerError, WorkerState } from './types.js';
@@ -167,7 +168,7 @@ export class MachineControllerManager {
   }
 
   /** The BullMQ worker for machine create/delete jobs; start it in each gardenlet process. */
-  startOperationsWorker(options: { concurrency?: number } = {}): { close(): Promise<void> } {
+  startOperationsWorker(options: WorkerOptions = {}): { close(): Promise<void> } {
     return this.operations.start((job) => this.operator.run(job), options);
   }
 

@@ -20,6 +20,15 @@ export interface Backoff {
 
 export type OperationHandler = (job: MachineJob) => Promise<void>;
 
+export interface WorkerOptions {
+  readonly concurrency?: number;
+  /**
+   * How soon the jobs of a worker that died are run by another (BullMQ's lock and stalled check);
+   * BullMQ's 30 s each meant up to a minute without any machine being made.
+   */
+  readonly takeoverMs?: number;
+}
+
 /** Where machine jobs go: one live job per machine, retried with backoff while the handler throws. */
 export interface OperationQueue {
   /**
@@ -27,7 +36,7 @@ export interface OperationQueue {
    * backoff of a failing create: that job is run at once (and from then on backs off as a delete).
    */
   enqueue(job: MachineJob): Promise<void>;
-  start(handler: OperationHandler, options: { concurrency?: number }): { close(): Promise<void> };
+  start(handler: OperationHandler, options: WorkerOptions): { close(): Promise<void> };
   /** runs fn while no other pass over the same shoot runs (in any process) */
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -87,11 +96,13 @@ export class BullOperationQueue implements OperationQueue {
     await existing.promote().catch(() => undefined);
   }
 
-  start(handler: OperationHandler, options: { concurrency?: number }): { close(): Promise<void> } {
+  start(handler: OperationHandler, options: WorkerOptions): { close(): Promise<void> } {
     const worker = new Worker<MachineJob>(this.options.name, (job) => handler(job.data), {
       connection: this.redis,
       prefix: this.prefix,
       concurrency: options.concurrency ?? 10,
+      lockDuration: options.takeoverMs ?? 30_000,
+      stalledInterval: options.takeoverMs ?? 30_000,
       maxStalledCount: 3,
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(this.backoff, attemptsMade) },
     });
