@@ -30,9 +30,10 @@ export async function loadOrCreateStateKey(path: string): Promise<string> {
 const KEY_VARIABLE = 'GARDENER_TS_TOFU_STATE_KEY';
 
 /**
- * OpenTofu's external key provider protocol: a header line, then the key. The key is already 256
- * random bits, so nothing needs stretching; pbkdf2 (600,000 rounds for every key, and tofu asks
- * for keys on every command) cost about a second of CPU per tofu call, most of a shoot's create.
+ * OpenTofu's external key provider protocol: a header line, then the key (and the decryption key
+ * only when tofu passes the metadata of what it decrypts). The key is already 256 random bits, so
+ * nothing needs stretching; pbkdf2's 600,000 rounds for every key on every tofu command took a
+ * create's infrastructure step from 3.4 s to 8.3 s.
  */
 const KEY_PROVIDER_SCRIPT = `echo '{"magic":"OpenTofu-External-Key-Provider","version":1}'
 case "$(cat)" in
