@@ -9,15 +9,14 @@
  * Targets (issue: local machines): 3 machines <= 30 s, idle RSS <= 30 MiB per machine.
  */
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { exampleShoot } from '@gardener-ts/api';
 import { LocalMachineDriver } from '@gardener-ts/extensions';
-import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import { binary } from '@gardener-ts/infra/toolchain';
-import { NestFactory } from '@nestjs/core';
 import { createGarden, SHOOT, until } from '../test/support/garden.js';
+import { machineRssMiB, startGardenlet } from './support.js';
 
 const { values } = parseArgs({
   options: { idle: { type: 'string', default: '15' }, pools: { type: 'string', default: '1,3,10' } },
@@ -37,12 +36,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const garden = await createGarden();
-Object.assign(process.env, garden.gardenletEnv);
-const { GardenletModule } = await import('../apps/gardenlet/src/gardenlet.module.js');
-const gardenlet = await NestFactory.createApplicationContext(
-  GardenletModule.forRoot({ ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600 }),
-  { logger: false },
-);
+const gardenlet = await startGardenlet(garden);
 
 const driver = new LocalMachineDriver({ root: garden.gardenletEnv.GARDENER_TS_MACHINE_DIR });
 
@@ -101,31 +95,11 @@ async function listNodes(technicalId: string): Promise<{ name: string; ready: bo
   }));
 }
 
-/** RSS summed over every process in the machine container's cgroup, in MiB. */
-async function machineRssMiB(technicalId: string, name: string): Promise<number> {
-  const { containerId } = driver.layout({ name, technicalId });
-  const { stdout } = await run('runc', [
-    '--root',
-    join(driver.root, 'runc'),
-    'ps',
-    '--format',
-    'json',
-    containerId,
-  ]);
-  let kib = 0;
-  for (const pid of (JSON.parse(stdout) as number[] | null) ?? []) {
-    // a heartbeat's curl may have exited between the listing and this read
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    kib += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  }
-  return kib / 1024;
-}
-
 /** Per machine, the median of five samples a second apart (heartbeats start curl and jq for a moment). */
 async function idleRss(technicalId: string, names: string[]): Promise<number[]> {
   const samples = names.map(() => [] as number[]);
   for (let round = 0; round < 5; round++) {
-    const sampled = await Promise.all(names.map((name) => machineRssMiB(technicalId, name)));
+    const sampled = await Promise.all(names.map((name) => machineRssMiB(driver, technicalId, name)));
     for (const [i, mib] of sampled.entries()) samples[i]?.push(mib);
     await sleep(1000);
   }

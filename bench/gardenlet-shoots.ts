@@ -7,10 +7,9 @@
  *   npm run build && npm run bench -- bench/gardenlet-shoots.ts [--runs 3]
  */
 import { parseArgs } from 'node:util';
-import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import type { LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { createGarden, until } from '../test/support/garden.js';
+import { startGardenlet } from './support.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Number(values.runs);
@@ -38,12 +37,7 @@ class TaskTimings implements LoggerService {
 
 const garden = await createGarden();
 const timings = new TaskTimings();
-Object.assign(process.env, garden.gardenletEnv);
-const { GardenletModule } = await import('../apps/gardenlet/src/gardenlet.module.js');
-const gardenlet = await NestFactory.createApplicationContext(
-  GardenletModule.forRoot({ ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600 }),
-  { logger: timings },
-);
+const gardenlet = await startGardenlet(garden, timings);
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

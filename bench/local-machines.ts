@@ -8,7 +8,7 @@
  * Targets (issue: local machines): 3 machines Ready <= 30 s, idle RSS <= 30 MiB per machine.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -23,6 +23,7 @@ import { createTestDatabase } from '@gardener-ts/infra/testing';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { LocalSeedBackend } from '@gardener-ts/seed';
+import { machineRssMiB } from './support.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '1' }, idle: { type: 'string', default: '15' } },
@@ -84,26 +85,6 @@ async function createUntilReady(
   }
 }
 
-/** RSS summed over every process of the machine's container, in MiB. */
-async function machineRssMiB(name: string): Promise<number> {
-  const { containerId } = driver.layout({ name, technicalId });
-  const { stdout } = await run('runc', [
-    '--root',
-    join(driver.root, 'runc'),
-    'ps',
-    '--format',
-    'json',
-    containerId,
-  ]);
-  const pids: number[] = JSON.parse(stdout) ?? [];
-  let kib = 0;
-  for (const pid of pids) {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    kib += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  }
-  return kib / 1024;
-}
-
 try {
   const setupStart = performance.now();
   // the bridge before the control plane: the apiserver listens on its gateway address
@@ -155,7 +136,7 @@ try {
     for (const name of [...single, ...trio]) {
       const samples: number[] = [];
       for (let sample = 0; sample < 5; sample++) {
-        samples.push(await machineRssMiB(name));
+        samples.push(await machineRssMiB(driver, technicalId, name));
         peaks.push(samples.at(-1) ?? 0);
         await sleep(1000);
       }
