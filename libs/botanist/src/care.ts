@@ -26,7 +26,11 @@ export interface ShootCareOptions {
 
 /** Gardener's care controller: keeps the health conditions of the seed's shoots current. */
 export class ShootCare {
-  constructor(private readonly options: ShootCareOptions) {}
+  private readonly thresholds: Readonly<Record<string, number>>;
+
+  constructor(private readonly options: ShootCareOptions) {
+    this.thresholds = { ...DEFAULT_CONDITION_THRESHOLDS, ...options.thresholds };
+  }
 
   async checkAll(): Promise<void> {
     const { items } = await this.options.resources.list(SHOOT, undefined, {
@@ -50,9 +54,8 @@ export class ShootCare {
 
   async check(shoot: Shoot): Promise<void> {
     const now = this.options.now?.() ?? new Date();
-    const thresholds = { ...DEFAULT_CONDITION_THRESHOLDS, ...this.options.thresholds };
     const verdicts = (await this.verdicts(shoot)).map((v) =>
-      withGracePeriod(v, shoot.status?.conditions, thresholds[v.type] ?? 0, now),
+      withGracePeriod(v, shoot.status?.conditions, this.thresholds[v.type] ?? 0, now),
     );
     if (
       !verdicts.some((v) => conditionChanged(shoot.status?.conditions, v.type, v.status, v.reason, v.message))
