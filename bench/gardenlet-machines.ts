@@ -16,7 +16,7 @@ import { exampleShoot } from '@gardener-ts/api';
 import { LocalMachineDriver } from '@gardener-ts/extensions';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { createGarden, SHOOT, until } from '../test/support/garden.js';
-import { machineRssMiB, startGardenlet } from './support.js';
+import { machineRssMiB, shootGone, startGardenlet } from './support.js';
 
 const { values } = parseArgs({
   options: { idle: { type: 'string', default: '15' }, pools: { type: 'string', default: '1,3,10' } },
@@ -69,15 +69,7 @@ const succeeded = (name: string) =>
     if (op?.state === 'Failed') throw new Error(`shoot ${name} failed: ${op.description}`);
     return op?.state === 'Succeeded' ? true : undefined;
   }, 600_000);
-const gone = (name: string) =>
-  until(
-    () =>
-      garden.read(name).then(
-        () => undefined,
-        () => true,
-      ),
-    600_000,
-  );
+const gone = (name: string) => shootGone(garden, name, 600_000);
 
 /** Names of the shoot's nodes and whether each is Ready, through an admin kubeconfig of the shoot. */
 async function listNodes(technicalId: string): Promise<{ name: string; ready: boolean }[]> {

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import type { LoggerService } from '@nestjs/common';
 import { createGarden, until } from '../test/support/garden.js';
-import { startGardenlet } from './support.js';
+import { shootGone, startGardenlet } from './support.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Number(values.runs);
@@ -50,15 +50,7 @@ const succeeded = (name: string) =>
     async () => ((await garden.read(name)).status?.lastOperation?.state === 'Succeeded' ? true : undefined),
     300_000,
   );
-const gone = (name: string) =>
-  until(
-    () =>
-      garden.read(name).then(
-        () => undefined,
-        () => true,
-      ),
-    300_000,
-  );
+const gone = (name: string) => shootGone(garden, name, 300_000);
 
 async function createAndDelete(names: string[], firstOctet: number) {
   const create = await seconds(async () => {

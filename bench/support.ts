@@ -1,4 +1,4 @@
-// What several benchmarks share: an in-process gardenlet on a test garden, and a machine's RSS.
+// What several benchmarks share: an in-process gardenlet on a test garden, waiting for a shoot to go, a machine's RSS.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import type { LocalMachineDriver } from '@gardener-ts/extensions';
 import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Garden } from '../test/support/garden.js';
+import { type Garden, until } from '../test/support/garden.js';
 
 const run = promisify(execFile);
 
@@ -43,4 +43,16 @@ export async function machineRssMiB(
     kib += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   }
   return kib / 1024;
+}
+
+/** Resolves once the shoot cannot be read any more (its finalizer gone). */
+export function shootGone(garden: Garden, name: string, timeoutMs: number): Promise<true> {
+  return until(
+    () =>
+      garden.read(name).then(
+        () => undefined,
+        () => true as const,
+      ),
+    timeoutMs,
+  );
 }
