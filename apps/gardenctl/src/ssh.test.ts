@@ -37,6 +37,8 @@ let resources: ResourceService;
 let server: RunningServer | undefined;
 let gardenletOn = false;
 let gardenlet: NodeJS.Timeout | undefined;
+/** what the pretend gardenlet writes as a ready bastion's address and keys, when not the usual */
+let pretendBastion: { ingress: object; sshHostKeys: unknown } | undefined;
 
 const publicKeyOf = (name: string) => readFileSync(join(dir, `${name}.pub`), 'utf8').trim();
 
@@ -112,8 +114,7 @@ async function makeBastionsReady(): Promise<void> {
       'merge',
       {
         status: {
-          ingress: { ip: BASTION_IP },
-          sshHostKeys: [publicKeyOf('bastion_host')],
+          ...(pretendBastion ?? { ingress: { ip: BASTION_IP }, sshHostKeys: [publicKeyOf('bastion_host')] }),
           conditions: [{ type: 'BastionReady', status: 'True', reason: 'Ready', message: 'ready' }],
         },
       },
@@ -376,5 +377,159 @@ describe('gardenctl ssh', () => {
     expect(await bastions()).toEqual([]);
     expect(sessionFiles('ssh-e').filter((f) => f.startsWith('ssh-'))).toEqual([]);
     expect(existsSync(join(dir, 'tmp', 'garden', 'ssh-e'))).toBe(true);
+  });
+});
+
+describe('gardenctl ssh with what others wrote into the API', () => {
+  const MACHINE = requireResourceByKind('Machine');
+  const pwned = () => join(dir, 'PWNED');
+
+  async function machine(name: string, node: string, address: string, hostKeys: string): Promise<void> {
+    await resources.create(MACHINE, NAMESPACE, {
+      apiVersion: 'machine.sapcloud.io/v1alpha1',
+      kind: 'Machine',
+      metadata: {
+        name,
+        labels: { 'shoot.gardener.cloud/name': 'demo' },
+        annotations: { 'node.gardener-ts.io/ssh-host-keys': hostKeys },
+      },
+      spec: { class: { kind: 'MachineClass', name: 'demo-pool-a-z1' } },
+    });
+    await resources.patch(
+      MACHINE,
+      NAMESPACE,
+      name,
+      'merge',
+      { status: { node, addresses: [{ type: 'InternalIP', address: address }] } },
+      { subresource: 'status' },
+    );
+  }
+
+  /** refused with exit code 1 and what is wrong; no bastion, no file, and nothing ran */
+  async function expectRefused(
+    result: { code: number | null; stderr: string },
+    session: string,
+    message: RegExp,
+  ): Promise<void> {
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('gardenctl wrote no ssh configuration');
+    expect(await bastions()).toEqual([]);
+    expect(sessionFiles(session).filter((f) => f.startsWith('ssh-'))).toEqual([]);
+    expect(existsSync(pwned())).toBe(false);
+  }
+
+  it('refuses a node whose Machine publishes a host key that is not one, or an address that is not an IP, and makes no bastion', async () => {
+    const key = publicKeyOf('node_host');
+    const cases: [string, string, string, RegExp][] = [
+      [
+        'evil-a',
+        '10.249.5.3',
+        `${key}\n@cert-authority * ${key}`,
+        /refusing the SSH host key of node "evil-a": "@cert-authority/,
+      ],
+      [
+        'evil-b',
+        '10.249.5.3',
+        `${key}\n10.249.5.2 ${key}`,
+        /refusing the SSH host key of node "evil-b": "10\.249\.5\.2 /,
+      ],
+      [
+        'evil-c',
+        '10.249.5.3',
+        `ssh-ed25519 not-base64`,
+        /refusing the SSH host key of node "evil-c".* is not base64/,
+      ],
+      ['evil-d', '10.249.5.3', key.replace('ssh-ed25519', 'ssh-foo'), /has the unknown key type "ssh-foo"/],
+      [
+        'evil-e',
+        `10.249.5.3\n  ProxyCommand touch ${pwned()}`,
+        key,
+        /refusing the address of node "evil-e": "10\.249\.5\.3\\n {2}ProxyCommand/,
+      ],
+      [
+        'evil-f',
+        'evil.example.com',
+        key,
+        /refusing the address of node "evil-f": "evil\.example\.com" is not an IP address/,
+      ],
+    ];
+    gardenletOn = true;
+    targetShoot('ssh-f');
+    for (const [name, address, keys, message] of cases) {
+      await machine(name, name, address, keys);
+      try {
+        const r = await gctlWaiting(['ssh', name, '--cidr', '10.249.5.1/32'], 'ssh-f');
+        await expectRefused(r, 'ssh-f', message);
+      } finally {
+        await resources.delete(MACHINE, NAMESPACE, name);
+      }
+    }
+  });
+
+  it('refuses a node whose name is an ssh option, and shows names on the terminal escaped', async () => {
+    gardenletOn = true;
+    targetShoot('ssh-g');
+    const evil = `-oProxyCommand=touch ${pwned()}\u001b[2J`;
+    await machine('evil-g', evil, '10.249.5.3', publicKeyOf('node_host'));
+    try {
+      const list = gctl(['ssh'], 'ssh-g');
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout).not.toContain('\u001b');
+      expect(list.stdout).toContain('"-oProxyCommand=touch');
+      const all = await gctlWaiting(['ssh', '--interactive=false', '--cidr', '10.249.5.1/32'], 'ssh-g');
+      await expectRefused(
+        all,
+        'ssh-g',
+        /refusing the name of a node: "-oProxyCommand=touch .*\\u001b\[2J" is not a DNS name/,
+      );
+      expect(all.stderr).not.toContain('\u001b');
+    } finally {
+      await resources.delete(MACHINE, NAMESPACE, 'evil-g');
+    }
+  });
+
+  it('refuses a bastion whose address or host keys are not what they claim, and deletes it', async () => {
+    const key = publicKeyOf('bastion_host');
+    const cases: [object, unknown, RegExp][] = [
+      [
+        { ip: `${BASTION_IP}\n  ProxyCommand touch ${pwned()}` },
+        [key],
+        /refusing the address of bastion "cli-[a-z0-9]{8}": .* is not an IP address/,
+      ],
+      [{ ip: `${BASTION_IP} -oProxyCommand=x` }, [key], /is not an IP address/],
+      [
+        { hostname: `bastion.example.com\n  ProxyCommand touch ${pwned()}` },
+        [key],
+        /refusing the hostname of bastion "cli-[a-z0-9]{8}": .* is not a DNS name/,
+      ],
+      [
+        { ip: BASTION_IP },
+        [`${key}\n@cert-authority * ${key}`],
+        /refusing the SSH host key of bastion "cli-[a-z0-9]{8}"/,
+      ],
+      [{ ip: BASTION_IP }, [`@cert-authority * ${key}`], /known_hosts marker @cert-authority/],
+      [{ ip: BASTION_IP }, [key.replace(/ (\S+)/, ' $1*')], /is not base64/],
+    ];
+    gardenletOn = true;
+    targetShoot('ssh-h');
+    try {
+      for (const [ingress, sshHostKeys, message] of cases) {
+        pretendBastion = { ingress, sshHostKeys };
+        const r = await gctlWaiting(['ssh', 'node-a', '--cidr', '10.249.5.1/32'], 'ssh-h');
+        await expectRefused(r, 'ssh-h', message);
+        expect(r.stderr).toMatch(/Deleted bastion cli-[a-z0-9]{8}/);
+      }
+    } finally {
+      pretendBastion = undefined;
+    }
+  });
+
+  it('refuses a --user that is an option or breaks the configuration (exit code 2)', () => {
+    for (const user of ['-oProxyCommand=x', 'root\nProxyCommand x', '%u']) {
+      const r = gctl(['ssh', 'node-a', '--user', user]);
+      expect(r.code, user).toBe(2);
+      expect(r.stderr).toContain('for flag --user');
+    }
   });
 });

@@ -19,6 +19,10 @@ export type {
 export { isMachineNotFound, MachineError, MachineErrorCode } from './machine/errors.js';
 export { LocalInfrastructureActuator } from './providers/local/infrastructure-actuator.js';
 export {
+  type LocalSeedResourcesOptions,
+  localSeedResources,
+} from './providers/local/infrastructure-orphans.js';
+export {
   LocalMachineDriver,
   type LocalMachineDriverOptions,
 } from './providers/local/machines/local-machine-driver.js';
@@ -29,3 +33,4 @@ export {
   type ProviderExtension,
   type ProviderFactory,
 } from './registry.js';
+export type { SeedResource, SeedResourceCollector } from './seed-resources.js';

@@ -3,6 +3,7 @@ import type { ControlPlaneActuator } from './controlplane/actuator.js';
 import { ExtensionError, GardenerErrorCode } from './errors.js';
 import type { InfrastructureActuator } from './infrastructure/actuator.js';
 import type { MachineDriver } from './machine/driver.js';
+import type { SeedResourceCollector } from './seed-resources.js';
 
 /**
  * One cloud: the actuators it implements, registered under its `spec.provider.type`. The generic
@@ -15,6 +16,11 @@ export interface ProviderExtension {
   /** creates the machines of worker pools; the generic Worker actuator (libs/machine) drives it */
   readonly machines?: MachineDriver;
   readonly bastion?: BastionActuator;
+  /**
+   * Optional: what the provider keeps on the seed per technical ID, so that the gardenlet can
+   * remove what no shoot owns any more (a shoot deleted without its delete flow).
+   */
+  readonly seedResources?: readonly SeedResourceCollector[];
   /**
    * Checks the shoot's provider configs (`spec.provider.infrastructureConfig`,
    * `controlPlaneConfig`, each worker's `providerConfig`) at admission: one message per problem,

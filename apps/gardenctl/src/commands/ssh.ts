@@ -5,8 +5,9 @@ import { CORE, type GardenClient, type KubeObject } from '../garden/client.js';
 import { type BastionObject, Bastions, bastionName, type Progress } from '../ssh/bastions.js';
 import { checkCidrs, detectCidr } from '../ssh/cidr.js';
 import { parseDuration } from '../ssh/duration.js';
-import { pickNode, type ShootNode, shootNodes } from '../ssh/nodes.js';
+import { nodeEndpoint, pickNode, type ShootNode, shootNodes } from '../ssh/nodes.js';
 import { every, interruptible, sshSession } from '../ssh/session.js';
+import { checkUser, printable } from '../ssh/untrusted.js';
 import { type NodeEndpoint, SshWorkspace, userKeyFiles } from '../ssh/workspace.js';
 import {
   noGardenTargeted,
@@ -47,7 +48,7 @@ function optionsOf(ctx: RunContext): SshOptions {
       (ctx.flags['wait-timeout'] as string | undefined) ?? DEFAULT_WAIT,
       'wait-timeout',
     ),
-    user: (ctx.flags.user as string | undefined) || 'gardener',
+    user: checkUser((ctx.flags.user as string | undefined) || 'gardener'),
     ...(keyFiles ? { keyFiles } : {}),
   };
 }
@@ -83,9 +84,12 @@ export const runSsh: Handler = async (ctx) => {
   const shootName = t.shoot.metadata.name;
   const nodes = await shootNodes(t.m, t.resolved);
   if (!options.node && options.interactive) return printNodes(ctx.io, nodes, shootName);
-  const targets: NodeEndpoint[] = options.node
-    ? [pickNode(nodes, options.node, shootName)]
-    : nodes.filter((n): n is ShootNode & { ip: string } => Boolean(n.ip));
+  // checked before anything is made: a node that publishes what it should not gets no bastion
+  const targets: NodeEndpoint[] = (
+    options.node
+      ? [pickNode(nodes, options.node, shootName)]
+      : nodes.filter((n): n is ShootNode & { ip: string } => Boolean(n.ip))
+  ).map(nodeEndpoint);
   const cidrs = options.cidrs ?? [await detectCidr(providerOf(t.shoot), nodesCidrOf(t.shoot))];
   const nodeKey = await shootPrivateKey(t.client, t.namespace, shootName);
   const bastions = new Bastions(t.client, t.namespace);
@@ -128,7 +132,8 @@ export const runSsh: Handler = async (ctx) => {
     );
     let status: number;
     try {
-      status = await sshSession(['-F', workspace.configFile, options.node ?? ''], interrupt.signal);
+      // `--`: the destination is never an option, whatever its name
+      status = await sshSession(['-F', workspace.configFile, '--', options.node ?? ''], interrupt.signal);
     } finally {
       stopKeepalive();
     }
@@ -256,7 +261,11 @@ function printNodes(io: IO, nodes: readonly ShootNode[], shoot: string): void {
   }
   const rows = [
     ['NAME', 'INTERNAL-IP', 'READY'],
-    ...nodes.map((n) => [n.name, n.ip ?? '<none>', n.ready === undefined ? 'Unknown' : String(n.ready)]),
+    ...nodes.map((n) => [
+      shown(n.name),
+      n.ip ? shown(n.ip) : '<none>',
+      n.ready === undefined ? 'Unknown' : String(n.ready),
+    ]),
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   for (const row of rows)
@@ -323,6 +332,11 @@ function progressOn(io: IO, name: string): Progress {
       lastAt = elapsedMs;
     }
   };
+}
+
+/** names and addresses from the shoot reach the terminal as they are only when printable and plain */
+function shown(text: string): string {
+  return /^[\w.:-]+$/.test(text) ? text : printable(text);
 }
 
 function shellQuote(text: string): string {

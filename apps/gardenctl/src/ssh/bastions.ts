@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import type { GardenClient, KubeObject } from '../garden/client.js';
+import { checkBastionAddress, checkHostKey } from './untrusted.js';
 import type { BastionEndpoint } from './workspace.js';
 
 export const OPERATIONS = '/apis/operations.gardener.cloud/v1alpha1';
@@ -97,8 +98,8 @@ export class Bastions {
         );
       }
       const ready = bastion.status?.conditions?.find((c) => c.type === 'BastionReady');
-      const ip = bastion.status?.ingress?.ip ?? bastion.status?.ingress?.hostname;
-      if (ready?.status === 'True' && ip) return { ip, hostKeys: bastion.status?.sshHostKeys ?? [] };
+      const ingress = bastion.status?.ingress;
+      if (ready?.status === 'True' && (ingress?.ip || ingress?.hostname)) return endpointOf(name, bastion);
       const elapsedMs = Date.now() - started;
       progress({ elapsedMs, message: ready?.message ?? 'waiting for the gardenlet to create it' });
       if (elapsedMs >= timeoutMs) {
@@ -111,6 +112,15 @@ export class Bastions {
       await sleep(Math.min(1000, timeoutMs - elapsedMs), signal);
     }
   }
+}
+
+/** The bastion's address and host keys, each checked: the status is not gardenctl's to trust. */
+function endpointOf(name: string, bastion: BastionObject): BastionEndpoint {
+  const source = `bastion "${name}"`;
+  const ip = checkBastionAddress(bastion.status?.ingress?.ip, bastion.status?.ingress?.hostname, source);
+  const keys: unknown = bastion.status?.sshHostKeys ?? [];
+  if (!Array.isArray(keys)) return { ip, hostKeys: [checkHostKey(keys, source)] };
+  return { ip, hostKeys: keys.map((key) => checkHostKey(key, source)) };
 }
 
 function ingressOf(cidrs: readonly string[]) {

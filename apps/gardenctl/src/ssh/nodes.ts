@@ -2,6 +2,8 @@ import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import { GardenClient, type KubeObject } from '../garden/client.js';
 import { resolveContext } from '../garden/kubeconfig.js';
 import type { ResolvedTarget, TargetManager } from '../target/manager.js';
+import { checkAddress, checkHostKey, checkNodeName, printable } from './untrusted.js';
+import { BASTION_HOST_ALIAS, type NodeEndpoint } from './workspace.js';
 
 /** Where a machine's SSH host keys are published (libs/api SSH_HOST_KEYS_ANNOTATION). */
 export const SSH_HOST_KEYS_ANNOTATION = 'node.gardener-ts.io/ssh-host-keys';
@@ -87,9 +89,9 @@ export function pickNode(
   if (!node) {
     throw new GardenctlError(
       GardenctlErrorCode.NotFound,
-      `node "${name}" not found in shoot "${shoot}"`,
+      `node ${printable(name)} not found in shoot "${shoot}"`,
       nodes.length > 0
-        ? `nodes there: ${nodes.map((n) => n.name).join(', ')} (gardenctl ssh lists them)`
+        ? `nodes there: ${nodes.map((n) => printable(n.name).slice(1, -1)).join(', ')} (gardenctl ssh lists them)`
         : 'the shoot has no nodes yet',
     );
   }
@@ -101,4 +103,19 @@ export function pickNode(
     );
   }
   return { ...node, ip: node.ip };
+}
+
+/**
+ * A node as ssh will see it, every part checked: its name (a DNS name, not the bastion's alias),
+ * its address (an IP) and each published host key. The Machine and the shoot's Node are written by
+ * others (root on the node, the shoot's admins): a value that is not what it claims is refused.
+ */
+export function nodeEndpoint(node: ShootNode & { ip: string }): NodeEndpoint {
+  const name = checkNodeName(node.name, [BASTION_HOST_ALIAS]);
+  const source = `node "${name}"`;
+  return {
+    name,
+    ip: checkAddress(node.ip, source),
+    hostKeys: node.hostKeys.map((key) => checkHostKey(key, source)),
+  };
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { GardenctlError, GardenctlErrorCode, usageError } from '../errors.js';
+import { checkAddress, checkHost, checkHostKey, checkNodeName, checkUser, configPath } from './untrusted.js';
 
 /** The bastion's alias in the ssh_config gardenctl writes. */
 export const BASTION_HOST_ALIAS = 'gardenctl-bastion';
@@ -80,14 +81,33 @@ export class SshWorkspace {
   /**
    * known_hosts with exactly the keys bastion and nodes published, and an ssh_config: the bastion
    * as `gardenctl-bastion`, each node under its name with ProxyJump through it. A host that
-   * published no key is trusted on first use (accept-new) into this file only.
+   * published no key is trusted on first use (accept-new) into this file only. Every value is
+   * checked first (see untrusted.ts): one that is not what it claims leaves both files unwritten.
    */
   writeConfig(identities: SshIdentities, bastion: BastionEndpoint, nodes: readonly NodeEndpoint[]): void {
-    const known = [
-      ...bastion.hostKeys.map((key) => `${bastion.ip} ${key}`),
-      ...nodes.flatMap((node) => node.hostKeys.map((key) => `${node.ip} ${key}`)),
+    const hosts = [
+      {
+        alias: BASTION_HOST_ALIAS,
+        ip: checkHost(bastion.ip, 'the bastion'),
+        user: 'gardener',
+        identity: configPath(identities.bastionKey),
+        hostKeys: bastion.hostKeys.map((key) => checkHostKey(key, 'the bastion')),
+      },
+      ...nodes.map((node) => {
+        const alias = checkNodeName(node.name, [BASTION_HOST_ALIAS]);
+        const source = `node "${alias}"`;
+        return {
+          alias,
+          ip: checkAddress(node.ip, source),
+          user: checkUser(identities.user),
+          identity: configPath(identities.nodeKey),
+          hostKeys: node.hostKeys.map((key) => checkHostKey(key, source)),
+          jump: BASTION_HOST_ALIAS,
+        };
+      }),
     ];
-    writeFileSync(this.knownHostsFile, known.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+    const knownHostsFile = configPath(this.knownHostsFile);
+    const known = hosts.flatMap((host) => host.hostKeys.map((key) => `${host.ip} ${key}\n`));
     const entry = (host: HostEntry) =>
       [
         `Host ${host.alias}`,
@@ -95,32 +115,14 @@ export class SshWorkspace {
         `  User ${host.user}`,
         `  IdentityFile "${host.identity}"`,
         '  IdentitiesOnly yes',
-        `  UserKnownHostsFile "${this.knownHostsFile}"`,
+        `  UserKnownHostsFile "${knownHostsFile}"`,
         `  StrictHostKeyChecking ${host.hostKeys.length > 0 ? 'yes' : 'accept-new'}`,
         '  ServerAliveInterval 30',
         ...(host.jump ? [`  ProxyJump ${host.jump}`] : []),
         '',
       ].join('\n');
-    const config = [
-      entry({
-        alias: BASTION_HOST_ALIAS,
-        ip: bastion.ip,
-        user: 'gardener',
-        identity: identities.bastionKey,
-        hostKeys: bastion.hostKeys,
-      }),
-      ...nodes.map((node) =>
-        entry({
-          alias: node.name,
-          ip: node.ip,
-          user: identities.user,
-          identity: identities.nodeKey,
-          hostKeys: node.hostKeys,
-          jump: BASTION_HOST_ALIAS,
-        }),
-      ),
-    ].join('\n');
-    writeFileSync(this.configFile, config, { mode: 0o600 });
+    writeFileSync(this.knownHostsFile, known.join(''), { mode: 0o600 });
+    writeFileSync(this.configFile, hosts.map(entry).join('\n'), { mode: 0o600 });
   }
 
   remove(): void {

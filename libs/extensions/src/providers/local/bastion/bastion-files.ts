@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { run } from '../machines/commands.js';
+import { readPublicHostKey } from '../machines/host-keys.js';
+import { ensureHostKeys } from '../machines/machine-files.js';
+import { RootfsFileError, readRootfsFile, writeRootfsFile } from '../machines/rootfs-files.js';
 
 export const BASTION_INIT_PATH = '/usr/local/sbin/gardener-bastion-init';
 const HOST_KEY = '/etc/ssh/gardener-ts/ssh_host_ed25519_key';
@@ -65,10 +64,15 @@ function authorizedKeys(access: BastionAccess): string {
 }
 
 /**
- * Writes the bastion's identity and access rules through its mounted overlay; the host key is
- * made once and kept. Returns whether the access rules changed (sshd must then reload them).
+ * Writes the bastion's identity and access rules through its mounted overlay, following no link
+ * in it (it runs while they are written); the host key is made once, in `privateDir` on the host,
+ * and kept. Returns whether the access rules changed (sshd must then reload them).
  */
-export async function writeBastionFiles(rootfs: string, access: BastionAccess): Promise<boolean> {
+export async function writeBastionFiles(
+  rootfs: string,
+  access: BastionAccess,
+  privateDir: string,
+): Promise<boolean> {
   const files: [string, string, number][] = [
     ['/etc/hostname', `${access.hostname}\n`, 0o644],
     ['/etc/hosts', `127.0.0.1 localhost ${access.hostname}\n`, 0o644],
@@ -78,30 +82,24 @@ export async function writeBastionFiles(rootfs: string, access: BastionAccess): 
   ];
   let changed = false;
   for (const [path, content, mode] of files) {
-    if (await writeIfChanged(join(rootfs, path), content, mode)) changed = true;
+    if (await writeIfChanged(rootfs, path, content, mode)) changed = true;
   }
-  await ensureHostKey(rootfs, access.hostname);
+  await ensureHostKeys(rootfs, [HOST_KEY], `root@${access.hostname}`, privateDir);
   return changed;
 }
 
-/** The public host key (`ssh-ed25519 AAAA… root@<name>`), from the bastion's own disk. */
-export async function readBastionHostKey(upperDir: string): Promise<string | undefined> {
-  return (await readFile(join(upperDir, `${HOST_KEY}.pub`), 'utf8').catch(() => undefined))?.trim();
+/** The public host key (`ssh-ed25519 AAAA…`), from the bastion's own disk; none when it is not a valid key. */
+export function readBastionHostKey(upperDir: string): Promise<string | undefined> {
+  return readPublicHostKey(upperDir, `${HOST_KEY}.pub`);
 }
 
-async function writeIfChanged(path: string, content: string, mode: number): Promise<boolean> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
+/** a file that is not what it should be (a link, a FIFO, too large) is replaced */
+async function writeIfChanged(rootfs: string, path: string, content: string, mode: number): Promise<boolean> {
+  const current = await readRootfsFile(rootfs, path).catch((error: unknown) => {
+    if (error instanceof RootfsFileError) return undefined;
+    throw error;
+  });
   if (current === content) return false;
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content, { mode });
-  await chmod(path, mode);
+  await writeRootfsFile(rootfs, path, content, mode);
   return true;
-}
-
-async function ensureHostKey(rootfs: string, hostname: string): Promise<void> {
-  const key = join(rootfs, HOST_KEY);
-  if (existsSync(key) && existsSync(`${key}.pub`)) return;
-  await mkdir(dirname(key), { recursive: true, mode: 0o755 });
-  await Promise.all([key, `${key}.pub`].map((path) => rm(path, { force: true })));
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${hostname}`, '-f', key]);
 }

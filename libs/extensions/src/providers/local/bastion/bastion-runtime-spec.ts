@@ -2,17 +2,18 @@ import type { MachineLayout } from '../machines/layout.js';
 import { containerSpec } from '../machines/runtime-spec.js';
 import { BASTION_INIT_PATH } from './bastion-files.js';
 
-/** what sshd (privilege separation, chroot) and useradd need; nothing for networks or mounts */
+/**
+ * What sshd (privilege separation, chroot, port 22, ending a child past LoginGraceTime) and
+ * useradd need, and no more: no CAP_DAC_OVERRIDE or CAP_FOWNER (every file it touches is root's),
+ * nothing for networks, mounts or devices. With no_new_privs, no setuid program gains any.
+ */
 const CAPABILITIES = [
   'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FOWNER',
   'CAP_SETGID',
   'CAP_SETUID',
   'CAP_NET_BIND_SERVICE',
   'CAP_SYS_CHROOT',
   'CAP_KILL',
-  'CAP_AUDIT_WRITE',
 ];
 
 /** A bastion is small: half a CPU (key exchanges of several users at once stay quick), 128 MiB and a few hundred processes. */

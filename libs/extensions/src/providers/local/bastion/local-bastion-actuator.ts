@@ -84,11 +84,11 @@ export class LocalBastionActuator implements BastionActuator {
       // the overlay's root takes the upper directory's 0700: sshd, as user gardener, must traverse it
       await chmod(layout.rootfs, 0o755);
       const hostname = nameOf(context);
-      const changed = await writeBastionFiles(layout.rootfs, {
-        hostname,
-        sshPublicKey: context.sshPublicKey,
-        ingressCidrs: context.ingressCidrs,
-      });
+      const changed = await writeBastionFiles(
+        layout.rootfs,
+        { hostname, sshPublicKey: context.sshPublicKey, ingressCidrs: context.ingressCidrs },
+        layout.dir,
+      );
       await this.ensureRunning(layout, hostname, changed);
       await this.waitListening(layout);
       await admitToNodes(context.technicalId, address);

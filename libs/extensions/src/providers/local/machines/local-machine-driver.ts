@@ -130,7 +130,7 @@ export class LocalMachineDriver implements MachineDriver {
       gateway: spec.gateway,
     });
     await ensureOverlay(layout, this.baseImage);
-    await writeMachineFiles(layout.rootfs, placed);
+    await writeMachineFiles(layout.rootfs, placed, layout.dir);
     await writeFile(join(layout.bundle, 'config.json'), JSON.stringify(runtimeSpec(layout, placed)));
     await mkdir(runcRoot(this.root), { recursive: true, mode: 0o700 });
     try {

@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { arch } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { run } from './commands.js';
+import { readPublicHostKey } from './host-keys.js';
 import { INIT_PATH, MACHINE_INIT_SCRIPT } from './machine-init.js';
 import type { PlacedMachineSpec } from './machine-spec.js';
 import { AGENT_CONFIG_DIR, AGENT_PATH, NODE_AGENT_SCRIPT } from './node-agent.js';
+import { ensureRootfsDir, RootfsFileError, readRootfsFile, writeRootfsFile } from './rootfs-files.js';
 
 const HOST_KEY_DIR = '/etc/ssh/gardener-ts';
 const HOST_KEY_TYPES = ['ed25519', 'ecdsa'] as const;
@@ -32,25 +33,34 @@ interface File {
 /**
  * Writes what makes the base image this machine, through its mounted overlay (so it lands in the
  * machine's upper directory): identity, sshd and sudo for `gardener`, the init and the node agent
- * with its inputs. The bootstrap token goes into a 0600 file in a 0700 directory.
+ * with its inputs. The bootstrap token goes into a 0600 file in a 0700 directory. A machine's disk
+ * outlives its container, so no link in it is followed (see rootfs-files.ts). `privateDir` is a
+ * host directory only root can read (the machine's own), where keys are made before they go in.
  */
-export async function writeMachineFiles(rootfs: string, spec: PlacedMachineSpec): Promise<void> {
-  await mkdir(join(rootfs, AGENT_CONFIG_DIR), { recursive: true, mode: 0o700 });
-  await chmod(join(rootfs, AGENT_CONFIG_DIR), 0o700);
-  for (const file of machineFiles(spec)) await writeExactly(rootfs, file);
-  await generateHostKeys(rootfs, spec.name);
+export async function writeMachineFiles(
+  rootfs: string,
+  spec: PlacedMachineSpec,
+  privateDir: string,
+): Promise<void> {
+  await ensureRootfsDir(rootfs, AGENT_CONFIG_DIR, 0o700);
+  for (const file of machineFiles(spec)) await writeRootfsFile(rootfs, file.path, file.content, file.mode);
+  await ensureHostKeys(rootfs, HOST_KEY_TYPES.map(hostKeyPath), `root@${spec.name}`, privateDir);
 }
 
-/** The public halves of the machine's SSH host keys (`<type> <base64> <comment>` lines). */
+/**
+ * The public halves of the machine's SSH host keys (`<type> <base64>` lines): only valid keys in
+ * regular files, read without following links; what root inside put in their place is left out.
+ */
 export async function readHostKeys(upperDir: string): Promise<string[]> {
-  const dir = join(upperDir, HOST_KEY_DIR);
-  const names = await readdir(dir).catch(() => [] as string[]);
   const keys: string[] = [];
-  for (const name of names.filter((n) => n.endsWith('.pub')).sort()) {
-    keys.push((await readFile(join(dir, name), 'utf8')).trim());
+  for (const path of HOST_KEY_TYPES.map(hostKeyPath)) {
+    const key = await readPublicHostKey(upperDir, `${path}.pub`);
+    if (key) keys.push(key);
   }
   return keys;
 }
+
+const hostKeyPath = (type: string) => `${HOST_KEY_DIR}/ssh_host_${type}_key`;
 
 function machineFiles(spec: PlacedMachineSpec): File[] {
   const { bootstrap } = spec;
@@ -122,23 +132,38 @@ export function nodeManifest(spec: PlacedMachineSpec): object {
   };
 }
 
-/** writeFile's mode only applies to new files, so the mode is set again. */
-async function writeExactly(rootfs: string, file: File): Promise<void> {
-  const path = join(rootfs, file.path);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, file.content, { mode: file.mode });
-  await chmod(path, file.mode);
+/**
+ * Host keys are the container's identity: made once, kept when create runs again. A pair that is
+ * half there, or not two regular files, is made again: ssh-keygen writes it into `privateDir` on
+ * the host, from where it is copied in without following links.
+ */
+export async function ensureHostKeys(
+  rootfs: string,
+  paths: readonly string[],
+  comment: string,
+  privateDir: string,
+): Promise<void> {
+  for (const path of paths) {
+    if ((await isRegularFile(rootfs, path)) && (await isRegularFile(rootfs, `${path}.pub`))) continue;
+    const scratch = await mkdtemp(join(privateDir, 'host-key-'));
+    try {
+      const key = join(scratch, 'key');
+      const type = /ssh_host_(\w+)_key$/.exec(path)?.[1] ?? 'ed25519';
+      await run('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', comment, '-f', key]);
+      await writeRootfsFile(rootfs, path, await readFile(key, 'utf8'), 0o600);
+      await writeRootfsFile(rootfs, `${path}.pub`, await readFile(`${key}.pub`, 'utf8'), 0o644);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
 }
 
-/** Keys are the machine's identity: made once, kept when create runs again. */
-async function generateHostKeys(rootfs: string, name: string): Promise<void> {
-  const dir = join(rootfs, HOST_KEY_DIR);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  for (const type of HOST_KEY_TYPES) {
-    const key = join(dir, `ssh_host_${type}_key`);
-    if (existsSync(key) && existsSync(`${key}.pub`)) continue;
-    // half a pair (an interrupted create) is made again: ssh-keygen will not overwrite it
-    await Promise.all([key, `${key}.pub`].map((path) => rm(path, { force: true })));
-    await run('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', `root@${name}`, '-f', key]);
-  }
+async function isRegularFile(rootfs: string, path: string): Promise<boolean> {
+  return readRootfsFile(rootfs, path).then(
+    (content) => content !== undefined,
+    (error: unknown) => {
+      if (error instanceof RootfsFileError) return false;
+      throw error;
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import type { MachineLayout } from './layout.js';
 import { INIT_PATH } from './machine-init.js';
 import type { PlacedMachineSpec } from './machine-spec.js';
+import { type SeccompOptions, seccompProfile } from './seccomp.js';
 
 /** Annotations on every machine's container: list() finds a shoot's machines by them. */
 export const ANNOTATIONS = {
@@ -10,18 +11,18 @@ export const ANNOTATIONS = {
   providerId: 'local.gardener-ts.io/provider-id',
 } as const;
 
-/** what sshd and sudo need (Docker's default set); no CAP_SYS_ADMIN, no CAP_NET_ADMIN */
+/**
+ * What sshd (privilege separation, port 22), useradd and root through sudo need. Not Docker's
+ * default set: no CAP_MKNOD (a device node on the machine's disk is the host's device to whoever
+ * reads it there), no CAP_NET_RAW (no forged packets on the shoot's bridge), no CAP_SETFCAP,
+ * CAP_SETPCAP or CAP_FSETID; and never CAP_SYS_ADMIN or CAP_NET_ADMIN.
+ */
 const CAPABILITIES = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
   'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
   'CAP_SETGID',
   'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
   'CAP_NET_BIND_SERVICE',
   'CAP_SYS_CHROOT',
   'CAP_KILL',
@@ -47,11 +48,15 @@ export interface ContainerOptions {
   readonly noNewPrivileges: boolean;
   readonly limits: { readonly memoryBytes: number; readonly millicores: number; readonly pids: number };
   readonly annotations?: Readonly<Record<string, string>>;
+  /** what this kind of container may do beyond the common seccomp profile */
+  readonly seccomp?: SeccompOptions;
 }
 
 /**
  * The OCI runtime spec of one of the local cloud's containers: bash init as PID 1 in its own PID,
- * UTS, mount and IPC namespaces, joining its prepared network namespace, with cgroup limits.
+ * UTS, mount and IPC namespaces, joining its prepared network namespace, with cgroup limits, the
+ * seccomp profile, no host device (only runc's null, zero, full, tty, random, urandom, ptmx),
+ * /sys read-only and the /proc entries that show or change the host masked or read-only.
  */
 export function containerSpec(layout: MachineLayout, options: ContainerOptions): object {
   const capabilities = [...options.capabilities];
@@ -98,6 +103,7 @@ export function containerSpec(layout: MachineLayout, options: ContainerOptions):
         cpu: { quota: Math.round((options.limits.millicores * CPU_PERIOD_US) / 1000), period: CPU_PERIOD_US },
         pids: { limit: options.limits.pids },
       },
+      seccomp: seccompProfile(options.seccomp),
       namespaces: [
         { type: 'pid' },
         { type: 'ipc' },
@@ -115,7 +121,9 @@ export function containerSpec(layout: MachineLayout, options: ContainerOptions):
         '/proc/timer_stats',
         '/proc/sched_debug',
         '/sys/firmware',
+        '/sys/devices/virtual/powercap',
         '/proc/scsi',
+        '/proc/interrupts',
       ],
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
