@@ -23,8 +23,14 @@ export interface GardenletConfig {
   readonly conditionThresholdSeconds: Readonly<Record<string, number>>;
   /** how often settled shoots' machines are looked at (health timeout, orphans) */
   readonly machineSyncSeconds: number;
-  /** how long a machine the provider has but the store does not know lives before it is deleted */
+  /**
+   * how long a machine the provider has but the store does not know lives before it is deleted;
+   * the same grace applies to seed resources (control planes, networks, tofu workspaces, machines,
+   * bastions) whose shoot is gone
+   */
   readonly orphanGraceSeconds: number;
+  /** how often the seed is searched for resources no shoot owns */
+  readonly seedGcIntervalSeconds: number;
   /** machine create/delete jobs this process runs at once */
   readonly machineConcurrency: number;
   /** how soon a shoot or machine job whose gardenlet died is taken over (BullMQ lock and stalled check, the lease) */
@@ -53,10 +59,21 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     conditionThresholdSeconds: conditionThresholds(env.GARDENLET_CONDITION_THRESHOLDS ?? ''),
     machineSyncSeconds: Number(env.GARDENLET_MACHINE_SYNC_SECONDS || 10),
     orphanGraceSeconds: Number(env.GARDENLET_ORPHAN_GRACE_SECONDS || 600),
+    seedGcIntervalSeconds: positiveSeconds(env, 'GARDENLET_SEED_GC_INTERVAL_SECONDS', 60),
     machineConcurrency: Number(env.GARDENLET_MACHINE_CONCURRENCY || 10),
     takeoverMs: Number(env.GARDENLET_TAKEOVER_MS || 30_000),
     killAtTask: env.GARDENLET_TEST_KILL_AT_TASK || undefined,
   };
+}
+
+function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (!value) return fallback;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new Error(`${name} must be a positive number of seconds, got "${value}"`);
+  }
+  return seconds;
 }
 
 /** `Type=seconds,…`, e.g. `EveryNodeReady=300,APIServerAvailable=60`; types left out keep Gardener's defaults. */

@@ -20,6 +20,7 @@ import { bastionProviders } from './bastions.js';
 import type { GardenletConfig } from './config.js';
 import { createMachineController, MachineOperations, shootNodesVia } from './machines.js';
 import { Periodic } from './periodic.js';
+import { seedGarbageCollection } from './seed-gc.js';
 import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
 import {
   BOTANIST,
@@ -172,6 +173,18 @@ export class GardenletModule {
             });
             return new Periodic('MachineSync', config.machineSyncSeconds * 1000, () => sync.syncAll());
           },
+        },
+        {
+          provide: 'SeedGarbageCollectorPeriodic',
+          inject: [STORE, SEED, EXTENSIONS],
+          useFactory: (store: Store, seed: LocalSeedBackend, extensions: ExtensionRegistry) =>
+            seedGarbageCollection(config, {
+              resources: resourcesOf(store),
+              seed,
+              extensions,
+              shootQueue,
+              redis,
+            }),
         },
         MachineOperations,
         {

@@ -30,3 +30,22 @@ export async function ensureStateTables(databaseUrl: string, schema: string): Pr
     await client.end();
   }
 }
+
+/** The workspaces the schema holds state for (none when the schema does not exist yet). */
+export async function stateNames(databaseUrl: string, schema: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [
+      schema,
+      'states',
+    ]);
+    if (exists.rowCount === 0) return [];
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT name FROM ${client.escapeIdentifier(schema)}.states WHERE name IS NOT NULL ORDER BY name`,
+    );
+    return rows.map((row) => row.name);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { App, TerraformStack } from 'cdktf';
 import { usePinnedProviderVersions } from '../cdktf/pinned-providers.js';
@@ -10,7 +10,7 @@ import { TofuError, TofuErrorCode } from './errors.js';
 import { redact } from './redact.js';
 import type { StackDefinition } from './stack-definition.js';
 import { stateEncryptionEnvironment } from './state-encryption.js';
-import { ensureStateTables } from './state-tables.js';
+import { ensureStateTables, stateNames } from './state-tables.js';
 import { runTofu, type TofuRun } from './tofu-process.js';
 
 export interface TofuRunnerOptions {
@@ -35,6 +35,12 @@ export interface ReconcileResult<Outputs> {
 
 const WORKSPACE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const PLAN_FILE = 'tofu.plan';
+
+function checkWorkspaceName(workspace: string): void {
+  if (!WORKSPACE_NAME.test(workspace)) {
+    throw new TofuError(TofuErrorCode.InvalidWorkspace, `invalid workspace name "${workspace}"`);
+  }
+}
 
 /** Synthesizes CDKTF stacks and converges them with OpenTofu, state in PostgreSQL. */
 export class TofuRunner {
@@ -77,12 +83,46 @@ export class TofuRunner {
   /** Destroys everything, then the workspace's state and working directory. */
   async destroy(definition: StackDefinition<unknown>, workspace: string): Promise<void> {
     const { dir } = await this.prepare(definition, workspace, false);
-    if ((await this.selectWorkspace(dir, workspace, false)) !== 'missing') {
-      await this.step(dir, workspace, 'destroy', ['destroy', '-auto-approve', ...this.lockArgs()]);
-      await this.step(dir, workspace, 'workspace select', ['workspace', 'select', 'default']);
-      await this.step(dir, workspace, 'workspace delete', [
+    await this.destroyIn(dir, workspace);
+    await rm(this.workspaceDir(workspace), { recursive: true, force: true });
+  }
+
+  /**
+   * Every workspace this runner holds: the state rows in its schema and the working directories
+   * under its root (an apply killed before tofu recorded anything leaves only the directory).
+   */
+  async listWorkspaces(): Promise<string[]> {
+    const names = new Set(await stateNames(this.options.databaseUrl, this.schema));
+    const entries = await readdir(this.options.workRoot, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) if (entry.isDirectory()) names.add(entry.name);
+    names.delete('default');
+    return [...names].filter((name) => WORKSPACE_NAME.test(name)).sort();
+  }
+
+  /**
+   * Destroys a workspace whose stack is no longer known (its shoot is gone): with the
+   * configuration last synthesized for it when its working directory still has one, so that
+   * destroy-time commands run; else the state is deleted as it is (`workspace delete -force`) and
+   * the provider removes what the state tracked by name. The working directory goes last.
+   */
+  async destroyOrphan(workspace: string): Promise<void> {
+    checkWorkspaceName(workspace);
+    await this.ensureTables();
+    await mkdir(join(this.workspaceDir(workspace), 'logs'), { recursive: true, mode: 0o700 });
+    const synthesized = await this.synthesizedDir(workspace);
+    if (synthesized) {
+      await this.initIfNeeded(synthesized, workspace);
+      await this.destroyIn(synthesized, workspace);
+    } else if ((await stateNames(this.options.databaseUrl, this.schema)).includes(workspace)) {
+      const bare = join(this.workspaceDir(workspace), 'backend-only');
+      await mkdir(bare, { recursive: true, mode: 0o700 });
+      const config = { terraform: { backend: { pg: { schema_name: this.schema } } } };
+      await writeFile(join(bare, 'cdk.tf.json'), JSON.stringify(config, null, 2));
+      await this.initIfNeeded(bare, workspace);
+      await this.step(bare, workspace, 'workspace delete', [
         'workspace',
         'delete',
+        '-force',
         ...this.lockArgs(),
         workspace,
       ]);
@@ -94,12 +134,34 @@ export class TofuRunner {
     return join(this.options.workRoot, workspace);
   }
 
-  private async prepare(definition: StackDefinition<unknown>, workspace: string, create: boolean) {
-    if (!WORKSPACE_NAME.test(workspace)) {
-      throw new TofuError(TofuErrorCode.InvalidWorkspace, `invalid workspace name "${workspace}"`);
-    }
+  private async ensureTables(): Promise<void> {
     this.tablesReady ??= ensureStateTables(this.options.databaseUrl, this.schema);
     await this.tablesReady;
+  }
+
+  private async destroyIn(dir: string, workspace: string): Promise<void> {
+    if ((await this.selectWorkspace(dir, workspace, false)) === 'missing') return;
+    await this.step(dir, workspace, 'destroy', ['destroy', '-auto-approve', ...this.lockArgs()]);
+    await this.step(dir, workspace, 'workspace select', ['workspace', 'select', 'default']);
+    await this.step(dir, workspace, 'workspace delete', [
+      'workspace',
+      'delete',
+      ...this.lockArgs(),
+      workspace,
+    ]);
+  }
+
+  /** the stack directory a reconcile synthesized for the workspace, if its working directory has one */
+  private async synthesizedDir(workspace: string): Promise<string | undefined> {
+    const stacks = join(this.workspaceDir(workspace), 'cdktf.out', 'stacks');
+    const names = await readdir(stacks).catch(() => [] as string[]);
+    const found = names.sort().find((name) => existsSync(join(stacks, name, 'cdk.tf.json')));
+    return found ? join(stacks, found) : undefined;
+  }
+
+  private async prepare(definition: StackDefinition<unknown>, workspace: string, create: boolean) {
+    checkWorkspaceName(workspace);
+    await this.ensureTables();
     await mkdir(join(this.workspaceDir(workspace), 'logs'), { recursive: true, mode: 0o700 });
     const dir = await this.synthesize(definition, workspace);
     await this.initIfNeeded(dir, workspace);

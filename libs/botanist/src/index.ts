@@ -17,5 +17,10 @@ export { HibernationScheduler, scheduledHibernation } from './hibernation-schedu
 export { MachineSync } from './machine-sync.js';
 export { inMaintenanceWindow, maintenanceUpdates } from './maintenance.js';
 export { MaintenanceScheduler } from './maintenance-scheduler.js';
+export {
+  controlPlaneCollector,
+  SeedGarbageCollector,
+  type SeedGarbageCollectorOptions,
+} from './seed-gc.js';
 export { ShootStatusWriter } from './shoot-status.js';
 export { type ShootHealth, STATUS_LABEL, shootHealth } from './status-label.js';

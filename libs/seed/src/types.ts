@@ -114,6 +114,8 @@ export interface SeedBackend {
   endpoint(id: string): Promise<ControlPlaneEndpoint>;
   /** Stops every process and removes the control plane's files; a missing one is fine. */
   destroy(id: string): Promise<void>;
+  /** The ids of every control plane this seed holds (running, stopped or half-made), sorted. */
+  list(): Promise<string[]>;
   /** Stops every process but keeps data and certificates (hibernation); deploy starts it again. */
   stop(id: string): Promise<void>;
   /** A bootstrap token for the kubelet's TLS bootstrap (CSR → approved → system:node:<name>). */

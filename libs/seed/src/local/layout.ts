@@ -17,8 +17,12 @@ export function defaultSeedRoot(): string {
 
 const ID = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+export function isControlPlaneId(name: string): boolean {
+  return ID.test(name);
+}
+
 export function validateId(id: string): void {
-  if (!ID.test(id)) {
+  if (!isControlPlaneId(id)) {
     throw new SeedError(
       SeedErrorCode.InvalidSpec,
       `control-plane id ${JSON.stringify(id)} must be 1-63 lower-case letters, digits and dashes`,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { type BinaryName, binary } from '@gardener-ts/infra/toolchain';
 import {
@@ -35,7 +35,14 @@ import {
   supervisorConfig,
 } from './components.js';
 import { launchSupervisor } from './launch.js';
-import { ALL_COMPONENTS, componentsOf, defaultSeedRoot, type ShootLayout, shootLayout } from './layout.js';
+import {
+  ALL_COMPONENTS,
+  componentsOf,
+  defaultSeedRoot,
+  isControlPlaneId,
+  type ShootLayout,
+  shootLayout,
+} from './layout.js';
 import { claimListenAddress, releaseListenAddress } from './listen-address.js';
 import { freePorts } from './ports.js';
 import {
@@ -249,6 +256,15 @@ export class LocalSeedBackend implements SeedBackend {
     const claimed = readState(layout)?.claimedAddress;
     if (claimed) await releaseListenAddress(claimed);
     rmSync(layout.dir, { recursive: true, force: true });
+  }
+
+  /** Directories under the root named like a control plane (the supervisor's `.supervisor/` is not). */
+  async list(): Promise<string[]> {
+    const entries = existsSync(this.root) ? readdirSync(this.root, { withFileTypes: true }) : [];
+    return entries
+      .filter((entry) => entry.isDirectory() && isControlPlaneId(entry.name))
+      .map((entry) => entry.name)
+      .sort();
   }
 
   async stop(id: string): Promise<void> {

@@ -1,0 +1,55 @@
+import { controlPlaneCollector, SeedGarbageCollector } from '@gardener-ts/botanist';
+import type { ExtensionRegistry, SeedResource } from '@gardener-ts/extensions';
+import { ShootLeases, type ShootQueue } from '@gardener-ts/jobs';
+import type { SeedBackend } from '@gardener-ts/seed';
+import type { ResourceService } from '@gardener-ts/store';
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { GardenletConfig } from './config.js';
+import { Periodic } from './periodic.js';
+
+const logger = new Logger('SeedGarbageCollector');
+
+/**
+ * The seed garbage collector on its interval: the seed's control planes and every registered
+ * provider's seed resources, compared with the shoots in the store; one log line per resource
+ * removed. (The gardenlet has no metrics registry: the log is where removals show.)
+ */
+export function seedGarbageCollection(
+  config: GardenletConfig,
+  dependencies: {
+    resources: ResourceService;
+    seed: SeedBackend;
+    extensions: ExtensionRegistry;
+    shootQueue: ShootQueue;
+    redis: Redis;
+  },
+): Periodic {
+  const { extensions, shootQueue } = dependencies;
+  const leases = new ShootLeases(dependencies.redis, config.queuePrefix, config.takeoverMs);
+  const collector = new SeedGarbageCollector({
+    resources: dependencies.resources,
+    collectors: [
+      controlPlaneCollector(dependencies.seed),
+      ...extensions.types().flatMap((type) => extensions.provider(type).seedResources ?? []),
+    ],
+    graceMs: config.orphanGraceSeconds * 1000,
+    runningFlows: async () => (await shootQueue.queue.getActive()).map((job) => job.data),
+    lock: (technicalId) => leases.acquire(`seed-gc:${config.seedName}:${technicalId}`),
+    onRemoved: logRemoved,
+    onFailed: (resource, error) =>
+      logger.warn(
+        `cannot remove orphaned ${resource.kind} ${resource.name} of ${resource.technicalId} yet: ${error.message}`,
+      ),
+  });
+  return new Periodic('SeedGarbageCollector', config.seedGcIntervalSeconds * 1000, async () => {
+    await collector.collect();
+  });
+}
+
+function logRemoved(resource: SeedResource, orphanedForMs: number): void {
+  logger.log(
+    `removed orphaned ${resource.kind} ${resource.name} of ${resource.technicalId}: ` +
+      `no shoot has owned it for ${Math.round(orphanedForMs / 1000)} s`,
+  );
+}
