@@ -5,6 +5,7 @@ import { ensureServingTls, usesTls } from './bootstrap/tls.js';
 import { configFromEnv } from './config.js';
 import { createApp } from './create-app.js';
 import { createLogger } from './http/logging.js';
+import { installProcessGuards } from './ops/process-guards.js';
 
 const config = configFromEnv();
 const logger = createLogger();
@@ -14,6 +15,8 @@ const app = await createApp(config, {
   ...(tls ? { https: { cert: tls.certPem, key: tls.keyPem } } : {}),
 });
 app.enableShutdownHooks();
+// Failures no request handler caught: see processGuards for why rejections are survived and exceptions are not.
+installProcessGuards(logger, { shutdown: () => app.close() });
 await app.listen({ port: config.port, host: config.host });
 const address = app.getHttpServer().address() as AddressInfo;
 const scheme = tls ? 'https' : 'http';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ApiError, ApiErrorCode, type FieldError, fieldPath, invalid } from './errors.js';
+import { assertSafeKeys } from './safe-keys.js';
 
 /** Turns zod issues into Kubernetes field errors; unknown fields are reported apart from the rest. */
 export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): {
@@ -41,7 +42,9 @@ export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): {
 
 /**
  * Strictly decodes a request body with a kind's schema. Unknown fields are a BadRequest (as
- * Kubernetes' strict field validation reports them); other schema violations are Invalid.
+ * Kubernetes' strict field validation reports them), and so is a `__proto__`, `constructor` or
+ * `prototype` key anywhere (maps such as labels would otherwise let them through); other schema
+ * violations are Invalid.
  */
 export function decodeStrict<S extends z.ZodType>(
   schema: S,
@@ -52,6 +55,7 @@ export function decodeStrict<S extends z.ZodType>(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError(ApiErrorCode.BadRequest, `the request body must be a ${kind} object`);
   }
+  assertSafeKeys(body, `the ${kind}`);
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const name = String((body as { metadata?: { name?: unknown } }).metadata?.name ?? '');

@@ -17,6 +17,7 @@ export * from './meta.js';
 export * from './openapi.js';
 export * from './patch.js';
 export * from './resources.js';
+export * from './safe-keys.js';
 export * from './selectors.js';
 export * from './strategy.js';
 export * from './tables.js';

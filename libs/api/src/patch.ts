@@ -1,4 +1,6 @@
 import { ApiError, ApiErrorCode } from './errors.js';
+import { assertSafeKey, assertSafeKeys, ownValue } from './safe-keys.js';
+import { jsonEqual } from './strategy.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -11,34 +13,44 @@ function badPatch(message: string): ApiError {
   return new ApiError(ApiErrorCode.BadRequest, message);
 }
 
-/** RFC 7386 JSON merge patch. */
-export function applyMergePatch(target: unknown, patch: unknown): unknown {
+/** A member of an object or array, never one its prototype supplies. */
+function childOf(parent: Json | undefined, token: string): Json | undefined {
+  if (Array.isArray(parent)) return /^\d+$/.test(token) ? parent[Number(token)] : undefined;
+  return ownValue(parent, token) as Json | undefined;
+}
+
+function mergeInto(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return structuredClone(patch);
   const result: JsonObject = isObject(target) ? structuredClone(target) : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
-    else result[key] = applyMergePatch(result[key], value) as Json;
+    else result[key] = mergeInto(childOf(result, key), value) as Json;
   }
   return result;
 }
 
+/** RFC 7386 JSON merge patch; a patch with a `__proto__`, `constructor` or `prototype` key is refused. */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  assertSafeKeys(patch, 'the merge patch');
+  return mergeInto(target, patch);
+}
+
+/** RFC 6901: `~1` is `/`, `~0` is `~`; a segment that decodes to an unsafe key is refused. */
 function decodePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw badPatch(`invalid JSON pointer "${pointer}"`);
-  return pointer
+  const tokens = pointer
     .slice(1)
     .split('/')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  for (const token of tokens) assertSafeKey(token, `the JSON pointer "${pointer}"`);
+  return tokens;
 }
 
 function parentOf(doc: Json, tokens: string[], pointer: string): { parent: Json; key: string } {
   let parent: Json = doc;
   for (const token of tokens.slice(0, -1)) {
-    const next: Json | undefined = Array.isArray(parent)
-      ? parent[Number(token)]
-      : isObject(parent)
-        ? parent[token]
-        : undefined;
+    const next = childOf(parent, token);
     if (next === undefined) throw badPatch(`path "${pointer}" does not exist`);
     parent = next;
   }
@@ -57,11 +69,7 @@ function arrayIndex(array: Json[], key: string, pointer: string, forAdd: boolean
 function getAt(doc: Json, pointer: string): Json {
   let current: Json | undefined = doc;
   for (const token of decodePointer(pointer)) {
-    current = Array.isArray(current)
-      ? current[Number(token)]
-      : isObject(current)
-        ? current[token]
-        : undefined;
+    current = childOf(current, token);
     if (current === undefined) throw badPatch(`path "${pointer}" does not exist`);
   }
   return current;
@@ -72,7 +80,7 @@ function removeAt(doc: Json, pointer: string): Json {
   if (tokens.length === 0) throw badPatch('cannot remove the whole document');
   const { parent, key } = parentOf(doc, tokens, pointer);
   if (Array.isArray(parent)) return parent.splice(arrayIndex(parent, key, pointer, false), 1)[0] as Json;
-  if (!isObject(parent) || !(key in parent)) throw badPatch(`path "${pointer}" does not exist`);
+  if (!isObject(parent) || !Object.hasOwn(parent, key)) throw badPatch(`path "${pointer}" does not exist`);
   const value = parent[key] as Json;
   delete parent[key];
   return value;
@@ -86,15 +94,19 @@ function addAt(doc: Json, pointer: string, value: Json, replace: boolean): Json 
     const index = arrayIndex(parent, key, pointer, !replace);
     parent.splice(index, replace ? 1 : 0, value);
   } else if (isObject(parent)) {
-    if (replace && !(key in parent)) throw badPatch(`path "${pointer}" does not exist`);
+    if (replace && !Object.hasOwn(parent, key)) throw badPatch(`path "${pointer}" does not exist`);
     parent[key] = value;
   } else throw badPatch(`path "${pointer}" does not exist`);
   return doc;
 }
 
-/** RFC 6902 JSON patch (add, remove, replace, move, copy, test). */
+/**
+ * RFC 6902 JSON patch (add, remove, replace, move, copy, test). Pointers (`path`, `from`) and values
+ * with a `__proto__`, `constructor` or `prototype` key or segment are refused.
+ */
 export function applyJsonPatch(target: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) throw badPatch('a JSON patch must be an array of operations');
+  assertSafeKeys(operations, 'the JSON patch');
   let doc = structuredClone(target) as Json;
   for (const op of operations) {
     if (!isObject(op) || typeof op.op !== 'string' || typeof op.path !== 'string') {
@@ -121,7 +133,7 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
         doc = addAt(doc, path, structuredClone(getAt(doc, from)), false);
         break;
       case 'test':
-        if (JSON.stringify(getAt(doc, path)) !== JSON.stringify(op.value))
+        if (!jsonEqual(getAt(doc, path), op.value ?? null))
           throw new ApiError(ApiErrorCode.Invalid, `the test operation on "${path}" failed`);
         break;
       default:
@@ -146,13 +158,13 @@ function mergeList(current: Json[], patch: Json[], key: string, path: string, ke
   const result = current.map((e) => structuredClone(e));
   for (const element of patch) {
     if (!isObject(element)) continue;
-    const index = result.findIndex((e) => isObject(e) && e[key] === element[key]);
+    const index = result.findIndex((e) => isObject(e) && ownValue(e, key) === ownValue(element, key));
     if (element.$patch === 'delete') {
       if (index >= 0) result.splice(index, 1);
     } else if (index >= 0) {
-      result[index] = applyStrategicMergePatch(result[index], element, path, keys) as Json;
+      result[index] = strategicMerge(result[index], element, path, keys) as Json;
     } else {
-      result.push(applyStrategicMergePatch({}, element, path, keys) as Json);
+      result.push(strategicMerge({}, element, path, keys) as Json);
     }
   }
   return result;
@@ -160,18 +172,63 @@ function mergeList(current: Json[], patch: Json[], key: string, path: string, ke
 
 function reorder(list: Json[], order: unknown, key: string): Json[] {
   if (!Array.isArray(order)) return list;
-  const rank = new Map(order.map((e, i) => [isObject(e) ? e[key] : e, i]));
+  const rankKey = (e: unknown) => (isObject(e) ? ownValue(e, key) : e);
+  const rank = new Map(order.map((e, i) => [rankKey(e), i]));
   return [...list].sort(
-    (a, b) =>
-      (rank.get(isObject(a) ? a[key] : a) ?? order.length) -
-      (rank.get(isObject(b) ? b[key] : b) ?? order.length),
+    (a, b) => (rank.get(rankKey(a)) ?? order.length) - (rank.get(rankKey(b)) ?? order.length),
   );
+}
+
+const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList/';
+const SET_ELEMENT_ORDER = '$setElementOrder/';
+
+/** The list a `$deleteFromPrimitiveList/<list>` or `$setElementOrder/<list>` directive names. */
+function directiveList(key: string, prefix: string): string {
+  const list = key.slice(prefix.length);
+  assertSafeKey(list, `the strategic merge patch directive "${key}"`);
+  return list;
+}
+
+function strategicMerge(target: unknown, patch: unknown, path: string, keys: PatchMergeKeys): unknown {
+  if (!isObject(patch)) return structuredClone(patch);
+  const directive = patch.$patch;
+  if (directive === 'delete') return undefined;
+  const base: JsonObject = isObject(target) && directive !== 'replace' ? structuredClone(target) : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === '$patch' || key === '$retainKeys') continue;
+    if (key.startsWith(SET_ELEMENT_ORDER)) {
+      directiveList(key, SET_ELEMENT_ORDER);
+      continue;
+    }
+    if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
+      const list = directiveList(key, DELETE_FROM_PRIMITIVE_LIST);
+      const remove = new Set(Array.isArray(value) ? value.map(String) : []);
+      const current = childOf(base, list);
+      if (Array.isArray(current)) base[list] = current.filter((v) => !remove.has(String(v)));
+      continue;
+    }
+    const mergeKey = ownValue(keys, join(path, key));
+    const current = childOf(base, key);
+    if (value === null) delete base[key];
+    else if (MERGED_PRIMITIVE_LISTS.has(key) && Array.isArray(value) && Array.isArray(current)) {
+      base[key] = [...new Set([...current, ...value])] as Json;
+    } else if (typeof mergeKey === 'string' && Array.isArray(value)) {
+      const merged = mergeList(Array.isArray(current) ? current : [], value, mergeKey, join(path, key), keys);
+      base[key] = reorder(merged, ownValue(patch, `${SET_ELEMENT_ORDER}${key}`), mergeKey) as Json;
+    } else {
+      const merged = strategicMerge(current, value, join(path, key), keys);
+      if (merged === undefined) delete base[key];
+      else base[key] = merged as Json;
+    }
+  }
+  return base;
 }
 
 /**
  * Strategic merge patch: like a merge patch, plus `$patch: replace|delete` on maps,
  * `$deleteFromPrimitiveList/<list>`, `$setElementOrder/<list>`, finalizers merged as a set, and
  * lists of objects merged by their merge key where the kind declares one (a shoot's workers by name).
+ * Keys and directive lists named `__proto__`, `constructor` or `prototype` are refused.
  */
 export function applyStrategicMergePatch(
   target: unknown,
@@ -179,37 +236,6 @@ export function applyStrategicMergePatch(
   path = '',
   keys: PatchMergeKeys = {},
 ): unknown {
-  if (!isObject(patch)) return structuredClone(patch);
-  const directive = patch.$patch;
-  if (directive === 'delete') return undefined;
-  const base: JsonObject = isObject(target) && directive !== 'replace' ? structuredClone(target) : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (key === '$patch' || key.startsWith('$setElementOrder/') || key === '$retainKeys') continue;
-    if (key.startsWith('$deleteFromPrimitiveList/')) {
-      const list = key.slice('$deleteFromPrimitiveList/'.length);
-      const remove = new Set(Array.isArray(value) ? value.map(String) : []);
-      const current = base[list];
-      if (Array.isArray(current)) base[list] = current.filter((v) => !remove.has(String(v)));
-      continue;
-    }
-    const mergeKey = keys[join(path, key)];
-    if (value === null) delete base[key];
-    else if (MERGED_PRIMITIVE_LISTS.has(key) && Array.isArray(value) && Array.isArray(base[key])) {
-      base[key] = [...new Set([...(base[key] as Json[]), ...value])] as Json;
-    } else if (mergeKey && Array.isArray(value)) {
-      const merged = mergeList(
-        Array.isArray(base[key]) ? (base[key] as Json[]) : [],
-        value,
-        mergeKey,
-        join(path, key),
-        keys,
-      );
-      base[key] = reorder(merged, patch[`$setElementOrder/${key}`], mergeKey) as Json;
-    } else {
-      const merged = applyStrategicMergePatch(base[key], value, join(path, key), keys);
-      if (merged === undefined) delete base[key];
-      else base[key] = merged as Json;
-    }
-  }
-  return base;
+  assertSafeKeys(patch, 'the strategic merge patch');
+  return strategicMerge(target, patch, path, keys);
 }

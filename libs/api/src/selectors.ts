@@ -1,4 +1,5 @@
 import { ApiError, ApiErrorCode } from './errors.js';
+import { ownValue } from './safe-keys.js';
 
 export type LabelRequirement =
   | { key: string; op: 'exists' }
@@ -72,7 +73,8 @@ export function parseLabelSelector(selector: string | undefined): LabelRequireme
 }
 
 function matchesRequirement(r: LabelRequirement, labels: Record<string, string> | undefined): boolean {
-  const value = labels?.[r.key];
+  // own labels only: a selector on `constructor` must not match every object through its prototype
+  const value = ownValue(labels, r.key) as string | undefined;
   if (r.op === 'exists') return value !== undefined;
   if (r.op === 'notexists') return value === undefined;
   if (r.op === 'in') return value !== undefined && r.values.includes(value);
@@ -113,7 +115,7 @@ export function parseFieldSelector(
 /** Reads a dotted field path (`metadata.name`, `spec.seedName`) from an object. */
 export function fieldValue(obj: unknown, field: string): string {
   let current: unknown = obj;
-  for (const key of field.split('.')) current = (current as Record<string, unknown> | undefined)?.[key];
+  for (const key of field.split('.')) current = ownValue(current, key);
   return current === undefined || current === null ? '' : String(current);
 }
 

@@ -1,5 +1,5 @@
-import { ApiError, ApiErrorCode } from '@gardener-ts/api';
-import type { FastifyInstance } from 'fastify';
+import { ApiError, ApiErrorCode, assertSafeKeys, isUnsafeKey, unsafeKeyError } from '@gardener-ts/api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 
 export const JSON_MEDIA_TYPES = [
@@ -16,26 +16,58 @@ export const YAML_MEDIA_TYPES = [
 
 function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw new ApiError(
       ApiErrorCode.BadRequest,
       `the request body is not valid JSON: ${(error as Error).message}`,
     );
   }
+  assertSafeKeys(body);
+  return body;
 }
 
 function parseYamlBody(text: string): unknown {
   if (text.trim() === '') return undefined;
+  let body: unknown;
   try {
-    return parseYaml(text, { strict: true, uniqueKeys: true, maxAliasCount: 100 });
+    // YAML 1.2 core schema: `<<` is an ordinary key (no merge keys), aliases are bounded.
+    body = parseYaml(text, { strict: true, uniqueKeys: true, maxAliasCount: 100 });
   } catch (error) {
     throw new ApiError(
       ApiErrorCode.BadRequest,
       `the request body is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
     );
   }
+  assertSafeKeys(body);
+  return body;
+}
+
+/**
+ * The query string as a null-prototype object of strings (the first value of a repeated parameter,
+ * as Kubernetes reads one): nothing read from it can come from Object.prototype, and it never throws
+ * (it runs inside Fastify's router, where a throw would not become a Status).
+ */
+export function parseQueryString(text: string): Record<string, string> {
+  const query: Record<string, string> = Object.create(null);
+  for (const [key, value] of new URLSearchParams(text)) if (!Object.hasOwn(query, key)) query[key] = value;
+  return query;
+}
+
+/** `a[b][c]` and `a.b.c`: the segments a nested-object query parser would assign through. */
+function querySegments(key: string): string[] {
+  return key.split(/[[\].]+/).filter((segment) => segment !== '');
+}
+
+/** Refuses (400) a query parameter named, or nested through, `__proto__`, `constructor` or `prototype`. */
+export function registerQueryGuard(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', async (request: FastifyRequest) => {
+    for (const key of Object.keys(request.query as object)) {
+      if (querySegments(key).some(isUnsafeKey)) throw unsafeKeyError(key, 'the query string');
+    }
+  });
 }
 
 /**

@@ -11,10 +11,15 @@ export interface RequestContext {
 
 const contexts = new WeakMap<FastifyRequest, RequestContext>();
 
+/**
+ * The request's context: a null-prototype object, so a field nobody set is undefined and never one
+ * that Object.prototype supplies (whoever managed to write `Object.prototype.identity` would
+ * otherwise be every request's identity).
+ */
 export function contextOf(request: FastifyRequest): RequestContext {
   let context = contexts.get(request);
   if (!context) {
-    context = {};
+    context = Object.create(null) as RequestContext;
     contexts.set(request, context);
   }
   return context;

@@ -48,12 +48,32 @@ export class ApiMetrics {
 
   register(fastify: FastifyInstance): void {
     fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-      // The route pattern, never the raw URL, so names of objects do not become label values.
-      const route = request.routeOptions.url ?? 'unmatched';
-      this.requests.observe(
-        { method: request.method, route, code: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+      // A metric that cannot be recorded is logged, never an error of the request it describes.
+      try {
+        this.requests.observe(requestLabels(request, reply), reply.elapsedTime / 1000);
+      } catch (error) {
+        request.log.warn({ error: (error as Error).message }, 'request metric not recorded');
+      }
     });
   }
+}
+
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * Label values from closed sets only: a known method, the route pattern this server registered
+ * (never the raw URL, so names of objects do not become label values), a status code. A
+ * null-prototype object, so prom-client's label check sees only these three keys.
+ */
+export function requestLabels(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Record<'method' | 'route' | 'code', string> {
+  const labels = Object.create(null) as Record<'method' | 'route' | 'code', string>;
+  labels.method = METHODS.has(request.method) ? request.method : 'other';
+  const route: unknown = request.routeOptions.url;
+  labels.route = typeof route === 'string' && route !== '' ? route : 'unmatched';
+  const code = reply.statusCode;
+  labels.code = Number.isInteger(code) && code >= 100 && code <= 599 ? String(code) : 'other';
+  return labels;
 }
