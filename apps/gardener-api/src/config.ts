@@ -42,6 +42,19 @@ export interface ApiConfig {
   scheduleRetrySeconds: number;
   /** provider packages besides the built-in `local` whose provider-config checks admission runs */
   providerPackages: string[];
+  watchLimits: WatchLimitSettings;
+}
+
+/** Bounds on the watches users hold open; garden admins have no per-user cap and no total cap. */
+export interface WatchLimitSettings {
+  /** Concurrent watches per identity (user or service account). */
+  maxPerUser: number;
+  /** Concurrent watches of all non-admin identities together. */
+  maxTotal: number;
+  /** How often an open watch's token and access are checked again. */
+  recheckMs: number;
+  /** Events a watch whose reader does not keep up may miss before the server closes it. */
+  maxLagEvents: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -51,6 +64,21 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!Number.isInteger(value) || value < 0)
     throw new Error(`${name} must be a non-negative integer, got "${text}"`);
   return value;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = integer(env, name, fallback);
+  if (value === 0) throw new Error(`${name} must be a positive integer, got "0"`);
+  return value;
+}
+
+function watchLimits(env: NodeJS.ProcessEnv): WatchLimitSettings {
+  return {
+    maxPerUser: positive(env, 'GARDENER_WATCH_MAX_PER_USER', 100),
+    maxTotal: positive(env, 'GARDENER_WATCH_MAX_TOTAL', 2000),
+    recheckMs: positive(env, 'GARDENER_WATCH_RECHECK_MS', 5000),
+    maxLagEvents: positive(env, 'GARDENER_WATCH_MAX_LAG_EVENTS', 1000),
+  };
 }
 
 function tlsMode(text: string | undefined): TlsMode {
@@ -87,5 +115,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     sweepIntervalSeconds: integer(env, 'GARDENER_SWEEP_SECONDS', 60),
     scheduleRetrySeconds: integer(env, 'GARDENER_SCHEDULE_RETRY_SECONDS', 30),
     providerPackages: providerPackagesFromEnv(env),
+    watchLimits: watchLimits(env),
   };
 }

@@ -1,6 +1,7 @@
-import type { Project } from '@gardener-ts/api';
-import { type Identity, READ_VERBS, type RequestAttributes } from './identity.js';
+import { type KubeObject, MACHINE_GROUP, type Project } from '@gardener-ts/api';
+import { type Identity, isGardenAdmin, READ_VERBS, type RequestAttributes } from './identity.js';
 import { type ProjectRole, projectChanges, projectRolesOf } from './roles.js';
+import { systemFieldsDecision } from './system-fields.js';
 
 /** Token kinds served by this API besides the resource model. */
 export const AUTH_GROUP = 'auth.gardener-ts.io';
@@ -26,6 +27,24 @@ const deny = (reason: string): Decision => ({ allowed: false, reason });
 
 function anyOf(roles: Set<ProjectRole>, wanted: readonly ProjectRole[]): boolean {
   return wanted.some((role) => roles.has(role));
+}
+
+/**
+ * What only the gardener writes, whoever asks (garden admins aside): the status of every kind
+ * (the gardenlet reports what it did; a kubeconfig or a flow must never follow a user's word
+ * for it) and the machine.sapcloud.io kinds (their classes and replicas reach the seed host).
+ */
+function systemOwned(a: RequestAttributes): Decision | undefined {
+  if (READ_VERBS.has(a.verb)) return undefined;
+  if (a.subresource === 'status')
+    return deny(
+      `the status of ${a.resource} is written by the gardener only; change the object's spec instead`,
+    );
+  if (a.group === MACHINE_GROUP)
+    return deny(
+      `${a.resource} are made by the gardenlet from the shoot's workers; change spec.provider.workers of the shoot instead`,
+    );
+  return undefined;
 }
 
 function clusterScoped(identity: Identity, a: RequestAttributes, context: AuthorizationContext): Decision {
@@ -60,9 +79,11 @@ function namespaced(identity: Identity, a: RequestAttributes, project: Project |
       : deny(
           `managing service account tokens in project "${name}" needs the owner or serviceaccountmanager role`,
         );
-  // Gardener lets viewers request a viewer kubeconfig for their project's shoots.
+  // Gardener lets viewers (and admins) request a viewer kubeconfig for their project's shoots.
   if (a.resource === 'shoots' && a.subresource === 'viewerkubeconfig' && a.verb === 'create')
-    return roles.size > 0 ? allow : deny(`a viewer kubeconfig in project "${name}" needs a role in it`);
+    return anyOf(roles, ['owner', 'admin', 'viewer'])
+      ? allow
+      : deny(`a viewer kubeconfig in project "${name}" needs the owner, admin or viewer role`);
   if (a.resource === BASTIONS && !READ_VERBS.has(a.verb))
     return anyOf(roles, ['owner', 'admin'])
       ? allow
@@ -89,7 +110,9 @@ export function authorize(
   attributes: RequestAttributes,
   context: AuthorizationContext,
 ): Decision {
-  if (identity.gardenAdmin) return allow;
+  if (isGardenAdmin(identity)) return allow;
+  const systemDecision = systemOwned(attributes);
+  if (systemDecision) return systemDecision;
   if (attributes.resource === USER_TOKENS) return deny('only garden admins may manage user tokens');
   if (attributes.namespace === undefined) return clusterScoped(identity, attributes, context);
   return namespaced(identity, attributes, context.project);
@@ -97,17 +120,34 @@ export function authorize(
 
 /** May this identity see this project in a list? */
 export function canSeeProject(identity: Identity, project: Project): boolean {
-  return identity.gardenAdmin || projectRolesOf(identity, project).size > 0;
+  return isGardenAdmin(identity) || projectRolesOf(identity, project).size > 0;
 }
 
-/** A project update: members and owner are the uam's (or owner's) to change, the rest the admin's. */
+/**
+ * A project update: ownership (`spec.owner`, and who holds the `owner` role) is the owner's to
+ * hand on, the other members the uam's (or owner's), the rest the admin's (or owner's).
+ */
 export function projectChangeDecision(identity: Identity, old: Project, next: Project): Decision {
-  if (identity.gardenAdmin) return allow;
+  if (isGardenAdmin(identity)) return allow;
   const roles = projectRolesOf(identity, old);
   const changes = projectChanges(old, next);
+  if (changes.ownership && !roles.has('owner'))
+    return deny('changing the project owner or who holds the owner role needs the owner role');
   if (changes.members && !anyOf(roles, ['owner', 'uam']))
     return deny('changing project members needs the owner or uam role');
   if (changes.other && !anyOf(roles, ['owner', 'admin']))
     return deny('changing a project needs the owner or admin role');
   return allow;
+}
+
+/**
+ * Whether a user's write may store `next` where `old` was (`undefined` on create): system
+ * finalizers and references stay the system's on every kind, and a Project's change must suit
+ * the caller's roles. Checked on a create's decoded request and on an update's admitted result.
+ */
+export function changeDecision(identity: Identity, old: KubeObject | undefined, next: KubeObject): Decision {
+  if (isGardenAdmin(identity)) return allow;
+  const system = systemFieldsDecision(old, next);
+  if (!system.allowed || next.kind !== 'Project' || !old) return system;
+  return projectChangeDecision(identity, old as unknown as Project, next as unknown as Project);
 }

@@ -9,6 +9,24 @@ export interface Identity {
   readonly gardenAdmin: boolean;
 }
 
+/**
+ * Garden admin only if the identity itself says so with `true`: never through a value a prototype
+ * supplies, nor a truthy non-boolean.
+ */
+export function isGardenAdmin(identity: Identity): boolean {
+  return Object.hasOwn(identity, 'gardenAdmin') && identity.gardenAdmin === true;
+}
+
+/** An identity as authentication establishes it: its own fields only, frozen. */
+export function makeIdentity(fields: Identity): Identity {
+  return Object.freeze({
+    name: fields.name,
+    kind: fields.kind,
+    ...(fields.namespace !== undefined ? { namespace: fields.namespace } : {}),
+    gardenAdmin: fields.gardenAdmin === true,
+  });
+}
+
 export const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 
 export function serviceAccountUserName(namespace: string, name: string): string {

@@ -1,4 +1,4 @@
-import { jsonEqual, type Project } from '@gardener-ts/api';
+import { jsonEqual, ownValue, type Project } from '@gardener-ts/api';
 import { type Identity, serviceAccountUserName } from './identity.js';
 
 export type ProjectRole = 'owner' | 'admin' | 'viewer' | 'uam' | 'serviceaccountmanager';
@@ -22,27 +22,47 @@ function isSubject(identity: Identity, subject: Subject | undefined, projectName
  * members have their `role` and `roles`; `owner` implies admin, uam and serviceaccountmanager.
  */
 export function projectRolesOf(identity: Identity, project: Project): Set<ProjectRole> {
-  const namespace = project.spec.namespace ?? `garden-${project.metadata.name}`;
+  // Optional fields are read as the project's own: a prototype never supplies an owner, members or roles.
+  const spec = project.spec;
+  const namespace = (ownValue(spec, 'namespace') as string | undefined) ?? `garden-${project.metadata.name}`;
   const roles = new Set<ProjectRole>();
-  if (isSubject(identity, project.spec.owner, namespace)) roles.add('owner');
-  for (const member of project.spec.members ?? []) {
+  if (isSubject(identity, ownValue(spec, 'owner') as Subject | undefined, namespace)) roles.add('owner');
+  for (const member of (ownValue(spec, 'members') ?? []) as NonNullable<Project['spec']['members']>) {
     if (!isSubject(identity, member, namespace)) continue;
-    for (const role of [member.role, ...(member.roles ?? [])]) roles.add(role as ProjectRole);
+    for (const role of [member.role, ...((ownValue(member, 'roles') ?? []) as string[])])
+      roles.add(role as ProjectRole);
   }
   if (roles.has('owner'))
     for (const implied of ['admin', 'uam', 'serviceaccountmanager'] as const) roles.add(implied);
   return roles;
 }
 
-/** Which parts of a Project an update changes: its members (uam's business) or anything else (admin's). */
-export function projectChanges(old: Project, next: Project): { members: boolean; other: boolean } {
+function ownerRoleHolders(p: Project): unknown[] {
+  return (p.spec.members ?? [])
+    .filter((m) => m.role === 'owner' || (m.roles ?? []).includes('owner'))
+    .map((m) => ({ kind: m.kind, name: m.name, namespace: m.namespace }));
+}
+
+/**
+ * Which parts of a Project an update changes: its ownership (`spec.owner`, or which members hold
+ * the `owner` role: the owner's business), its other members (the uam's) or anything else (the admin's).
+ */
+export function projectChanges(
+  old: Project,
+  next: Project,
+): { ownership: boolean; members: boolean; other: boolean } {
+  const ownership = (p: Project) => ({ owner: p.spec.owner, holders: ownerRoleHolders(p) });
   const membership = (p: Project) => ({ members: p.spec.members ?? [], owner: p.spec.owner });
   const rest = (p: Project) => {
     const { members: _m, owner: _o, ...spec } = p.spec;
     const { labels, annotations, finalizers } = p.metadata;
     return { spec, labels, annotations, finalizers };
   };
-  return { members: !jsonEqual(membership(old), membership(next)), other: !jsonEqual(rest(old), rest(next)) };
+  return {
+    ownership: !jsonEqual(ownership(old), ownership(next)),
+    members: !jsonEqual(membership(old), membership(next)),
+    other: !jsonEqual(rest(old), rest(next)),
+  };
 }
 
 /** The Project subject that stands for an identity (owner, createdBy, members). */

@@ -1,3 +1,4 @@
+import { ADMIN_USER } from './admin-token.js';
 import { AUTH_GROUP, AUTH_VERSION } from './authorize.js';
 import { AuthError, AuthErrorCode } from './errors.js';
 import type { IssueRequest, TokenRecord } from './tokens.js';
@@ -55,6 +56,10 @@ export function parseTokenRequest(
     onlyKeys(spec, ['user', 'gardenAdmin', 'expirationSeconds'], 'spec.');
     if (typeof spec.user !== 'string' || spec.user === '' || spec.user.startsWith('system:'))
       fail('spec.user must be a user name (not system:...)');
+    if (spec.user === ADMIN_USER)
+      fail(
+        `spec.user "${ADMIN_USER}" is the admin token file's; rotate that with POST .../admintoken/rotate`,
+      );
     if (spec.gardenAdmin !== undefined && typeof spec.gardenAdmin !== 'boolean')
       fail('spec.gardenAdmin must be a boolean');
     return {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { AuthError, AuthErrorCode } from './errors.js';
-import { type Identity, serviceAccountUserName } from './identity.js';
+import { type Identity, makeIdentity, serviceAccountUserName } from './identity.js';
 
 export type TokenKind = 'user' | 'serviceaccount';
 
@@ -131,13 +131,13 @@ export class TokenStore {
     const row = rows[0];
     if (!row || (row.expires_at && row.expires_at <= now)) return undefined;
     if (row.kind === 'serviceaccount')
-      return {
+      return makeIdentity({
         name: serviceAccountUserName(row.namespace, row.subject),
         kind: 'ServiceAccount',
         namespace: row.namespace,
         gardenAdmin: false,
-      };
-    return { name: row.subject, kind: 'User', gardenAdmin: row.garden_admin };
+      });
+    return makeIdentity({ name: row.subject, kind: 'User', gardenAdmin: row.garden_admin === true });
   }
 
   async list(kind: TokenKind, namespace = ''): Promise<TokenRecord[]> {
@@ -165,6 +165,15 @@ export class TokenStore {
     );
     if (!rows[0]) throw new AuthError(AuthErrorCode.TokenNotFound, `${kind} token "${name}" not found`);
     return record(rows[0]);
+  }
+
+  /** Revokes every token of a user but the one given (the admin token file's rotation). */
+  async revokeUserTokensExcept(subject: string, keep: string): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM auth_tokens WHERE kind = 'user' AND subject = $1 AND hash <> $2`,
+      [subject, hashToken(keep)],
+    );
+    return rowCount ?? 0;
   }
 
   /** Service-account tokens of a project go with its namespace. */

@@ -2,6 +2,7 @@ export * from './cipher.js';
 export * from './codec.js';
 export * from './errors.js';
 export * from './migrations.js';
+export * from './namespace-lifecycle.js';
 export * from './outbox.js';
 export * from './repository.js';
 export * from './resource-service.js';

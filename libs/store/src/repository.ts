@@ -8,6 +8,7 @@ import {
 import type { Pool, PoolClient } from 'pg';
 import type { ObjectCodec } from './codec.js';
 import { StoreError, StoreErrorCode } from './errors.js';
+import { guardNamespaceOnCreate } from './namespace-lifecycle.js';
 import { insertOutbox, type OutboxEntry } from './outbox.js';
 import { SqlConditions } from './sql-selectors.js';
 
@@ -187,6 +188,7 @@ export class ResourceRepository {
   async create(obj: KubeObject, outbox?: OutboxEntry): Promise<KubeObject> {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
     return this.transaction(async (client) => {
+      await guardNamespaceOnCreate(client, obj);
       const rv = await this.write(client, 'ADDED', key, obj, 'insert');
       if (rv === undefined)
         throw new StoreError(StoreErrorCode.AlreadyExists, `${obj.kind} "${describe(key)}" already exists`);

@@ -27,6 +27,7 @@ import {
   type Shoot,
 } from '@gardener-ts/api';
 import { StoreError, StoreErrorCode } from './errors.js';
+import { namespaceTerminating } from './namespace-lifecycle.js';
 import { type OutboxEntry, outboxEntry, reconcileReason } from './outbox.js';
 import type { ObjectKey, ResourceRepository, Selection, StoredEvent } from './repository.js';
 import type { WatchHandle, WatchHub } from './watch-hub.js';
@@ -36,13 +37,19 @@ export type PatchType = 'merge' | 'json' | 'strategic';
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: 'status';
-  /** Refuses (by throwing) an admitted change the caller may not make, e.g. a project's members. */
-  checkChange?: (old: KubeObject, next: KubeObject) => void;
+  /**
+   * Refuses (by throwing) an admitted write the caller may not make, e.g. a project's members or
+   * a system finalizer. On create it sees the decoded request (`old` undefined), on update the
+   * admitted object about to be stored. The gardenlet's in-process writes pass none.
+   */
+  checkChange?: (old: KubeObject | undefined, next: KubeObject) => void;
 }
 
 export interface DeleteOptions {
   dryRun?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** A deletion the system decided (a deleted project's namespace): no confirmation annotation needed. */
+  skipConfirmation?: boolean;
 }
 
 export interface ListQuery {
@@ -147,6 +154,14 @@ export class ResourceService {
     return namespaceOf(name, project);
   }
 
+  /** A namespace new objects may go into: it exists and its project is not being deleted. */
+  async activeNamespace(name: string): Promise<KubeObject> {
+    const namespace = await this.getNamespace(name);
+    if ((namespace.status as { phase?: string } | undefined)?.phase === 'Terminating')
+      throw namespaceTerminating(name);
+    return namespace;
+  }
+
   async listNamespaces(): Promise<KubeList> {
     const projects = await this.repository.list('Project');
     const items = [
@@ -183,7 +198,9 @@ export class ResourceService {
   ): Promise<KubeObject> {
     const obj = this.decode(type, body);
     this.placeInNamespace(type, obj, namespace);
-    if (type.namespaced) await this.getNamespace(namespace ?? '');
+    // on create the caller's own request is checked, before the server adds anything to it
+    options.checkChange?.(undefined, obj);
+    if (type.namespaced) await this.activeNamespace(namespace ?? '');
     if (!obj.metadata.name && obj.metadata.generateName) {
       obj.metadata.name = `${obj.metadata.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
     }
@@ -283,7 +300,11 @@ export class ResourceService {
             `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${old.metadata.uid}`,
           );
         }
-        if (type.confirmDeletion && old.metadata.annotations?.[DELETION_CONFIRMATION_ANNOTATION] !== 'true') {
+        if (
+          type.confirmDeletion &&
+          !options.skipConfirmation &&
+          old.metadata.annotations?.[DELETION_CONFIRMATION_ANNOTATION] !== 'true'
+        ) {
           throw new ApiError(
             ApiErrorCode.Forbidden,
             `${type.plural}.${type.group} "${name}" is forbidden: must have a "${DELETION_CONFIRMATION_ANNOTATION}" annotation set to "true" to delete`,

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 export interface GardenKubeconfig {
   server: string;
@@ -29,6 +29,20 @@ export function writeGardenKubeconfig(path: string, options: GardenKubeconfig): 
   if (existsSync(path) && readFileSync(path, 'utf8') === text) return false;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return true;
+}
+
+/** Puts a new admin token into an existing garden kubeconfig (after a rotation); false when there is none. */
+export function replaceGardenKubeconfigToken(path: string, token: string): boolean {
+  if (!existsSync(path)) return false;
+  const config = parse(readFileSync(path, 'utf8')) as {
+    users?: Array<{ name?: string; user?: { token?: string } }>;
+  };
+  const user = config.users?.find((u) => u.name === 'garden-admin');
+  if (!user) return false;
+  user.user = { ...user.user, token };
+  writeFileSync(path, stringify(config), { mode: 0o600 });
   chmodSync(path, 0o600);
   return true;
 }

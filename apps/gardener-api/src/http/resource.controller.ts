@@ -11,11 +11,17 @@ import {
   AuthError,
   AuthErrorCode,
   canSeeProject,
+  changeDecision,
   claimProject,
   type Identity,
-  projectChangeDecision,
 } from '@gardener-ts/auth';
-import { type PatchType, ResourceService, type WatchEvent, type WriteOptions } from '@gardener-ts/store';
+import {
+  type PatchType,
+  ResourceService,
+  type WatchEvent,
+  type WatchHandle,
+  type WriteOptions,
+} from '@gardener-ts/store';
 import {
   type BeforeApplicationShutdown,
   Controller,
@@ -30,6 +36,9 @@ import {
   Res,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiConfig } from '../config.js';
+import { ApiMetrics } from '../ops/metrics.js';
+import { API_CONFIG } from '../tokens.js';
 import { REQUEST_AUTHORIZER, type RequestAuthorizer, type Verb } from './authorizer.js';
 import {
   COLLECTION_PATHS,
@@ -40,6 +49,8 @@ import {
   type Target,
 } from './routing.js';
 import { toStatus } from './status.js';
+import { TooManyWatches, WATCH_RETRY_AFTER_SECONDS, WatchLimits, type WatchSlot } from './watch-limits.js';
+import { WatchStream } from './watch-stream.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -96,10 +107,16 @@ export class ResourceController implements BeforeApplicationShutdown {
   private readonly streams = new Set<() => void>();
   private readonly identities = new WeakMap<FastifyRequest, Identity>();
 
+  private readonly watchLimits: WatchLimits;
+
   constructor(
     @Inject(ResourceService) private readonly resources: ResourceService,
     @Inject(REQUEST_AUTHORIZER) private readonly authorizer: RequestAuthorizer,
-  ) {}
+    @Inject(API_CONFIG) config: ApiConfig,
+    @Inject(ApiMetrics) metrics: ApiMetrics,
+  ) {
+    this.watchLimits = new WatchLimits(config.watchLimits, metrics.registry);
+  }
 
   beforeApplicationShutdown(): void {
     for (const end of this.streams) end();
@@ -205,6 +222,7 @@ export class ResourceController implements BeforeApplicationShutdown {
       claimProject(body as { spec?: Record<string, unknown> }, identity);
     return this.resources.create(target.type, target.namespace, body, {
       dryRun: this.dryRun(request),
+      ...this.changeCheck(request, target),
     });
   }
 
@@ -298,22 +316,23 @@ export class ResourceController implements BeforeApplicationShutdown {
     );
   }
 
-  /** Project updates: members are the uam's to change, everything else the admin's. */
+  /**
+   * A user's write, checked on the admitted object about to be stored: system finalizers and
+   * references stay the system's, and a Project's members are the uam's, its owner the owner's.
+   */
   private changeCheck(request: FastifyRequest, target: Target): Pick<WriteOptions, 'checkChange'> {
     const identity = this.identities.get(request);
-    if (target.type.kind !== 'Project' || !identity || identity.gardenAdmin) return {};
+    if (!identity) return {};
+    const { plural, group } = target.type;
     return {
       checkChange: (old, next) => {
-        const decision = projectChangeDecision(
-          identity,
-          old as unknown as Project,
-          next as unknown as Project,
+        const decision = changeDecision(identity, old, next);
+        if (decision.allowed) return;
+        const name = next.metadata.name ?? target.name ?? '';
+        throw new AuthError(
+          AuthErrorCode.Forbidden,
+          `${group ? `${plural}.${group}` : plural} "${name}" is forbidden: User "${identity.name}" cannot ${old ? 'change' : 'create'} it this way: ${decision.reason}`,
         );
-        if (!decision.allowed)
-          throw new AuthError(
-            AuthErrorCode.Forbidden,
-            `projects.core.gardener.cloud "${target.name}" is forbidden: User "${identity.name}" cannot change it this way: ${decision.reason}`,
-          );
       },
     };
   }
@@ -363,7 +382,7 @@ export class ResourceController implements BeforeApplicationShutdown {
         'server-side apply is not supported; use kubectl apply --server-side=false, or a merge or JSON patch',
       );
     }
-    const patchType = PATCH_TYPES[type];
+    const patchType = Object.hasOwn(PATCH_TYPES, type) ? PATCH_TYPES[type] : undefined;
     if (!patchType) {
       throw new ApiError(
         ApiErrorCode.UnsupportedMediaType,
@@ -376,6 +395,8 @@ export class ResourceController implements BeforeApplicationShutdown {
   /**
    * Streams watch events as JSON lines. The watch is opened (and may fail with 410 Expired) before
    * any byte is sent; events arriving meanwhile are queued and flushed once the stream is open.
+   * Each watch takes a slot (429 beyond the caps), honours backpressure, and ends once its token
+   * or its access is gone.
    */
   private async watch(
     request: FastifyRequest,
@@ -390,46 +411,74 @@ export class ResourceController implements BeforeApplicationShutdown {
       target.type.kind !== 'Project' ||
       identity.gardenAdmin ||
       canSeeProject(identity, object as unknown as Project);
-    const queue: string[] = [];
-    let open = false;
-    let ended = false;
-    const write = (line: string) => {
-      if (ended) return;
-      if (open) reply.raw.write(line);
-      else queue.push(line);
-    };
-    let end: () => void = () => undefined;
-    const handle = await this.resources.watch(
-      target.type,
-      target.namespace,
-      query,
-      (event: WatchEvent) => {
-        if (visible(event.object))
-          write(`${JSON.stringify({ type: event.type, object: asTable(event.object) })}\n`);
-      },
-      (error) => {
-        write(`${JSON.stringify({ type: 'ERROR', object: toStatus(error) })}\n`);
-        end();
-      },
-    );
+    const slot = this.watchSlot(reply, identity);
+    const stream = new WatchStream(reply.raw, this.watchLimits.settings.maxLagEvents);
+    stream.onEnd(() => slot.release());
+    let handle: WatchHandle;
+    try {
+      handle = await this.resources.watch(
+        target.type,
+        target.namespace,
+        query,
+        (event: WatchEvent) => {
+          if (visible(event.object))
+            stream.write(`${JSON.stringify({ type: event.type, object: asTable(event.object) })}\n`);
+        },
+        (error) => {
+          stream.write(`${JSON.stringify({ type: 'ERROR', object: toStatus(error) })}\n`);
+          stream.end();
+        },
+      );
+    } catch (error) {
+      stream.end();
+      throw error;
+    }
     reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
-    open = true;
-    for (const line of queue.splice(0)) reply.raw.write(line);
-    const timeout =
-      timeoutSeconds && /^\d+$/.test(timeoutSeconds)
-        ? setTimeout(() => end(), Number(timeoutSeconds) * 1000)
-        : undefined;
-    end = () => {
-      if (ended) return;
-      ended = true;
-      if (timeout) clearTimeout(timeout);
-      handle.close();
-      this.streams.delete(end);
-      reply.raw.end();
-    };
+    stream.start(handle);
+    this.endWhenAccessEnds(request, target, stream);
+    if (timeoutSeconds && /^\d+$/.test(timeoutSeconds)) {
+      const timeout = setTimeout(() => stream.end(), Number(timeoutSeconds) * 1000);
+      stream.onEnd(() => clearTimeout(timeout));
+    }
+    const end = () => stream.end();
     this.streams.add(end);
+    stream.onEnd(() => this.streams.delete(end));
     request.raw.on('close', end);
-    reply.raw.on('close', end);
+  }
+
+  /** A slot among the open watches, or 429 TooManyRequests with Retry-After. */
+  private watchSlot(reply: FastifyReply, identity: Identity): WatchSlot {
+    try {
+      return this.watchLimits.acquire(identity);
+    } catch (error) {
+      if (error instanceof TooManyWatches)
+        void reply.header('retry-after', String(WATCH_RETRY_AFTER_SECONDS));
+      throw error;
+    }
+  }
+
+  /**
+   * Asks every so often whether a new request with the watch's token could open it now; once the
+   * token is revoked or expired, or the project role or the project is gone, the stream ends.
+   */
+  private endWhenAccessEnds(request: FastifyRequest, target: Target, stream: WatchStream): void {
+    const authorization = request.headers.authorization ?? '';
+    const unguard = this.watchLimits.guard({
+      checkKey: `${authorization}\n${target.type.group}/${target.type.plural}\n${target.namespace ?? ''}`,
+      stillAllowed: async () => {
+        // a request object of its own, so that nothing cached for the watch's request (its identity) is reused
+        const probe = Object.create(request) as FastifyRequest;
+        try {
+          await this.authorize(probe, 'watch', target);
+          return true;
+        } catch (error) {
+          if (error instanceof AuthError) return false;
+          throw error;
+        }
+      },
+      buffered: () => stream.buffered,
+      end: () => stream.end(),
+    });
+    stream.onEnd(unguard);
   }
 }

@@ -1,4 +1,4 @@
-import { ApiError, ApiErrorCode, type Shoot } from '@gardener-ts/api';
+import { ApiError, ApiErrorCode, technicalId } from '@gardener-ts/api';
 import { type KubeconfigRole } from '@gardener-ts/pki';
 import { type SeedBackend, SeedError, SeedErrorCode } from '@gardener-ts/seed';
 import { ResourceService } from '@gardener-ts/store';
@@ -59,11 +59,15 @@ export class ShootKubeconfigController {
     });
     const kind = role === 'admin' ? 'AdminKubeconfigRequest' : 'ViewerKubeconfigRequest';
     const expirationSeconds = requestedSeconds(request.body, kind);
-    const shoot = (await this.resources.get(target.type, params.namespace, params.name)) as unknown as Shoot;
-    const technicalId = shoot.status?.technicalID;
-    if (!technicalId) throw notReady(params.name);
+    // the shoot must exist; its cluster is named by its own identity, never by a field a user (or a
+    // status) can write: the technical ID of namespace and name, as the gardenlet deploys it
+    const shoot = await this.resources.get(target.type, params.namespace, params.name);
+    const cluster = technicalId(
+      shoot.metadata.namespace ?? params.namespace,
+      shoot.metadata.name ?? params.name,
+    );
     const issued = await this.seed
-      .issueKubeconfig(technicalId, { role, user: identity.name, expirationSeconds })
+      .issueKubeconfig(cluster, { role, user: identity.name, expirationSeconds })
       .catch((error: unknown) => {
         if (error instanceof SeedError && error.code === SeedErrorCode.NotFound) throw notReady(params.name);
         throw error;

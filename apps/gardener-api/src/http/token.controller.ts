@@ -4,6 +4,7 @@ import {
   AUTH_VERSION,
   parseTokenRequest,
   type RequestAttributes,
+  rotateAdminToken,
   SERVICE_ACCOUNT_TOKENS,
   type TokenKind,
   type TokenStore,
@@ -14,11 +15,15 @@ import {
 import { ResourceService } from '@gardener-ts/store';
 import { Controller, Delete, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { replaceGardenKubeconfigToken } from '../bootstrap/kubeconfig.js';
+import type { ApiConfig } from '../config.js';
+import { API_CONFIG } from '../tokens.js';
 import { REQUEST_AUTHORIZER, type RequestAuthorizer, TOKEN_STORE } from './authorizer.js';
 
 const BASE = `apis/${AUTH_GROUP}/${AUTH_VERSION}`;
 const USER = `${BASE}/${USER_TOKENS}`;
 const SERVICE_ACCOUNT = `${BASE}/namespaces/:namespace/${SERVICE_ACCOUNT_TOKENS}`;
+const ADMIN_TOKEN = 'admintoken';
 
 interface Params {
   namespace?: string;
@@ -28,7 +33,8 @@ interface Params {
 /**
  * Bearer tokens: garden admins issue UserTokens to named users; project owners and
  * serviceaccountmanagers issue ServiceAccountTokens. The secret is in the create response only;
- * deleting a token revokes it at once.
+ * deleting a token revokes it at once. A garden admin rotates the admin token file's token with
+ * `POST .../admintoken/rotate`: the old one is refused from the next request on.
  */
 @Controller()
 export class TokenController {
@@ -36,7 +42,23 @@ export class TokenController {
     @Inject(TOKEN_STORE) private readonly tokens: TokenStore,
     @Inject(REQUEST_AUTHORIZER) private readonly authorizer: RequestAuthorizer,
     @Inject(ResourceService) private readonly resources: ResourceService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
+
+  @Post(`${BASE}/${ADMIN_TOKEN}/rotate`)
+  @HttpCode(201)
+  async rotateAdmin(@Req() request: FastifyRequest) {
+    await this.authorizer.authorize(request, {
+      verb: 'create',
+      group: AUTH_GROUP,
+      version: AUTH_VERSION,
+      resource: ADMIN_TOKEN,
+      subresource: 'rotate',
+    });
+    const rotated = await rotateAdminToken(this.tokens, this.config.adminTokenFile);
+    replaceGardenKubeconfigToken(this.config.kubeconfigFile, rotated.token);
+    return tokenObject(rotated.record, rotated.token);
+  }
 
   @Post([USER, SERVICE_ACCOUNT])
   @HttpCode(201)

@@ -42,6 +42,8 @@ export interface TenantGarden {
   ): Promise<Answer>;
   /** A user token for a new user name (no role anywhere until a project names it). */
   issueUser(user: string): Promise<string>;
+  /** Stops the API process and starts a new one on the same database and data dir (`server` follows). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,14 +70,15 @@ function encodeBody(body: unknown): string {
 export async function startTenantGarden(name: string, env: NodeJS.ProcessEnv = {}): Promise<TenantGarden> {
   const db = await createTestDatabase(`gts_${name}`);
   const dataDir = mkdtempSync(join(tmpdir(), `gts-${name}-`));
-  const server = await startServer({
+  const serverEnv = {
     HOST: '127.0.0.1',
     PORT: '0',
     DATABASE_URL: db.url,
     GARDENER_DATA_DIR: dataDir,
     GARDENER_TLS: 'off',
     ...env,
-  });
+  };
+  let server = await startServer(serverEnv);
   const tokens: Record<string, string> = {
     admin: readFileSync(join(dataDir, 'admin.token'), 'utf8').trim(),
   };
@@ -109,6 +112,11 @@ export async function startTenantGarden(name: string, env: NodeJS.ProcessEnv = {
     return token;
   };
 
+  const restart = async () => {
+    await server.stop();
+    server = await startServer(serverEnv);
+  };
+
   const stop = async () => {
     await server.stop();
     await db.drop();
@@ -129,5 +137,16 @@ export async function startTenantGarden(name: string, env: NodeJS.ProcessEnv = {
     await stop();
     throw error;
   }
-  return { server, dataDir, databaseUrl: db.url, tokens, call, issueUser, stop };
+  return {
+    get server() {
+      return server;
+    },
+    dataDir,
+    databaseUrl: db.url,
+    tokens,
+    call,
+    issueUser,
+    restart,
+    stop,
+  };
 }

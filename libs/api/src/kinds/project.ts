@@ -4,6 +4,11 @@ import { CORE_API_VERSION } from './groups.js';
 
 export const PROJECT_ROLES = ['owner', 'admin', 'viewer', 'uam', 'serviceaccountmanager'] as const;
 
+/** Gardener's finalizer on projects: the project controller removes it once the namespace is empty. */
+export const PROJECT_FINALIZER = 'gardener';
+export const PROJECT_PHASES = ['Pending', 'Ready', 'Failed', 'Terminating'] as const;
+export type ProjectPhase = (typeof PROJECT_PHASES)[number];
+
 const projectRole = z.union([z.enum(PROJECT_ROLES), z.string().regex(/^extension:[a-z0-9-]+$/)]);
 
 const subjectFields = {
@@ -40,7 +45,7 @@ export const projectSchema = z.strictObject({
   status: z
     .strictObject({
       observedGeneration: z.int().optional(),
-      phase: z.enum(['Pending', 'Ready', 'Failed', 'Terminating']).optional(),
+      phase: z.enum(PROJECT_PHASES).optional(),
       lastActivityTimestamp: z.string().optional(),
     })
     .optional(),

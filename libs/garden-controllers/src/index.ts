@@ -1,0 +1,2 @@
+export * from './project/namespace-cleanup.js';
+export * from './project/pass-lock.js';
