@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +24,17 @@ const bridgeExists = (name: string) => succeeds('ip', 'link', 'show', name);
 const firewallExists = async (table: string) =>
   (await succeeds('nft', 'list', 'table', 'bridge', table)) &&
   (await succeeds('nft', 'list', 'table', 'inet', table));
+
+/** A network namespace joined to the bridge, as a local machine is. */
+async function attachMachine(netns: string, bridge: string, address: string, gateway: string): Promise<void> {
+  const [host, peer] = [`${netns}-h`.slice(0, 15), `${netns}-m`.slice(0, 15)];
+  await run('ip', ['netns', 'add', netns]);
+  await run('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', peer, 'netns', netns]);
+  await run('ip', ['link', 'set', host, 'master', bridge, 'up']);
+  await run('ip', ['-n', netns, 'addr', 'add', address, 'dev', peer]);
+  await run('ip', ['-n', netns, 'link', 'set', peer, 'up']);
+  await run('ip', ['-n', netns, 'route', 'add', 'default', 'via', gateway]);
+}
 
 describe('local infrastructure stack applied by OpenTofu with state in PostgreSQL', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -68,6 +80,49 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
   it('a second reconcile plans no change', async () => {
     const result = await runner.reconcile(stack, shoot.technicalId);
     expect(result).toMatchObject({ changed: false, replaced: [] });
+  });
+
+  it('from its bridge a machine reaches only what listens on the gateway address alone', async () => {
+    const netns = `gts-it-${process.pid}`;
+    const otherShoot = `gtsit${process.pid}`.slice(0, 15);
+    const servers: Server[] = [];
+    const listen = async (host: string) => {
+      const server = createServer((socket) => socket.end('hello\n'));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, host, resolve));
+      return (server.address() as AddressInfo).port;
+    };
+    const connects = (host: string, port: number) =>
+      succeeds(
+        'ip',
+        'netns',
+        'exec',
+        netns,
+        'timeout',
+        '2',
+        'bash',
+        '-c',
+        `exec 3<>/dev/tcp/${host}/${port}`,
+      );
+    try {
+      await attachMachine(netns, names.bridge, '10.252.3.7/24', '10.252.3.1');
+      // another shoot's kube-apiserver listens on its own gateway address
+      await run('ip', ['link', 'add', otherShoot, 'type', 'dummy']);
+      await run('ip', ['addr', 'add', '10.252.99.1/32', 'dev', otherShoot]);
+      await run('ip', ['link', 'set', otherShoot, 'up']);
+      const own = await listen('10.252.3.1');
+      const everywhere = await listen('0.0.0.0');
+      const other = await listen('10.252.99.1');
+      expect(await connects('10.252.3.1', own)).toBe(true);
+      expect(await connects('10.252.3.1', everywhere)).toBe(false);
+      expect(await connects('10.252.99.1', everywhere)).toBe(false);
+      expect(await connects('10.252.99.1', other)).toBe(false);
+      expect(await connects('10.252.3.1', other)).toBe(false);
+    } finally {
+      for (const server of servers) server.close();
+      await run('ip', ['netns', 'del', netns]).catch(() => {});
+      await run('ip', ['link', 'del', otherShoot]).catch(() => {});
+    }
   });
 
   it('a bridge deleted behind its back is recreated by the next reconcile, which then converges', async () => {

@@ -70,6 +70,10 @@ const DELETE_BRIDGE = 'if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link d
 
 // Only bastions may reach a node's port 22: across the bridge (the source must be a bastion) and
 // from the seed host itself (the destination must be a bastion). The Bastion actuator fills the sets.
+// What comes from the bridge to the seed host itself may only answer the host, ping the gateway or
+// reach a socket bound to the gateway address alone: the shoot's own kube-apiserver, whose port is
+// chosen later. \`socket wildcard 0\` leaves out services bound to 0.0.0.0, which by Linux's weak
+// host model would answer on the gateway address too; other shoots listen on other addresses.
 const FIREWALL_RULES = `table bridge $TABLE {
   set bastions { type ipv4_addr; }
   chain forward { type filter hook forward priority 0; ip daddr $NODES tcp dport 22 ip saddr != @bastions drop; }
@@ -77,6 +81,14 @@ const FIREWALL_RULES = `table bridge $TABLE {
 table inet $TABLE {
   set bastions { type ipv4_addr; }
   chain output { type filter hook output priority 0; ip daddr $NODES tcp dport 22 ip daddr != @bastions drop; }
+  chain input {
+    type filter hook input priority 0;
+    iifname != "$BRIDGE" accept
+    ct state established,related accept
+    ip daddr $GATEWAY icmp type echo-request accept
+    ip daddr $GATEWAY tcp dport 1-65535 socket wildcard 0 accept
+    drop
+  }
 }`;
 
 const FIREWALL_PRESENT =
@@ -122,8 +134,8 @@ export function localInfrastructureStack(
         destroy: DELETE_BRIDGE,
       });
       const firewall = commandResource(stack, 'firewall', {
-        input: { table, nodes: formatCidr(nodes) },
-        environment: { TABLE: table, NODES: formatCidr(nodes) },
+        input: { table, nodes: formatCidr(nodes), bridge, gateway },
+        environment: { TABLE: table, NODES: formatCidr(nodes), BRIDGE: bridge, GATEWAY: gateway },
         create: CREATE_FIREWALL,
         destroy: DELETE_FIREWALL,
       });
