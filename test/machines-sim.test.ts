@@ -25,6 +25,7 @@ describe('machines on the simulated cloud: faults and their retry behaviour', ()
     shoot.spec.cloudProfileName = 'sim';
     shoot.spec.region = 'sim';
     shoot.spec.seedName = 'sim';
+    delete shoot.spec.networking.nodes; // a free one of the sim seed's range
     shoot.spec.provider = {
       type: 'sim',
       workers: [

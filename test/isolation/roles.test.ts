@@ -57,6 +57,7 @@ describe('uam', () => {
       },
     });
     expect(created.status, created.text).toBe(201);
+    await g.projectReady(name);
     return `${CORE}/projects/${name}`;
   }
 

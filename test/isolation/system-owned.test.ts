@@ -511,8 +511,11 @@ describe('finalizers are the system’s', () => {
       const shootCreate = await g.call('dev-admin', 'POST', DEV_SHOOTS, shoot);
       if (shootCreate.status !== 403) accepted.push(`create shoot with ${finalizer}: ${shootCreate.status}`);
       const add = { metadata: { finalizers: [finalizer] } };
-      const project = await g.call('dev-owner', 'PATCH', `${CORE}/projects/dev`, add, MERGE);
-      if (project.status !== 403) accepted.push(`add ${finalizer} to project: ${project.status}`);
+      // a project carries the project controller's `gardener` from its creation: add next to it
+      const toProject = { metadata: { finalizers: [...new Set(['gardener', finalizer])] } };
+      const project = await g.call('dev-owner', 'PATCH', `${CORE}/projects/dev`, toProject, MERGE);
+      const addsOne = finalizer !== 'gardener';
+      if (addsOne && project.status !== 403) accepted.push(`add ${finalizer} to project: ${project.status}`);
       const onShoot = await g.call('dev-admin', 'PATCH', `${DEV_SHOOTS}/mine`, add, MERGE);
       if (onShoot.status !== 403) accepted.push(`add ${finalizer} to shoot: ${onShoot.status}`);
       const json = [{ op: 'add', path: '/metadata/finalizers', value: [finalizer] }];

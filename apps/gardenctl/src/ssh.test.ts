@@ -147,7 +147,9 @@ beforeAll(async () => {
     GARDENER_QUEUE_PREFIX: `gts-gardenctl-ssh-${process.pid}`,
   });
   await resources.create(requireResourceByKind('CloudProfile'), undefined, exampleCloudProfile());
-  await resources.create(requireResourceByKind('Seed'), undefined, exampleSeed());
+  const seed = exampleSeed();
+  seed.spec.networks.shootDefaults = { nodes: '10.249.0.0/16' }; // the range NODES is from
+  await resources.create(requireResourceByKind('Seed'), undefined, seed);
   await resources.create(requireResourceByKind('Project'), undefined, exampleProject('dev'));
   const shoot = exampleShoot('demo', NAMESPACE);
   shoot.spec.seedName = 'local';

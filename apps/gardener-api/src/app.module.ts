@@ -14,6 +14,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { ApiConfig } from './config.js';
+import { ProjectControllerLifecycle } from './controllers/project.lifecycle.js';
 import { REQUEST_AUTHORIZER, TOKEN_STORE, TokenAuthorizer } from './http/authorizer.js';
 import { DiscoveryController, PublicInfoController } from './http/discovery.controller.js';
 import { ResourceController } from './http/resource.controller.js';
@@ -103,6 +104,7 @@ export class AppModule {
               databaseUrl: config.databaseUrl,
               keyFile: config.keyFile,
               poolSize: config.poolSize,
+              projectQuotaDefaults: config.projectQuotaDefaults,
             }),
         },
         {
@@ -130,6 +132,7 @@ export class AppModule {
         { provide: SEED_BACKEND, useFactory: () => new LocalSeedBackend() },
         StoreLifecycle,
         SchedulerLifecycle,
+        ProjectControllerLifecycle,
         { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },
         JobsLifecycle,
       ],

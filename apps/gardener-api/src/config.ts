@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { BASTION_COUNT_KEY, type QuotaLimits, SHOOT_COUNT_KEY } from '@gardener-ts/api';
 import { providerPackagesFromEnv } from '@gardener-ts/extensions';
 
 export type TlsMode = 'auto' | 'on' | 'off';
@@ -40,9 +41,16 @@ export interface ApiConfig {
   sweepIntervalSeconds: number;
   /** How often unschedulable shoots are tried again even when no seed changed. */
   scheduleRetrySeconds: number;
+  /**
+   * How often the project controller looks at every project and at namespaces no project owns,
+   * besides reacting to project events and to shoots and bastions going.
+   */
+  projectResyncSeconds: number;
   /** provider packages besides the built-in `local` whose provider-config checks admission runs */
   providerPackages: string[];
   watchLimits: WatchLimitSettings;
+  /** Shoots and bastions a project may hold unless a ProjectQuota names its own limit. */
+  projectQuotaDefaults: QuotaLimits;
 }
 
 /** Bounds on the watches users hold open; garden admins have no per-user cap and no total cap. */
@@ -81,6 +89,14 @@ function watchLimits(env: NodeJS.ProcessEnv): WatchLimitSettings {
   };
 }
 
+/** Gardener ships no default quota (operators configure one); these keep one tenant from filling a seed. */
+function projectQuotaDefaults(env: NodeJS.ProcessEnv): QuotaLimits {
+  return {
+    [SHOOT_COUNT_KEY]: integer(env, 'GARDENER_PROJECT_QUOTA_SHOOTS', 20),
+    [BASTION_COUNT_KEY]: integer(env, 'GARDENER_PROJECT_QUOTA_BASTIONS', 10),
+  };
+}
+
 function tlsMode(text: string | undefined): TlsMode {
   if (text === undefined || text === '') return 'auto';
   if (text === 'auto' || text === 'on' || text === 'off') return text;
@@ -114,7 +130,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     relay: env.GARDENER_OUTBOX_RELAY !== 'off',
     sweepIntervalSeconds: integer(env, 'GARDENER_SWEEP_SECONDS', 60),
     scheduleRetrySeconds: integer(env, 'GARDENER_SCHEDULE_RETRY_SECONDS', 30),
+    projectResyncSeconds: positive(env, 'GARDENER_PROJECT_RESYNC_SECONDS', 30),
     providerPackages: providerPackagesFromEnv(env),
     watchLimits: watchLimits(env),
+    projectQuotaDefaults: projectQuotaDefaults(env),
   };
 }

@@ -12,6 +12,7 @@ import type { ResourceType } from './resources.js';
 import { admitBastion } from './validation/bastion.js';
 import { validateCloudProfile } from './validation/cloudprofile.js';
 import { validateObjectMeta } from './validation/metadata.js';
+import { validateOperationAnnotation } from './validation/operation.js';
 import {
   validateConfigMap,
   validateImmutableData,
@@ -21,18 +22,25 @@ import {
 } from './validation/others.js';
 import {
   cloudProfileNameOf,
+  validateNodesOnSeed,
+  validateSeedChoice,
   validateShoot,
   validateShootAgainstCloudProfile,
   validateShootAgainstSeed,
   validateShootUpdate,
 } from './validation/shoot.js';
 
+/** What admission needs to know of another shoot on a seed. */
+export interface SeedShoot {
+  readonly nodes: string | undefined;
+}
+
 /** What admission may read from the store; the API server passes an implementation backed by it. */
 export interface AdmissionLookups {
   cloudProfile(name: string): Promise<CloudProfile | undefined>;
   seed(name: string): Promise<Seed | undefined>;
-  /** Node networks of the shoots bound to a seed, except the one being admitted. */
-  shootNodeCidrs(seedName: string, except: { namespace: string; name: string }): Promise<string[]>;
+  /** The shoots bound to a seed, except the one being admitted, with their node networks. */
+  shootsOnSeed(seedName: string, except: { namespace: string; name: string }): Promise<SeedShoot[]>;
   exists(kind: string, namespace: string, name: string): Promise<boolean>;
   /** The name of the Project owning a namespace, if any. */
   projectOfNamespace(namespace: string): Promise<string | undefined>;
@@ -93,11 +101,13 @@ async function admitShoot(
       field: 'spec.seedName',
       message: `Seed "${seedName}" not found`,
     });
-  if (seed && seedName && !shoot.spec.networking.nodes) {
-    const taken = await ctx.lookups.shootNodeCidrs(seedName, {
+  const binding = seed && seedName && bindsSeed(old);
+  if (binding) {
+    const others = await ctx.lookups.shootsOnSeed(seedName, {
       namespace: shoot.metadata.namespace ?? '',
       name: shoot.metadata.name ?? '',
     });
+    const taken = others.flatMap((other) => (other.nodes ? [other.nodes] : []));
     if (!allocateNodeCidr(shoot, seed, taken)) {
       errors.push({
         type: 'FieldValueRequired',
@@ -105,14 +115,21 @@ async function admitShoot(
         message: `seed "${seedName}" has no free node network left; set one explicitly`,
       });
     }
+    if (!old?.spec.seedName) errors.push(...validateSeedChoice(shoot, { seed, shoots: others.length }));
+    errors.push(...validateNodesOnSeed(shoot, seed, taken));
   }
-  errors.push(...validateShoot(shoot));
+  errors.push(...validateShoot(shoot, old));
   if (profile) errors.push(...validateShootAgainstCloudProfile(shoot, profile, old, now));
   if (seed) errors.push(...validateShootAgainstSeed(shoot, seed));
   if (old) errors.push(...validateShootUpdate(shoot, old));
   errors.push(...(await bindingErrors(shoot, ctx.lookups)));
   errors.push(...providerConfigErrors(shoot, ctx.providerConfigCheck));
   return errors;
+}
+
+/** A write that puts the shoot on its seed or gives it its node network there (both are set once). */
+function bindsSeed(old: Shoot | undefined): boolean {
+  return !old?.spec.seedName || !old.spec.networking.nodes;
 }
 
 function providerConfigErrors(shoot: Shoot, check: ProviderConfigCheck | undefined): FieldError[] {
@@ -229,6 +246,7 @@ export async function admit(
   ctx: AdmissionContext,
 ): Promise<KubeObject> {
   const errors = validateObjectMeta(obj.metadata, type.nameRule, type.maxNameLength);
+  errors.push(...validateOperationAnnotation(obj, old));
   const admitter = admitters[type.kind];
   if (admitter) errors.push(...(await admitter(obj, old, ctx)));
   if (errors.length > 0) throw invalid(type.kind, obj.metadata.name ?? '', errors, type.group || undefined);

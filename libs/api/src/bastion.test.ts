@@ -40,7 +40,7 @@ function lookupsWith(shoot: Shoot | undefined): AdmissionLookups {
   return {
     cloudProfile: async () => undefined,
     seed: async () => undefined,
-    shootNodeCidrs: async () => [],
+    shootsOnSeed: async () => [],
     exists: async () => false,
     projectOfNamespace: async () => 'dev',
     shoot: async (namespace, name) =>

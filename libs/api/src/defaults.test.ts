@@ -28,7 +28,7 @@ function lookups(taken: string[] = []): AdmissionLookups {
   return {
     cloudProfile: async () => exampleCloudProfile(),
     seed: async () => exampleSeed(),
-    shootNodeCidrs: async () => taken,
+    shootsOnSeed: async () => taken.map((nodes) => ({ nodes })),
     exists: async () => true,
     projectOfNamespace: async () => undefined,
   };

@@ -52,6 +52,8 @@ const DESCRIPTIONS: Record<string, string> = {
   Machine: 'Machine is one worker machine of a shoot; its Node has the same name.',
   Bastion:
     "Bastion is a short-lived SSH jump host into a shoot's node network: it accepts one public key from the ingress CIDRs only, and expires without keepalive.",
+  ProjectQuota:
+    'ProjectQuota limits how many shoots and bastions the project of the same name may hold; keys it leaves out keep the garden-wide default. Garden admins write it.',
 };
 
 /** The component name, Kubernetes style (Gardener's Go package path for its kinds). */

@@ -10,6 +10,8 @@ import {
   MACHINE_VERSION,
   OPERATIONS_GROUP,
   OPERATIONS_VERSION,
+  QUOTA_GROUP,
+  QUOTA_VERSION,
   SECURITY_GROUP,
   SECURITY_VERSION,
 } from './kinds/groups.js';
@@ -20,6 +22,7 @@ import {
   machineSetSchema,
 } from './kinds/machine.js';
 import { projectSchema } from './kinds/project.js';
+import { projectQuotaSchema } from './kinds/quota.js';
 import { seedSchema } from './kinds/seed.js';
 import { shootSchema } from './kinds/shoot.js';
 import type { KubeObject } from './meta.js';
@@ -244,6 +247,21 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     maxNameLength: 253,
     confirmDeletion: false,
     extraFieldSelectors: ['spec.seedName', 'spec.shootRef.name'],
+  }),
+  type({
+    group: QUOTA_GROUP,
+    version: QUOTA_VERSION,
+    strategicMerge: false,
+    kind: 'ProjectQuota',
+    plural: 'projectquotas',
+    singular: 'projectquota',
+    shortNames: ['pquota'],
+    namespaced: false,
+    schema: projectQuotaSchema,
+    hasStatus: false,
+    nameRule: 'dns1123-label',
+    maxNameLength: 63,
+    confirmDeletion: false,
   }),
 ];
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, ApiErrorCode, type FieldError, invalid } from './errors.js';
+import { PROJECT_FINALIZER } from './kinds/project.js';
 import type { KubeObject } from './meta.js';
 import type { ResourceType } from './resources.js';
 import { technicalId } from './validation/shoot.js';
@@ -41,6 +42,10 @@ export function prepareForCreate(type: ResourceType, obj: KubeObject, now: Date)
   delete meta.resourceVersion;
   if (type.hasStatus) delete obj.status;
   if (type.kind === 'Shoot') obj.status = { technicalID: technicalId(meta.namespace ?? '', meta.name ?? '') };
+  // from its first write, as Kubernetes gives a namespace its finalizer: a project deleted before
+  // the project controller first saw it still goes through Terminating and an emptied namespace
+  if (type.kind === 'Project' && !meta.finalizers?.includes(PROJECT_FINALIZER))
+    meta.finalizers = [...(meta.finalizers ?? []), PROJECT_FINALIZER];
   return obj;
 }
 

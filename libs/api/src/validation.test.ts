@@ -6,10 +6,25 @@ import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot } from '
 import type { KubeObject } from './meta.js';
 import { resourceByKind } from './resources.js';
 
+function seedNamed(name: string, change: (s: ReturnType<typeof exampleSeed>) => void = () => {}) {
+  const seed = exampleSeed();
+  seed.metadata.name = name;
+  change(seed);
+  return seed;
+}
+
+const SEEDS: Record<string, () => ReturnType<typeof exampleSeed>> = {
+  local: exampleSeed,
+  busy: () => seedNamed('busy'),
+  full: () => seedNamed('full', (s) => (s.spec.capacity = { shoots: 0 })),
+  protected: () =>
+    seedNamed('protected', (s) => (s.spec.taints = [{ key: 'seed.gardener.cloud/protected' }])),
+};
+
 const lookups: AdmissionLookups = {
   cloudProfile: async (name) => (name === 'local' ? exampleCloudProfile() : undefined),
-  seed: async (name) => (name === 'local' ? exampleSeed() : undefined),
-  shootNodeCidrs: async () => [],
+  seed: async (name) => SEEDS[name]?.(),
+  shootsOnSeed: async (seedName) => (seedName === 'busy' ? [{ nodes: '10.10.4.0/22' }] : []),
   exists: async (kind, namespace, name) =>
     kind === 'SecretBinding' && namespace === 'garden-dev' && name === 'creds',
   projectOfNamespace: async (namespace) => (namespace === 'garden-taken' ? 'other' : undefined),
@@ -134,6 +149,61 @@ const rows: Row[] = [
     },
     code: ApiErrorCode.Invalid,
     field: 'metadata.name',
+  },
+  {
+    rule: 'name with two consecutive hyphens (technical IDs would be ambiguous)',
+    kind: 'Shoot',
+    mutate: (s) => {
+      s.metadata.name = 'b--c';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'metadata.name',
+  },
+  {
+    rule: 'a tenant shoot tolerating the protected taint',
+    kind: 'Shoot',
+    mutate: (s) => {
+      s.spec.tolerations = [{ key: 'seed.gardener.cloud/protected' }];
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.tolerations[0].key',
+  },
+  {
+    rule: 'a seed named whose taints the shoot does not tolerate',
+    kind: 'Shoot',
+    mutate: (s) => {
+      s.spec.seedName = 'protected';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.seedName',
+  },
+  {
+    rule: 'a seed named without capacity',
+    kind: 'Shoot',
+    mutate: (s) => {
+      s.spec.seedName = 'full';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.seedName',
+  },
+  {
+    rule: "nodes outside the seed's shoot range",
+    kind: 'Shoot',
+    mutate: (s) => {
+      s.spec.seedName = 'local';
+      s.spec.networking.nodes = '10.11.0.0/24';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.networking.nodes',
+  },
+  {
+    rule: "nodes overlapping another shoot's on the seed",
+    kind: 'Shoot',
+    mutate: (s) => {
+      s.spec.seedName = 'busy';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.networking.nodes',
   },
   {
     rule: 'label value invalid',
@@ -702,6 +772,43 @@ const rows: Row[] = [
     field: 'spec.namespace',
   },
   {
+    rule: 'project: name with two consecutive hyphens',
+    kind: 'Project',
+    mutate: (p) => {
+      p.metadata.name = 'a--b';
+      p.spec.namespace = 'garden-ab';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'metadata.name',
+  },
+  {
+    rule: 'project: namespace with two consecutive hyphens',
+    kind: 'Project',
+    mutate: (p) => {
+      p.spec.namespace = 'garden-x--y';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.namespace',
+  },
+  {
+    rule: 'project: namespace not a DNS label',
+    kind: 'Project',
+    mutate: (p) => {
+      p.spec.namespace = 'garden-Dev_1';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.namespace',
+  },
+  {
+    rule: "project: garden-garden, whose shoots' technical IDs are the garden namespace's",
+    kind: 'Project',
+    mutate: (p) => {
+      p.spec.namespace = 'garden-garden';
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.namespace',
+  },
+  {
     rule: 'project: duplicate member',
     kind: 'Project',
     mutate: (p) => {
@@ -802,6 +909,17 @@ describe('validation table', () => {
       expect(await check(valid(kind))).toBeUndefined();
     },
   );
+
+  it("accepts a shoot on a seed it fits, and the protected taint tolerated in the garden's namespace", async () => {
+    const onLocal = valid('Shoot');
+    onLocal.spec.seedName = 'local';
+    expect(await check(onLocal)).toBeUndefined();
+    const gardens = valid('Shoot');
+    gardens.metadata.namespace = 'garden';
+    gardens.spec.seedName = 'protected';
+    gardens.spec.tolerations = [{ key: 'seed.gardener.cloud/protected' }];
+    expect(await check(gardens)).toBeUndefined();
+  });
 
   it.each(rows)('$kind rejects: $rule', async (row) => {
     const obj = valid(row.kind);

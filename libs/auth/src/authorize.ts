@@ -1,4 +1,10 @@
-import { type KubeObject, MACHINE_GROUP, type Project } from '@gardener-ts/api';
+import {
+  GARDEN_NAMESPACE,
+  type KubeObject,
+  MACHINE_GROUP,
+  type Project,
+  QUOTA_GROUP,
+} from '@gardener-ts/api';
 import { type Identity, isGardenAdmin, READ_VERBS, type RequestAttributes } from './identity.js';
 import { type ProjectRole, projectChanges, projectRolesOf } from './roles.js';
 import { systemFieldsDecision } from './system-fields.js';
@@ -11,6 +17,9 @@ export const SERVICE_ACCOUNT_TOKENS = 'serviceaccounttokens';
 
 /** Bastions open SSH into a shoot's nodes: only the project's admins may make or change them. */
 export const BASTIONS = 'bastions';
+
+/** A project's quota is named after it: its members may read it, only garden admins write it. */
+export const PROJECT_QUOTAS = 'projectquotas';
 
 /** Readable by every authenticated user, as Gardener's `read-global-resources` role grants. */
 const GLOBAL_READABLE = new Set(['cloudprofiles', 'seeds', 'namespaces']);
@@ -49,6 +58,10 @@ function systemOwned(a: RequestAttributes): Decision | undefined {
 
 function clusterScoped(identity: Identity, a: RequestAttributes, context: AuthorizationContext): Decision {
   if (a.resource === 'projects') return projectRequest(identity, a, context.project);
+  if (a.resource === PROJECT_QUOTAS && a.group === QUOTA_GROUP && a.verb === 'get' && context.project)
+    return projectRolesOf(identity, context.project).size > 0
+      ? allow
+      : deny(`no role in project "${context.project.metadata.name}"`);
   if (GLOBAL_READABLE.has(a.resource) && READ_VERBS.has(a.verb)) return allow;
   return deny(`only garden admins may ${a.verb} ${a.resource}`);
 }
@@ -140,6 +153,11 @@ export function projectChangeDecision(identity: Identity, old: Project, next: Pr
   return allow;
 }
 
+/** The garden's own namespace is the operator's: whoever owned a project of it would hold what the garden keeps there. */
+function claimsGardenNamespace(obj: KubeObject): boolean {
+  return obj.kind === 'Project' && (obj as unknown as Project).spec?.namespace === GARDEN_NAMESPACE;
+}
+
 /**
  * Whether a user's write may store `next` where `old` was (`undefined` on create): system
  * finalizers and references stay the system's on every kind, and a Project's change must suit
@@ -147,6 +165,8 @@ export function projectChangeDecision(identity: Identity, old: Project, next: Pr
  */
 export function changeDecision(identity: Identity, old: KubeObject | undefined, next: KubeObject): Decision {
   if (isGardenAdmin(identity)) return allow;
+  if (!old && claimsGardenNamespace(next))
+    return deny(`only garden admins may make a project of the "${GARDEN_NAMESPACE}" namespace`);
   const system = systemFieldsDecision(old, next);
   if (!system.allowed || next.kind !== 'Project' || !old) return system;
   return projectChangeDecision(identity, old as unknown as Project, next as unknown as Project);

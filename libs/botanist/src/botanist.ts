@@ -1,4 +1,4 @@
-import { type CloudProfile, requireResourceByKind, type Shoot } from '@gardener-ts/api';
+import { type CloudProfile, requireResourceByKind, SHOOT_OPERATIONS, type Shoot } from '@gardener-ts/api';
 import {
   type ControlPlaneContext,
   ExtensionError,
@@ -24,8 +24,8 @@ import { deleteWorkers, hasWorkers, waitWorkersReady } from './workers.js';
 export const SHOOT_FINALIZER = 'gardener';
 const CLOUD_PROFILE = requireResourceByKind('CloudProfile');
 export const OPERATION_ANNOTATION = 'gardener.cloud/operation';
-/** Operations a reconcile acts on. */
-const RECONCILE_OPERATIONS = ['reconcile', 'retry', 'maintain', 'rotate-ssh-keypair'];
+/** Operations a reconcile acts on (admission refuses any other). */
+const RECONCILE_OPERATIONS: readonly string[] = SHOOT_OPERATIONS;
 
 function requestedOperations(shoot: Shoot): string[] {
   const value = shoot.metadata.annotations?.[OPERATION_ANNOTATION] ?? '';

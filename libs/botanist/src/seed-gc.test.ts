@@ -86,6 +86,7 @@ describe('seed garbage collector (real PostgreSQL store)', () => {
   async function createShoot(name: string): Promise<void> {
     const shoot = exampleShoot(name, NAMESPACE);
     shoot.spec.seedName = 'local';
+    delete shoot.spec.networking.nodes; // a free one of the seed's range each
     await resources.create(SHOOT, NAMESPACE, shoot);
   }
 

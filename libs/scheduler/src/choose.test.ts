@@ -10,7 +10,7 @@ function seed(name: string, change: (s: Seed) => void = () => {}): Seed {
 }
 
 const shoot = () => exampleShoot('web');
-const pick = (candidates: SeedCandidate[], s = shoot()) => chooseSeed(s, candidates);
+const pick = (candidates: SeedCandidate[], s = shoot(), options = {}) => chooseSeed(s, candidates, options);
 
 describe('chooseSeed', () => {
   it('picks the least used fitting seed, by name on a tie', () => {
@@ -48,9 +48,14 @@ describe('chooseSeed', () => {
     expect('reason' in result && result.reason).toBe(
       'Failed to schedule shoot: 0/3 seeds are available: 1 seed is not visible for scheduling; 1 seed is being deleted; 1 seed has taints the shoot does not tolerate (seed.gardener.cloud/protected)',
     );
-    const tolerant = shoot();
-    tolerant.spec.tolerations = [{ key: 'seed.gardener.cloud/protected' }];
-    expect(pick(candidates, tolerant)).toEqual({ seedName: 'tainted' });
+    const tenant = shoot();
+    tenant.spec.tolerations = [{ key: 'seed.gardener.cloud/protected' }];
+    expect(pick(candidates, tenant)).toMatchObject({
+      reason: expect.stringMatching(/taints the shoot does not tolerate/),
+    });
+    const gardens = exampleShoot('web', 'garden');
+    gardens.spec.tolerations = [{ key: 'seed.gardener.cloud/protected' }];
+    expect(pick(candidates, gardens)).toEqual({ seedName: 'tainted' });
   });
 
   it('respects capacity', () => {
@@ -74,5 +79,31 @@ describe('chooseSeed', () => {
     });
     expect(pick([{ seed: noRange, shoots: 0 }])).toEqual({ seedName: 'norange' });
     expect(pick([])).toEqual({ reason: 'Failed to schedule shoot: no seeds exist' });
+  });
+
+  it("puts a shoot's own node network only inside a seed's range and beside its other shoots'", () => {
+    const a = seed('a');
+    const b = seed('b', (s) => (s.spec.networks.shootDefaults = { nodes: '10.20.0.0/16' }));
+    const onB = shoot();
+    onB.spec.networking.nodes = '10.20.3.0/24';
+    expect(
+      pick(
+        [
+          { seed: a, shoots: 0 },
+          { seed: b, shoots: 9 },
+        ],
+        onB,
+      ),
+    ).toEqual({ seedName: 'b' });
+    const onA = shoot();
+    onA.spec.networking.nodes = '10.10.3.0/24';
+    const taken = { seed: a, shoots: 0, nodeNetworks: ['10.10.0.0/22'] };
+    expect(pick([taken], onA)).toMatchObject({
+      reason: expect.stringMatching(
+        /nodes \(10\.10\.0\.0\/22\) overlap the shoot's nodes \(10\.10\.3\.0\/24\)/,
+      ),
+    });
+    expect(pick([{ ...taken, nodeNetworks: ['10.10.4.0/24'] }], onA)).toEqual({ seedName: 'a' });
+    expect(pick([taken], onA, { ignoreNetworks: true })).toEqual({ seedName: 'a' });
   });
 });

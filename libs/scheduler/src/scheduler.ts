@@ -13,7 +13,7 @@ import {
   StoreError,
   type WatchHandle,
 } from '@gardener-ts/store';
-import { chooseSeed, type SeedChoice } from './choose.js';
+import { type ChooseOptions, chooseSeed, type SeedChoice } from './choose.js';
 
 export interface ShootSchedulerOptions {
   /** Unschedulable shoots are tried again this often even when no seed changed. */
@@ -55,25 +55,45 @@ export class ShootScheduler {
     private readonly options: ShootSchedulerOptions = {},
   ) {}
 
-  /** The create hook: a shoot without spec.seedName gets the best seed, if any fits. */
+  /**
+   * The create hook: a shoot without spec.seedName gets the best seed, if any fits. A shoot that
+   * names its own node network and fits a seed but for its networks is bound to that seed all the
+   * same, so that admission refuses the create saying what is wrong with the network (outside the
+   * seed's range, on another shoot's) instead of leaving a shoot that waits for no reason it sees.
+   */
   readonly onCreate = async (type: ResourceType, obj: KubeObject): Promise<void> => {
     if (type.kind !== 'Shoot') return;
     const shoot = obj as unknown as Shoot;
     if (shoot.spec.seedName) return;
-    const choice = await this.choose(shoot);
+    let choice = await this.choose(shoot);
+    if ('reason' in choice && shoot.spec.networking?.nodes)
+      choice = await this.choose(shoot, { ignoreNetworks: true });
     if (!('reason' in choice)) shoot.spec.seedName = choice.seedName;
   };
 
-  async choose(shoot: Shoot): Promise<SeedChoice> {
+  async choose(shoot: Shoot, options: ChooseOptions = {}): Promise<SeedChoice> {
     const [seeds, counts] = await Promise.all([this.repository.list('Seed'), this.shootsPerSeed()]);
-    const candidates = seeds.items.map((s) => {
-      const seed = s as unknown as Seed;
-      return { seed, shoots: counts.get(seed.metadata.name ?? '') ?? 0 };
-    });
-    const choice = chooseSeed(shoot, candidates);
+    const candidates = await Promise.all(
+      seeds.items.map(async (s) => {
+        const seed = s as unknown as Seed;
+        const name = seed.metadata.name ?? '';
+        return { seed, shoots: counts.get(name) ?? 0, ...(await this.nodeNetworksOn(name, shoot)) };
+      }),
+    );
+    const choice = chooseSeed(shoot, candidates, options);
     // the reused count includes this binding at once, so the next choice sees it
     if (!('reason' in choice)) counts.set(choice.seedName, (counts.get(choice.seedName) ?? 0) + 1);
     return choice;
+  }
+
+  /** For a shoot that names its node network: the node networks of the other shoots on a seed. */
+  private async nodeNetworksOn(seedName: string, shoot: Shoot): Promise<{ nodeNetworks?: string[] }> {
+    if (!shoot.spec.networking?.nodes) return {};
+    const others = await this.resources.lookups.shootsOnSeed(seedName, {
+      namespace: shoot.metadata.namespace ?? '',
+      name: shoot.metadata.name ?? '',
+    });
+    return { nodeNetworks: others.flatMap((other) => (other.nodes ? [other.nodes] : [])) };
   }
 
   /**

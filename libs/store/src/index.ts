@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './migrations.js';
 export * from './namespace-lifecycle.js';
 export * from './outbox.js';
+export * from './project-quota.js';
 export * from './repository.js';
 export * from './resource-service.js';
 export * from './store.js';

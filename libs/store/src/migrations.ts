@@ -61,6 +61,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 3,
+    name: 'one project per namespace',
+    sql: `
+      CREATE UNIQUE INDEX objects_project_namespace_unique ON objects ((body #>> '{spec,namespace}'))
+        WHERE kind = 'Project';
+    `,
+  },
 ];
 
 /** Applies pending migrations once, even when several servers start together. */

@@ -1,16 +1,20 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type FieldRequirement,
   type KubeObject,
   type LabelRequirement,
   matchesFields,
   matchesLabels,
+  type QuotaLimits,
 } from '@gardener-ts/api';
 import type { Pool, PoolClient } from 'pg';
 import type { ObjectCodec } from './codec.js';
 import { StoreError, StoreErrorCode } from './errors.js';
 import { guardNamespaceOnCreate } from './namespace-lifecycle.js';
 import { insertOutbox, type OutboxEntry } from './outbox.js';
+import { guardQuotaOnCreate } from './project-quota.js';
 import { SqlConditions } from './sql-selectors.js';
+import { namespaceClaimConflict } from './unique-claims.js';
 
 export const EVENTS_CHANNEL = 'gardener_ts_events';
 
@@ -87,19 +91,46 @@ function describe(key: ObjectKey): string {
   return key.namespace ? `${key.namespace}/${key.name}` : key.name;
 }
 
+export interface RepositoryOptions {
+  /**
+   * Shoots and bastions a project may hold when no ProjectQuota of its own names the key; keys
+   * absent here are not limited by default.
+   */
+  readonly projectQuotaDefaults?: QuotaLimits;
+}
+
+/** The transaction that repository calls made inside `withLock` join; `open` ends with it. */
+interface Joined {
+  readonly client: PoolClient;
+  open: boolean;
+}
+
 /**
  * The one access path to stored objects of every kind. Every write takes the next value of a
  * single counter (a row lock held until commit), so resourceVersions are unique, increase in
  * commit order, and the events table can be read in that order by watchers without gaps.
  */
 export class ResourceRepository {
+  private readonly joined = new AsyncLocalStorage<Joined>();
+
   constructor(
     private readonly pool: Pool,
     private readonly codec: ObjectCodec,
+    private readonly options: RepositoryOptions = {},
   ) {}
 
+  /** The connection of the `withLock` transaction this call runs in, if any; else the pool. */
+  private get db(): Pool | PoolClient {
+    return this.current()?.client ?? this.pool;
+  }
+
+  private current(): Joined | undefined {
+    const joined = this.joined.getStore();
+    return joined?.open ? joined : undefined;
+  }
+
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await this.db.query<Row>(
       'SELECT resource_version, body, sealed FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3',
       keyParams(key),
     );
@@ -109,7 +140,7 @@ export class ResourceRepository {
 
   /** Names of the objects of a kind whose JSON field (dotted path) equals `value`. */
   async namesWhere(kind: string, field: string, value: string, limit = 100): Promise<ObjectKey[]> {
-    const { rows } = await this.pool.query<{ namespace: string; name: string }>(
+    const { rows } = await this.db.query<{ namespace: string; name: string }>(
       'SELECT namespace, name FROM objects WHERE kind = $1 AND (body #>> $2::text[]) = $3 ORDER BY namespace, name LIMIT $4',
       [kind, field.split('.'), value, limit],
     );
@@ -118,7 +149,7 @@ export class ResourceRepository {
 
   /** How many objects of a kind have each value of a JSON field (dotted path); objects without it are left out. */
   async countBy(kind: string, field: string): Promise<Map<string, number>> {
-    const { rows } = await this.pool.query<{ value: string; count: string }>(
+    const { rows } = await this.db.query<{ value: string; count: string }>(
       'SELECT body #>> $2::text[] AS value, count(*)::text AS count FROM objects WHERE kind = $1 AND (body #>> $2::text[]) IS NOT NULL GROUP BY 1',
       [kind, field.split('.')],
     );
@@ -127,7 +158,7 @@ export class ResourceRepository {
 
   /** Objects of a kind that lack a JSON field (e.g. shoots without spec.seedName), oldest first. */
   async listWithout(kind: string, field: string, limit = 500): Promise<KubeObject[]> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await this.db.query<Row>(
       `SELECT resource_version, body, sealed FROM objects WHERE kind = $1 AND (body #>> $2::text[]) IS NULL
        ORDER BY resource_version LIMIT $3`,
       [kind, field.split('.'), limit],
@@ -136,12 +167,12 @@ export class ResourceRepository {
   }
 
   async currentResourceVersion(): Promise<bigint> {
-    const { rows } = await this.pool.query<{ current: string }>('SELECT current FROM resource_version');
+    const { rows } = await this.db.query<{ current: string }>('SELECT current FROM resource_version');
     return BigInt(rows[0]?.current ?? '0');
   }
 
   async compactedResourceVersion(): Promise<bigint> {
-    const { rows } = await this.pool.query<{ compacted: string }>('SELECT compacted FROM resource_version');
+    const { rows } = await this.db.query<{ compacted: string }>('SELECT compacted FROM resource_version');
     return BigInt(rows[0]?.compacted ?? '0');
   }
 
@@ -157,12 +188,13 @@ export class ResourceRepository {
     conditions.fields(options.fields ?? []);
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     const sql = `SELECT resource_version, body, sealed FROM objects ${conditions.where()} ORDER BY namespace, name${limit ? ` LIMIT ${limit + 1}` : ''}`;
-    const client = await this.pool.connect();
+    const joined = this.current();
+    const client = joined?.client ?? (await this.pool.connect());
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (!joined) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const current = await client.query<{ current: string }>('SELECT current FROM resource_version');
       const { rows } = await client.query<Row>(sql, conditions.params);
-      await client.query('COMMIT');
+      if (!joined) await client.query('COMMIT');
       const page = limit ? rows.slice(0, limit) : rows;
       const items = page.map((r) => this.codec.decode(r.body, r.sealed, r.resource_version));
       const resourceVersion = token?.rv ?? current.rows[0]?.current ?? '0';
@@ -177,10 +209,10 @@ export class ResourceRepository {
       }
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!joined) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      if (!joined) client.release();
     }
   }
 
@@ -189,6 +221,7 @@ export class ResourceRepository {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
     return this.transaction(async (client) => {
       await guardNamespaceOnCreate(client, obj);
+      await guardQuotaOnCreate(client, obj, this.options.projectQuotaDefaults ?? {});
       const rv = await this.write(client, 'ADDED', key, obj, 'insert');
       if (rv === undefined)
         throw new StoreError(StoreErrorCode.AlreadyExists, `${obj.kind} "${describe(key)}" already exists`);
@@ -231,7 +264,7 @@ export class ResourceRepository {
     if (after < compacted) {
       throw new StoreError(StoreErrorCode.Expired, `too old resource version: ${after} (${compacted})`);
     }
-    const { rows } = await this.pool.query<EventRow>(
+    const { rows } = await this.db.query<EventRow>(
       `SELECT resource_version, type, body, sealed, previous_body FROM events
        WHERE resource_version > $1 AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
        ORDER BY resource_version LIMIT $2`,
@@ -259,16 +292,17 @@ export class ResourceRepository {
     });
   }
 
-  /** Runs `fn` holding a cluster-wide advisory lock named `name` (e.g. one seed's node networks). */
+  /**
+   * Runs `fn` in one transaction that holds a cluster-wide advisory lock named `name` (e.g. one
+   * seed's node networks) until it commits or rolls back. Every repository call `fn` makes joins
+   * that transaction on its one connection: a holder that needed a second pooled connection while
+   * waiters held the rest would hang the pool.
+   */
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
-      return await fn();
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => undefined);
-      client.release();
-    }
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+      return fn();
+    });
   }
 
   /**
@@ -339,7 +373,7 @@ export class ResourceRepository {
     const change = {
       insert: `INSERT INTO objects (kind, namespace, name, uid, resource_version, body, sealed)
                SELECT $1, $2, $3, $4::uuid, rv.current, $5::jsonb, $6 FROM rv
-               ON CONFLICT DO NOTHING RETURNING resource_version`,
+               ON CONFLICT (kind, namespace, name) DO NOTHING RETURNING resource_version`,
       update: `UPDATE objects SET resource_version = rv.current, body = $5::jsonb, sealed = $6
                FROM rv WHERE kind = $1 AND namespace = $2 AND name = $3 RETURNING resource_version`,
       delete: `DELETE FROM objects USING rv WHERE kind = $1 AND namespace = $2 AND name = $3 RETURNING rv.current AS resource_version`,
@@ -358,17 +392,23 @@ export class ResourceRepository {
     return rows[0]?.resource_version;
   }
 
+  /** Runs `fn` in a transaction: the `withLock` one this call runs in, else a new one. */
   private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const outer = this.current();
+    if (outer) return fn(outer.client);
     const client = await this.pool.connect();
+    const joined: Joined = { client, open: true };
     try {
       await client.query('BEGIN');
-      const result = await fn(client);
+      const result = await this.joined.run(joined, () => fn(client));
       await client.query('COMMIT');
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw namespaceClaimConflict(error);
     } finally {
+      // work that outlives the transaction (a promise cached inside it) goes to the pool again
+      joined.open = false;
       client.release();
     }
   }

@@ -104,14 +104,13 @@ export class ResourceService {
       cloudProfile: async (name) =>
         (await repository.get({ kind: 'CloudProfile', name })) as CloudProfile | undefined,
       seed: async (name) => (await repository.get({ kind: 'Seed', name })) as Seed | undefined,
-      shootNodeCidrs: async (seedName, except) => {
+      shootsOnSeed: async (seedName, except) => {
         const { items } = await repository.list('Shoot', {
           fields: [{ field: 'spec.seedName', op: 'eq', value: seedName }],
         });
         return items
           .filter((s) => !(s.metadata.namespace === except.namespace && s.metadata.name === except.name))
-          .map((s) => (s as unknown as Shoot).spec.networking.nodes)
-          .filter((c): c is string => c !== undefined);
+          .map((s) => ({ nodes: (s as unknown as Shoot).spec.networking?.nodes }));
       },
       exists: async (kind, namespace, name) =>
         (await repository.get({ kind, namespace, name })) !== undefined,
@@ -406,7 +405,11 @@ export class ResourceService {
     return reason ? outboxEntry(next, reason) : undefined;
   }
 
-  /** Shoots getting a node network from a seed are admitted one at a time per seed. */
+  /**
+   * Shoots put on a seed, or given a node network there, are admitted one at a time per seed, so
+   * that the seed's capacity and the node networks of its shoots are checked against every other
+   * binding (not only those already committed).
+   */
   private async allocating<T>(
     type: ResourceType,
     obj: KubeObject,
@@ -414,11 +417,9 @@ export class ResourceService {
     fn: () => Promise<T>,
   ): Promise<T> {
     const seedName = type.kind === 'Shoot' ? (obj as unknown as Shoot).spec.seedName : undefined;
-    const allocates =
-      seedName &&
-      !(obj as unknown as Shoot).spec.networking?.nodes &&
-      !(old as unknown as Shoot | undefined)?.spec.networking.nodes;
-    return allocates ? this.repository.withLock(`gardener-ts:seed-nodes:${seedName}`, fn) : fn();
+    const before = old as unknown as Shoot | undefined;
+    const binds = seedName && (!before?.spec.seedName || !before.spec.networking?.nodes);
+    return binds ? this.repository.withLock(`gardener-ts:seed-nodes:${seedName}`, fn) : fn();
   }
 
   /** Re-runs a read-modify-write that lost a race, as long as the caller named no version. */

@@ -1,3 +1,4 @@
+import type { QuotaLimits } from '@gardener-ts/api';
 import pg from 'pg';
 import { SecretCipher } from './cipher.js';
 import { ObjectCodec } from './codec.js';
@@ -14,6 +15,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** Fields kept encrypted at rest, per kind. */
   sealedFields?: Readonly<Record<string, readonly string[]>>;
+  /** Object counts a project may hold unless its ProjectQuota says otherwise (none: unlimited). */
+  projectQuotaDefaults?: QuotaLimits;
 }
 
 export interface Store {
@@ -34,6 +37,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const repository = new ResourceRepository(
       pool,
       new ObjectCodec(cipher, options.sealedFields ?? { Secret: ['data'] }),
+      options.projectQuotaDefaults ? { projectQuotaDefaults: options.projectQuotaDefaults } : {},
     );
     const listener = new pg.Client({ connectionString });
     await listener.connect();

@@ -1,4 +1,4 @@
-import { type Project, resourceByKind } from '@gardener-ts/api';
+import { ApiError, ApiErrorCode, type Project, QUOTA_GROUP, resourceByKind } from '@gardener-ts/api';
 import {
   AuthError,
   AuthErrorCode,
@@ -6,6 +6,7 @@ import {
   type Identity,
   isGardenAdmin,
   makeIdentity,
+  PROJECT_QUOTAS,
   type RequestAttributes,
   type TokenStore,
 } from '@gardener-ts/auth';
@@ -77,10 +78,20 @@ export class TokenAuthorizer implements RequestAuthorizer {
     return identity;
   }
 
-  /** A service account's tokens die with its project. */
+  /**
+   * A service account's tokens die the moment its project is marked for deletion (the project
+   * controller then revokes them, so that a later owner of the namespace does not revive them).
+   */
   private async accountLives(identity: Identity): Promise<boolean> {
     if (identity.kind !== 'ServiceAccount' || !identity.namespace) return true;
-    return (await this.resources.lookups.projectOfNamespace(identity.namespace)) !== undefined;
+    try {
+      await this.resources.activeNamespace(identity.namespace);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && [ApiErrorCode.NotFound, ApiErrorCode.Forbidden].includes(error.code))
+        return false;
+      throw error;
+    }
   }
 
   private async projectFor(identity: Identity, a: RequestAttributes): Promise<Project | undefined> {
@@ -88,7 +99,8 @@ export class TokenAuthorizer implements RequestAuthorizer {
     const name =
       a.namespace !== undefined
         ? await this.resources.lookups.projectOfNamespace(a.namespace)
-        : a.resource === 'projects' && a.group === 'core.gardener.cloud'
+        : (a.resource === 'projects' && a.group === 'core.gardener.cloud') ||
+            (a.resource === PROJECT_QUOTAS && a.group === QUOTA_GROUP)
           ? a.name
           : undefined;
     if (!name) return undefined;

@@ -14,6 +14,7 @@ import {
   changeDecision,
   claimProject,
   type Identity,
+  isGardenAdmin,
 } from '@gardener-ts/auth';
 import {
   type PatchType,
@@ -166,7 +167,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     };
     if (watching) return this.watch(request, reply, target, listQuery, query.timeoutSeconds, identity);
     const list = await this.resources.list(target.type, target.namespace, listQuery);
-    if (target.type.kind === 'Project' && !identity.gardenAdmin)
+    if (target.type.kind === 'Project' && !isGardenAdmin(identity))
       list.items = list.items.filter((p) => canSeeProject(identity, p as unknown as Project));
     return this.maybeTable(request, target.type.kind, list.items, list.metadata) ?? list;
   }
@@ -409,7 +410,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     const asTable = (object: KubeObject) => this.maybeTable(request, target.type.kind, [object]) ?? object;
     const visible = (object: KubeObject) =>
       target.type.kind !== 'Project' ||
-      identity.gardenAdmin ||
+      isGardenAdmin(identity) ||
       canSeeProject(identity, object as unknown as Project);
     const slot = this.watchSlot(reply, identity);
     const stream = new WatchStream(reply.raw, this.watchLimits.settings.maxLagEvents);

@@ -7,6 +7,7 @@ import {
   rotateAdminToken,
   SERVICE_ACCOUNT_TOKENS,
   type TokenKind,
+  type TokenRecord,
   type TokenStore,
   tokenObject,
   USER_TOKENS,
@@ -64,10 +65,11 @@ export class TokenController {
   @HttpCode(201)
   async create(@Req() request: FastifyRequest) {
     const { kind, namespace } = await this.allow(request, 'create');
-    if (namespace !== undefined) await this.resources.getNamespace(namespace);
+    if (namespace !== undefined) await this.resources.activeNamespace(namespace);
     const issued = await this.tokens.issue(
       parseTokenRequest(request.body, kind === 'user' ? 'UserToken' : 'ServiceAccountToken', namespace),
     );
+    if (namespace !== undefined) await this.revokeIfTerminated(issued.record, namespace);
     return tokenObject(issued.record, issued.token);
   }
 
@@ -89,6 +91,20 @@ export class TokenController {
   async revoke(@Req() request: FastifyRequest) {
     const { kind, namespace, name } = await this.allow(request, 'delete');
     return tokenObject(await this.tokens.revoke(kind, namespace ?? '', name ?? ''));
+  }
+
+  /**
+   * A project deleted while its token was being issued: the project controller revokes the
+   * namespace's tokens only after the deletion is marked, so a token stored before this second
+   * look is either revoked here or seen by the controller.
+   */
+  private async revokeIfTerminated(record: TokenRecord, namespace: string): Promise<void> {
+    try {
+      await this.resources.activeNamespace(namespace);
+    } catch (error) {
+      await this.tokens.revoke(record.kind, record.namespace, record.name).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async allow(request: FastifyRequest, verb: Verb) {

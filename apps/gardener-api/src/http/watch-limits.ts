@@ -1,4 +1,4 @@
-import type { Identity } from '@gardener-ts/auth';
+import { type Identity, isGardenAdmin } from '@gardener-ts/auth';
 import { HttpException } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
 import type { WatchLimitSettings } from '../config.js';
@@ -59,7 +59,7 @@ export class WatchLimits {
 
   /** Takes a slot for a new watch of `identity`, or throws TooManyWatches (nothing else changes). */
   acquire(identity: Identity): WatchSlot {
-    if (identity.gardenAdmin) {
+    if (isGardenAdmin(identity)) {
       this.admins++;
       return this.slot(() => this.admins--);
     }

@@ -42,6 +42,11 @@ export interface TenantGarden {
   ): Promise<Answer>;
   /** A user token for a new user name (no role anywhere until a project names it). */
   issueUser(user: string): Promise<string>;
+  /**
+   * Waits until the project controller has made a new project Ready, so that its writes (phase,
+   * observedGeneration) no longer change the project's resourceVersion under a test.
+   */
+  projectReady(name: string): Promise<void>;
   /** Stops the API process and starts a new one on the same database and data dir (`server` follows). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -112,6 +117,16 @@ export async function startTenantGarden(name: string, env: NodeJS.ProcessEnv = {
     return token;
   };
 
+  const projectReady = async (name: string): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const project = await call('admin', 'GET', `${CORE}/projects/${name}`);
+      if ((project.body.status as { phase?: string } | undefined)?.phase === 'Ready') return;
+      if (Date.now() > deadline) throw new Error(`project ${name} not Ready: ${project.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+
   const restart = async () => {
     await server.stop();
     server = await startServer(serverEnv);
@@ -133,6 +148,7 @@ export async function startTenantGarden(name: string, env: NodeJS.ProcessEnv = {
       const created = await call('admin', 'POST', `${CORE}/projects`, tenantProject(tenant));
       if (created.status !== 201) throw new Error(`creating project ${tenant}: ${created.text}`);
     }
+    for (const tenant of TENANTS) await projectReady(tenant);
   } catch (error) {
     await stop();
     throw error;
@@ -146,6 +162,7 @@ export async function startTenantGarden(name: string, env: NodeJS.ProcessEnv = {
     tokens,
     call,
     issueUser,
+    projectReady,
     restart,
     stop,
   };

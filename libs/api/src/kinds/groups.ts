@@ -10,3 +10,6 @@ export const MACHINE_API_VERSION = `${MACHINE_GROUP}/${MACHINE_VERSION}`;
 export const OPERATIONS_GROUP = 'operations.gardener.cloud';
 export const OPERATIONS_VERSION = 'v1alpha1';
 export const OPERATIONS_API_VERSION = `${OPERATIONS_GROUP}/${OPERATIONS_VERSION}`;
+export const QUOTA_GROUP = 'quota.gardener-ts.io';
+export const QUOTA_VERSION = 'v1alpha1';
+export const QUOTA_API_VERSION = `${QUOTA_GROUP}/${QUOTA_VERSION}`;

@@ -3,21 +3,42 @@ import type { FieldError } from '../errors.js';
 import type { ConfigMap, Secret } from '../kinds/core-v1.js';
 import type { Project } from '../kinds/project.js';
 import type { Seed } from '../kinds/seed.js';
-import { duplicates } from './metadata.js';
+import { GARDEN_NAMESPACE } from '../resources.js';
+import { duplicates, nameProblem } from './metadata.js';
+import { consecutiveHyphensProblem, projectNameOfNamespace } from './shoot.js';
+
+const PROJECT_NAMESPACE_PREFIX = 'garden-';
+const MAX_NAMESPACE_LENGTH = 63;
 
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 const MAX_DATA_BYTES = 1024 * 1024;
 
+/** A project namespace's part after `garden-` names its shoots' technical IDs and must be as unambiguous. */
+function projectNamespaceProblem(namespace: string): string | undefined {
+  if (namespace === GARDEN_NAMESPACE) return undefined;
+  if (!namespace.startsWith(PROJECT_NAMESPACE_PREFIX))
+    return `must be "${GARDEN_NAMESPACE}" or start with "${PROJECT_NAMESPACE_PREFIX}"`;
+  const problem =
+    nameProblem(namespace, 'dns1123-label', MAX_NAMESPACE_LENGTH) ?? consecutiveHyphensProblem(namespace);
+  if (problem) return problem;
+  // garden-garden's shoots would get the technical IDs of the garden namespace's own shoots
+  if (projectNameOfNamespace(namespace) === GARDEN_NAMESPACE)
+    return `must not be "${namespace}": its shoots' technical IDs would be those of the "${GARDEN_NAMESPACE}" namespace`;
+  return undefined;
+}
+
+/** Gardener's project rules; names and namespaces are checked when set (both are immutable). */
 export function validateProject(project: Project, old?: Project): FieldError[] {
   const errors: FieldError[] = [];
   const namespace = project.spec.namespace;
-  if (namespace !== undefined && namespace !== 'garden' && !namespace.startsWith('garden-')) {
-    errors.push({
-      type: 'FieldValueInvalid',
-      field: 'spec.namespace',
-      message: 'must be "garden" or start with "garden-"',
-    });
-  }
+  const hyphens = old ? undefined : consecutiveHyphensProblem(project.metadata.name ?? '');
+  if (hyphens) errors.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: hyphens });
+  const namespaceProblem =
+    namespace !== undefined && namespace !== old?.spec.namespace
+      ? projectNamespaceProblem(namespace)
+      : undefined;
+  if (namespaceProblem)
+    errors.push({ type: 'FieldValueInvalid', field: 'spec.namespace', message: namespaceProblem });
   if (old?.spec.namespace !== undefined && namespace !== old.spec.namespace) {
     errors.push({ type: 'FieldValueForbidden', field: 'spec.namespace', message: 'field is immutable' });
   }

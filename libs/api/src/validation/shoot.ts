@@ -3,6 +3,8 @@ import type { FieldError } from '../errors.js';
 import type { CloudProfile } from '../kinds/cloudprofile.js';
 import type { Seed } from '../kinds/seed.js';
 import type { Shoot } from '../kinds/shoot.js';
+import { nodesInside, PROTECTED_TAINT, type SeedCandidate, seedUnfitReason } from '../placement.js';
+import { GARDEN_NAMESPACE } from '../resources.js';
 import { compareVersions, isExpired, parseVersion } from '../versions.js';
 import { duplicates, nameProblem } from './metadata.js';
 
@@ -164,11 +166,39 @@ function validateWorkers(shoot: Shoot): FieldError[] {
   return errors;
 }
 
-/** Rules that need nothing but the shoot itself. */
-export function validateShoot(shoot: Shoot): FieldError[] {
+/**
+ * Gardener's rule against ambiguous technical IDs: `shoot--<project>--<name>` splits one way only
+ * when neither part holds `--` (DNS labels neither start nor end with `-`).
+ */
+export function consecutiveHyphensProblem(name: string): string | undefined {
+  return name.includes('--') ? 'must not contain two consecutive hyphens ("--")' : undefined;
+}
+
+/** Only the garden's own shoots may tolerate the protected taint (Gardener's ShootValidator). */
+function validateTolerations(shoot: Shoot, old: Shoot | undefined): FieldError[] {
+  if (shoot.metadata.namespace === GARDEN_NAMESPACE) return [];
+  const before = new Set((old?.spec.tolerations ?? []).map((t) => t.key));
+  const errors: FieldError[] = [];
+  (shoot.spec.tolerations ?? []).forEach((toleration, i) => {
+    if (toleration.key === PROTECTED_TAINT && !before.has(PROTECTED_TAINT))
+      errors.push(
+        err(
+          'FieldValueForbidden',
+          `spec.tolerations[${i}].key`,
+          `only shoots in the "${GARDEN_NAMESPACE}" namespace may tolerate ${PROTECTED_TAINT}`,
+        ),
+      );
+  });
+  return errors;
+}
+
+/** Rules that need nothing but the shoot itself (and, on update, what it was). */
+export function validateShoot(shoot: Shoot, old?: Shoot): FieldError[] {
   const errors: FieldError[] = [];
   const { name = '', namespace = '' } = shoot.metadata;
   const project = projectNameOfNamespace(namespace);
+  const hyphens = old ? undefined : consecutiveHyphensProblem(name);
+  if (hyphens) errors.push(err('FieldValueInvalid', 'metadata.name', hyphens));
   if (name && project.length + name.length > MAX_PROJECT_AND_SHOOT_NAME_LENGTH) {
     errors.push(
       err(
@@ -200,6 +230,7 @@ export function validateShoot(shoot: Shoot): FieldError[] {
     ...validateWorkers(shoot),
     ...validateMaintenance(shoot),
     ...validateHibernation(shoot),
+    ...validateTolerations(shoot, old),
   );
   return errors;
 }
@@ -401,6 +432,47 @@ export function validateShootAgainstSeed(shoot: Shoot, seed: Seed): FieldError[]
       }
     }
   }
+  return errors;
+}
+
+/**
+ * A seed named in spec.seedName must pass what the scheduler checks (visibility, region, taints,
+ * capacity): naming a seed is no way around them.
+ */
+export function validateSeedChoice(shoot: Shoot, candidate: SeedCandidate): FieldError[] {
+  const reason = seedUnfitReason(shoot, candidate);
+  return reason
+    ? [err('FieldValueForbidden', 'spec.seedName', `seed "${candidate.seed.metadata.name}" ${reason}`)]
+    : [];
+}
+
+/**
+ * All shoots of a seed share its host: a shoot's node network lies inside the seed's shoot range
+ * (when it has one) and overlaps no other shoot's on that seed.
+ */
+export function validateNodesOnSeed(shoot: Shoot, seed: Seed, otherNodes: readonly string[]): FieldError[] {
+  const nodes = shoot.spec.networking.nodes;
+  if (!nodes || cidrProblem(nodes)) return [];
+  const field = 'spec.networking.nodes';
+  const errors: FieldError[] = [];
+  const range = seed.spec.networks.shootDefaults?.nodes;
+  if (range && !nodesInside(nodes, range))
+    errors.push(
+      err(
+        'FieldValueInvalid',
+        field,
+        `must lie inside the shoot range of seed "${seed.metadata.name}" (${range})`,
+      ),
+    );
+  const taken = otherNodes.find((other) => overlaps(other, nodes));
+  if (taken)
+    errors.push(
+      err(
+        'FieldValueInvalid',
+        field,
+        `overlaps the node network of another shoot on seed "${seed.metadata.name}" (${taken})`,
+      ),
+    );
   return errors;
 }
 

@@ -114,7 +114,9 @@ describe('Bastion controller (real PostgreSQL store)', () => {
     store = await openStore({ databaseUrl: db.url, keyFile: join(dir, 'secrets.key') });
     resources = new ResourceService(store.repository, store.watches);
     await resources.create(requireResourceByKind('CloudProfile'), undefined, exampleCloudProfile());
-    await resources.create(requireResourceByKind('Seed'), undefined, exampleSeed());
+    const seed = exampleSeed();
+    seed.spec.networks.shootDefaults = { nodes: '10.249.0.0/16' }; // the range the shoots' nodes are from
+    await resources.create(requireResourceByKind('Seed'), undefined, seed);
     await resources.create(requireResourceByKind('Project'), undefined, exampleProject('dev'));
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   });

@@ -1,5 +1,10 @@
 import { ApiError, ApiErrorCode, MACHINE_GROUP, requireResourceByKind } from '@gardener-ts/api';
-import { type ResourceService, StoreError, StoreErrorCode, type StoredObjectSummary } from '@gardener-ts/store';
+import {
+  type ResourceService,
+  type StoredObjectSummary,
+  StoreError,
+  StoreErrorCode,
+} from '@gardener-ts/store';
 
 /**
  * Kinds whose deletion runs a gardenlet flow (a shoot's delete flow, a bastion's actuator): they go

@@ -1,0 +1,85 @@
+import {
+  ApiError,
+  ApiErrorCode,
+  GARDEN_NAMESPACE,
+  type KubeObject,
+  QUOTA_KEY_BY_KIND,
+  type QuotaLimits,
+  quotaLimitsOf,
+  requireResourceByKind,
+} from '@gardener-ts/api';
+import type { PoolClient } from 'pg';
+
+/**
+ * Per-project object-count quotas, checked in the transaction that inserts the object: a
+ * transaction-scoped advisory lock per namespace and kind makes concurrent creates count one
+ * after the other, so the last places are taken once. Objects being deleted still count (as in
+ * Kubernetes, until they are gone). The garden's own namespace has no project and no quota.
+ */
+
+/** The name a quota error names when the project has no ProjectQuota of its own. */
+export const DEFAULT_QUOTA_NAME = 'default';
+
+interface ProjectLimits {
+  readonly quotaName: string;
+  readonly limit: number | undefined;
+}
+
+async function limitFor(
+  client: PoolClient,
+  namespace: string,
+  key: string,
+  defaults: QuotaLimits,
+): Promise<ProjectLimits | undefined> {
+  const { rows } = await client.query<{ project: string; quota: object | null }>(
+    `SELECT p.name AS project, q.body AS quota FROM objects p
+     LEFT JOIN objects q ON q.kind = 'ProjectQuota' AND q.namespace = '' AND q.name = p.name
+     WHERE p.kind = 'Project' AND p.body #>> '{spec,namespace}' = $1 LIMIT 1`,
+    [namespace],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const own = row.quota ? quotaLimitsOf(row.quota)[key] : undefined;
+  if (own !== undefined) return { quotaName: row.project, limit: own };
+  return { quotaName: DEFAULT_QUOTA_NAME, limit: defaults[key] };
+}
+
+/** Kubernetes' ResourceQuota wording, 403 Forbidden. */
+export function quotaExceeded(
+  obj: KubeObject,
+  quotaName: string,
+  key: string,
+  used: number,
+  limit: number,
+): ApiError {
+  const type = requireResourceByKind(obj.kind);
+  const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
+  const name = obj.metadata.name ?? '';
+  return new ApiError(
+    ApiErrorCode.Forbidden,
+    `${resource} "${name}" is forbidden: exceeded quota: ${quotaName}, requested: ${key}=1, used: ${key}=${used}, limited: ${key}=${limit}`,
+    { kind: type.plural, name, ...(type.group ? { group: type.group } : {}) },
+  );
+}
+
+/** Runs in the transaction that inserts `obj`, before the insert. */
+export async function guardQuotaOnCreate(
+  client: PoolClient,
+  obj: KubeObject,
+  defaults: QuotaLimits,
+): Promise<void> {
+  const key = QUOTA_KEY_BY_KIND[obj.kind];
+  const namespace = obj.metadata.namespace;
+  if (!key || !namespace || namespace === GARDEN_NAMESPACE) return;
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+    `gardener-ts:quota:${namespace}:${obj.kind}`,
+  ]);
+  const limits = await limitFor(client, namespace, key, defaults);
+  if (limits?.limit === undefined) return;
+  const { rows } = await client.query<{ used: string }>(
+    'SELECT count(*)::text AS used FROM objects WHERE kind = $1 AND namespace = $2',
+    [obj.kind, namespace],
+  );
+  const used = Number(rows[0]?.used ?? '0');
+  if (used + 1 > limits.limit) throw quotaExceeded(obj, limits.quotaName, key, used, limits.limit);
+}
