@@ -116,12 +116,13 @@ describe('gardenctl ssh into a node of a local shoot', () => {
     await gctl('config', 'set-garden', 'e2e', '--kubeconfig', join(garden.root, 'api', 'garden.kubeconfig'));
     await gctl('target', 'garden', 'e2e');
 
+    const nodeOctet = 220 + (Number.parseInt(garden.id, 16) % 10);
     const shoot = exampleShoot(NAME, garden.namespace);
     shoot.spec.seedName = 'local';
     shoot.spec.networking = {
       ...shoot.spec.networking,
       // inside the seed's shoot range (10.10.0.0/16), on octets no other e2e file picks
-      nodes: `10.10.${220 + (Number.parseInt(garden.id, 16) % 10)}.0/24`,
+      nodes: `10.10.${nodeOctet}.0/24`,
     };
     shoot.spec.provider.workers = [
       {
@@ -141,7 +142,7 @@ describe('gardenctl ssh into a node of a local shoot', () => {
     }, 300_000);
     await gctl('target', 'shoot', NAME);
     const { stdout } = await gctl('ssh');
-    node = /^(\S+)\s+10\.249\.\d+\.\d+\s+true$/m.exec(stdout)?.[1] ?? '';
+    node = new RegExp(`^(\\S+)\\s+10\\.10\\.${nodeOctet}\\.\\d+\\s+true$`, 'm').exec(stdout)?.[1] ?? '';
     expect(node, stdout).not.toBe('');
   }, 420_000);
 

@@ -40,6 +40,7 @@ garden_kubeconfig="${GARDENER_KUBECONFIG:-${GARDENER_DATA_DIR:-$HOME/.gardener-t
 step "gardenlet (seed local)"
 start_service gardenlet "$(build_id apps/gardenlet/dist libs/*/dist infra/dist)" "log:is processing shoots" \
   env NO_COLOR=1 DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" SEED_NAME=local \
+  GARDENLET_METRICS_ADDRESS="${GARDENLET_METRICS_ADDRESS:-127.0.0.1:9251}" \
   node apps/gardenlet/dist/main.js
 
 step "the local CloudProfile and Seed"
@@ -52,6 +53,7 @@ step "gardenctl: the garden \"local\""
 echo "gardenctl knows the garden \"local\" ($garden_kubeconfig)"
 
 step "ready"
+echo "gardenlet metrics: http://${GARDENLET_METRICS_ADDRESS:-127.0.0.1:9251}/metrics"
 echo "garden API:        $(grep -m1 'server:' "$garden_kubeconfig" | awk '{print $2}')"
 echo "garden kubeconfig: export KUBECONFIG=$garden_kubeconfig   (admin; the pinned kubectl: $kubectl)"
 echo "create a shoot:    \"\$kubectl\" apply -f infra/garden/project-dev.yaml -f infra/garden/shoot-workerless.yaml"

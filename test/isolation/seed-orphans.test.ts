@@ -55,6 +55,17 @@ describe('seed garbage collection (real gardenlet, local seed)', () => {
     }
   };
 
+  /** The gardenlet's /metrics as Prometheus scrapes it: `name{labels}` → value. */
+  const scrape = async (): Promise<Map<string, number>> => {
+    const { MetricsServer } = await import('../../apps/gardenlet/src/metrics.js');
+    const port = gardenlet.get(MetricsServer).address()?.port;
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const samples = text.split('\n').filter((line) => line && !line.startsWith('#'));
+    return new Map(
+      samples.map((line) => [line.slice(0, line.lastIndexOf(' ')), Number(line.split(' ').pop())]),
+    );
+  };
+
   const exists = (command: string, args: string[]) =>
     run(command, args).then(
       () => true,
@@ -101,6 +112,7 @@ describe('seed garbage collection (real gardenlet, local seed)', () => {
       careIntervalSeconds: 3600,
       orphanGraceSeconds: GRACE_SECONDS,
       seedGcIntervalSeconds: 1,
+      metricsListen: { host: '127.0.0.1', port: 0 },
     };
     const { GardenletModule } = await import('../../apps/gardenlet/src/gardenlet.module.js');
     gardenlet = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), { logger });
@@ -141,6 +153,9 @@ describe('seed garbage collection (real gardenlet, local seed)', () => {
         new RegExp(`removed orphaned infrastructure ${orphanId} of ${orphanId}: no shoot has owned it`),
       ),
     ]);
+    const metrics = await scrape();
+    expect(metrics.get('gardenlet_seed_orphans_removed_total{kind="control-plane"}')).toBe(1);
+    expect(metrics.get('gardenlet_seed_orphans_removed_total{kind="infrastructure"}')).toBe(1);
   }, 90_000);
 
   it('never touched the living shoot meanwhile: its control plane, network and workspace are all there', async () => {
@@ -173,5 +188,10 @@ describe('seed garbage collection (real gardenlet, local seed)', () => {
     );
     expect(await onSeed(aliveId)).toEqual(nothing);
     expect(logger.lines.filter((line) => line.includes(aliveId) && line.includes('orphaned'))).toEqual([]);
+    // still only the orphan's two: the living shoot's own deletion counted nothing
+    const removed = [...(await scrape())].filter(([name]) =>
+      name.startsWith('gardenlet_seed_orphans_removed_total'),
+    );
+    expect(removed.reduce((sum, [, value]) => sum + value, 0)).toBe(2);
   }, 240_000);
 });

@@ -35,6 +35,8 @@ export interface GardenletConfig {
   readonly machineConcurrency: number;
   /** how soon a shoot or machine job whose gardenlet died is taken over (BullMQ lock and stalled check, the lease) */
   readonly takeoverMs: number;
+  /** where `/metrics` is served (`GARDENLET_METRICS_ADDRESS`, `host:port`); not served when unset */
+  readonly metricsListen?: { host: string; port: number };
   /** test-only: the gardenlet kills itself with SIGKILL when this task starts */
   readonly killAtTask?: string;
 }
@@ -63,7 +65,20 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     machineConcurrency: Number(env.GARDENLET_MACHINE_CONCURRENCY || 10),
     takeoverMs: Number(env.GARDENLET_TAKEOVER_MS || 30_000),
     killAtTask: env.GARDENLET_TEST_KILL_AT_TASK || undefined,
+    metricsListen: listenAddress(env, 'GARDENLET_METRICS_ADDRESS'),
   };
+}
+
+/** `host:port`, e.g. `127.0.0.1:9251` or `[::1]:9251`; port 0 picks a free one. */
+function listenAddress(env: NodeJS.ProcessEnv, name: string): { host: string; port: number } | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([\w.-]+)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new Error(`${name} must be host:port (e.g. 127.0.0.1:9251), got "${value}"`);
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
 }
 
 function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

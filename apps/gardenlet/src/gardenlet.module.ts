@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import { bastionProviders } from './bastions.js';
 import type { GardenletConfig } from './config.js';
 import { createMachineController, MachineOperations, shootNodesVia } from './machines.js';
+import { GardenletMetrics, MetricsServer } from './metrics.js';
 import { Periodic } from './periodic.js';
 import { seedGarbageCollection } from './seed-gc.js';
 import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
@@ -174,16 +175,28 @@ export class GardenletModule {
             return new Periodic('MachineSync', config.machineSyncSeconds * 1000, () => sync.syncAll());
           },
         },
+        { provide: GardenletMetrics, useValue: new GardenletMetrics() },
+        {
+          provide: MetricsServer,
+          inject: [GardenletMetrics],
+          useFactory: (metrics: GardenletMetrics) => new MetricsServer(metrics, config.metricsListen),
+        },
         {
           provide: 'SeedGarbageCollectorPeriodic',
-          inject: [STORE, SEED, EXTENSIONS],
-          useFactory: (store: Store, seed: LocalSeedBackend, extensions: ExtensionRegistry) =>
+          inject: [STORE, SEED, EXTENSIONS, GardenletMetrics],
+          useFactory: (
+            store: Store,
+            seed: LocalSeedBackend,
+            extensions: ExtensionRegistry,
+            metrics: GardenletMetrics,
+          ) =>
             seedGarbageCollection(config, {
               resources: resourcesOf(store),
               seed,
               extensions,
               shootQueue,
               redis,
+              metrics,
             }),
         },
         MachineOperations,

@@ -6,6 +6,7 @@ import type { ResourceService } from '@gardener-ts/store';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
+import type { GardenletMetrics } from './metrics.js';
 import { Periodic } from './periodic.js';
 
 const logger = new Logger('SeedGarbageCollector');
@@ -13,7 +14,7 @@ const logger = new Logger('SeedGarbageCollector');
 /**
  * The seed garbage collector on its interval: the seed's control planes and every registered
  * provider's seed resources, compared with the shoots in the store; one log line per resource
- * removed. (The gardenlet has no metrics registry: the log is where removals show.)
+ * removed, counted in `gardenlet_seed_orphans_removed_total{kind}`.
  */
 export function seedGarbageCollection(
   config: GardenletConfig,
@@ -23,9 +24,10 @@ export function seedGarbageCollection(
     extensions: ExtensionRegistry;
     shootQueue: ShootQueue;
     redis: Redis;
+    metrics: GardenletMetrics;
   },
 ): Periodic {
-  const { extensions, shootQueue } = dependencies;
+  const { extensions, shootQueue, metrics } = dependencies;
   const leases = new ShootLeases(dependencies.redis, config.queuePrefix, config.takeoverMs);
   const collector = new SeedGarbageCollector({
     resources: dependencies.resources,
@@ -36,11 +38,16 @@ export function seedGarbageCollection(
     graceMs: config.orphanGraceSeconds * 1000,
     runningFlows: async () => (await shootQueue.queue.getActive()).map((job) => job.data),
     lock: (technicalId) => leases.acquire(`seed-gc:${config.seedName}:${technicalId}`),
-    onRemoved: logRemoved,
-    onFailed: (resource, error) =>
+    onRemoved: (resource, orphanedForMs) => {
+      metrics.seedOrphansRemoved.inc({ kind: resource.kind });
+      logRemoved(resource, orphanedForMs);
+    },
+    onFailed: (resource, error) => {
+      metrics.seedOrphanRemovalFailures.inc({ kind: resource.kind });
       logger.warn(
         `cannot remove orphaned ${resource.kind} ${resource.name} of ${resource.technicalId} yet: ${error.message}`,
-      ),
+      );
+    },
   });
   return new Periodic('SeedGarbageCollector', config.seedGcIntervalSeconds * 1000, async () => {
     await collector.collect();

@@ -107,7 +107,7 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
     try {
       await attachMachine(netns, names.bridge, '10.252.3.7/24', '10.252.3.1');
       // another shoot's kube-apiserver listens on its own gateway address
-      await run('ip', ['link', 'add', otherShoot, 'type', 'dummy']);
+      await run('ip', ['link', 'add', otherShoot, 'type', 'bridge']);
       await run('ip', ['addr', 'add', '10.252.99.1/32', 'dev', otherShoot]);
       await run('ip', ['link', 'set', otherShoot, 'up']);
       const own = await listen('10.252.3.1');

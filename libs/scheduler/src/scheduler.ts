@@ -66,6 +66,11 @@ export class ShootScheduler {
     const shoot = obj as unknown as Shoot;
     if (shoot.spec.seedName) return;
     let choice = await this.choose(shoot);
+    // the reused count also holds bindings whose create was then refused: count again before giving up
+    if ('reason' in choice) {
+      this.counts = undefined;
+      choice = await this.choose(shoot);
+    }
     if ('reason' in choice && shoot.spec.networking?.nodes)
       choice = await this.choose(shoot, { ignoreNetworks: true });
     if (!('reason' in choice)) shoot.spec.seedName = choice.seedName;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { gardenletConfigFromEnv } from './config.js';
+
+describe('GARDENLET_METRICS_ADDRESS', () => {
+  it('serves no metrics unless set', () => {
+    expect(gardenletConfigFromEnv({}).metricsListen).toBeUndefined();
+  });
+
+  it.each([
+    ['127.0.0.1:9251', { host: '127.0.0.1', port: 9251 }],
+    ['0.0.0.0:80', { host: '0.0.0.0', port: 80 }],
+    ['[::1]:0', { host: '::1', port: 0 }],
+    ['localhost:9251', { host: 'localhost', port: 9251 }],
+  ])('reads %s', (value, listen) => {
+    expect(gardenletConfigFromEnv({ GARDENLET_METRICS_ADDRESS: value }).metricsListen).toEqual(listen);
+  });
+
+  it.each(['9251', '127.0.0.1', '127.0.0.1:99999', 'http://127.0.0.1:9251', '127.0.0.1:9251/x', '::1:9251'])(
+    'refuses %s, saying what it wants',
+    (value) => {
+      expect(() => gardenletConfigFromEnv({ GARDENLET_METRICS_ADDRESS: value })).toThrow(
+        /GARDENLET_METRICS_ADDRESS must be host:port/,
+      );
+    },
+  );
+});
