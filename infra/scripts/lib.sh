@@ -8,6 +8,7 @@ declare -A PACKAGE_FOR=(
   [redis-server]=redis-server [redis-cli]=redis-tools [psql]=postgresql-client [pg_isready]=postgresql-client
   [pg_ctlcluster]=postgresql [runc]=runc [debootstrap]=debootstrap [ip]=iproute2
   [ssh]=openssh-client [curl]=curl [openssl]=openssl [unshare]=util-linux [setpriv]=util-linux [nft]=nftables [ssh-keygen]=openssh-client
+  [gcc]=gcc [busybox]=busybox-static
 )
 
 ensure_debian_packages() {

@@ -29,6 +29,18 @@ step "pinned toolchain (Go module proxy builds; cached in ${GARDENER_TS_CACHE_DI
 require_go
 node infra/dist/toolchain/cli.js build
 
+step "local image registry (crane registry serve, loopback only)"
+registry_address="127.0.0.1:${GARDENER_TS_REGISTRY_PORT:-5001}"
+registry_dir="${GARDENER_TS_REGISTRY_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/gardener-ts/registry}"
+mkdir -p "$registry_dir/blobs"; chmod 700 "$registry_dir"
+crane="$(node infra/dist/toolchain/cli.js path crane)"
+start_service registry "$(sha256sum "$crane" | cut -c1-16)" "http://$registry_address/v2/" \
+  "$crane" registry serve --address "$registry_address" --disk "$registry_dir/blobs"
+
+step "images built here (pause, shell, demo-web → $registry_address/gardener-ts/)"
+node infra/dist/images/cli.js build
+node infra/dist/images/cli.js restore
+
 step "garden API"
 ensure_database gardener_ts
 api_port="${GARDENER_API_PORT:-8080}"
@@ -53,6 +65,7 @@ step "gardenctl: the garden \"local\""
 echo "gardenctl knows the garden \"local\" ($garden_kubeconfig)"
 
 step "ready"
+echo "image registry:    $registry_address/gardener-ts/ (loopback only; storage $registry_dir; images: npm run image -- list)"
 echo "gardenlet metrics: http://${GARDENLET_METRICS_ADDRESS:-127.0.0.1:9251}/metrics"
 echo "garden API:        $(grep -m1 'server:' "$garden_kubeconfig" | awk '{print $2}')"
 echo "garden kubeconfig: export KUBECONFIG=$garden_kubeconfig   (admin; the pinned kubectl: $kubectl)"

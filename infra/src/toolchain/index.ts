@@ -16,7 +16,8 @@ export type BinaryName =
   | 'kubectl'
   | 'etcd'
   | 'tofu'
-  | 'kwok';
+  | 'kwok'
+  | 'crane';
 
 function find(name: string): { pin: ToolPin; binary: BinarySpec } {
   for (const pin of TOOL_PINS) {

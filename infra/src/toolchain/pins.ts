@@ -154,6 +154,21 @@ export const TOOL_PINS: readonly ToolPin[] = [
       },
     ],
   },
+  {
+    name: 'crane',
+    version: 'v0.22.1',
+    wrapper: 'crane',
+    ldflags: '-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=v0.22.1',
+    buildMemoryGiB: 1,
+    binaries: [
+      {
+        file: 'crane',
+        goPackage: 'github.com/google/go-containerregistry/cmd/crane',
+        env: envName('crane'),
+        check: { kind: 'output', args: ['version'], expect: /^v0\.22\.1$/m },
+      },
+    ],
+  },
   providerPin(
     'tls',
     '4.1.0',

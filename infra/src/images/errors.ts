@@ -1,0 +1,20 @@
+export enum ImageErrorCode {
+  RegistryDown = 'IMAGE_REGISTRY_DOWN',
+  UnknownImage = 'IMAGE_UNKNOWN',
+  BadReference = 'IMAGE_BAD_REFERENCE',
+  BadInput = 'IMAGE_BAD_INPUT',
+  BuildFailed = 'IMAGE_BUILD_FAILED',
+  PrerequisiteMissing = 'IMAGE_PREREQUISITE_MISSING',
+  RegistryFailed = 'IMAGE_REGISTRY_FAILED',
+}
+
+/** An error whose message says what went wrong and what to do about it. */
+export class ImageError extends Error {
+  constructor(
+    readonly code: ImageErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImageError';
+  }
+}
