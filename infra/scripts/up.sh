@@ -37,7 +37,7 @@ crane="$(node infra/dist/toolchain/cli.js path crane)"
 start_service registry "$(sha256sum "$crane" | cut -c1-16)" "http://$registry_address/v2/" \
   "$crane" registry serve --address "$registry_address" --disk "$registry_dir/blobs"
 
-step "images built here (pause, shell, demo-web → $registry_address/gardener-ts/)"
+step "images built here (pause, shell, demo-web, coredns → $registry_address/gardener-ts/)"
 node infra/dist/images/cli.js build
 node infra/dist/images/cli.js restore
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ export interface PushResult {
   readonly size?: number;
   /** false when the registry already had exactly this image under the tag */
   readonly pushed: boolean;
+  /** false when the registry's image was made from the same inputs, so nothing was built */
+  readonly built: boolean;
   readonly seconds: number;
 }
 
@@ -28,6 +31,10 @@ export interface ImageContext {
 }
 
 const LABEL_PREFIX = 'io.gardener-ts.image';
+/** sha256 over a built-in image's inputs; equal in the registry → the build is skipped */
+export const INPUTS_LABEL = `${LABEL_PREFIX}.inputs`;
+/** bump when the way images are assembled changes, so every built-in image is rebuilt once */
+const BUILD_FORMAT = 1;
 
 async function withWorkDir<T>(prefix: string, body: (work: string) => Promise<T>): Promise<T> {
   const work = await mkdtemp(join(tmpdir(), `gardener-ts-${prefix}-`));
@@ -64,16 +71,40 @@ async function pushLayer(
     digest: image.digest,
     size: image.size,
     pushed,
+    built: true,
     seconds: (Date.now() - started) / 1000,
   };
 }
 
 /** Builds one built-in image from the machine's own files and pushes it when it changed. */
-export async function buildBuiltin(ctx: ImageContext, image: BuiltinImage): Promise<PushResult> {
+export async function buildBuiltin(
+  ctx: ImageContext,
+  image: BuiltinImage,
+  options: { force?: boolean } = {},
+): Promise<PushResult> {
   const started = Date.now();
   await ctx.registry.ensureUp();
   const tag = await image.tag();
   const repository = `${REPOSITORY_PREFIX}/${image.name}`;
+  const inputs = createHash('sha256')
+    .update(
+      JSON.stringify({ format: BUILD_FORMAT, tag, runtime: image.runtime, inputs: await image.inputs() }),
+    )
+    .digest('hex');
+  if (!options.force) {
+    const current = await ctx.registry.digest(repository, tag);
+    const labels = current ? await ctx.registry.labels(repository, tag) : {};
+    if (current && labels[INPUTS_LABEL] === inputs) {
+      await ctx.records.record(ctx.registry, repository, tag);
+      return {
+        reference: ctx.registry.ref(repository, tag),
+        digest: current,
+        pushed: false,
+        built: false,
+        seconds: (Date.now() - started) / 1000,
+      };
+    }
+  }
   return withWorkDir(`image-${image.name}`, async (work) => {
     const root = join(work, 'rootfs');
     await mkdir(root);
@@ -88,6 +119,7 @@ export async function buildBuiltin(ctx: ImageContext, image: BuiltinImage): Prom
         'org.opencontainers.image.version': tag,
         'org.opencontainers.image.description': image.description,
         [`${LABEL_PREFIX}.built-by`]: 'gardener-ts npm run image -- build',
+        [INPUTS_LABEL]: inputs,
       },
     };
     return pushLayer(
@@ -201,6 +233,7 @@ export async function pushUserImage(
       reference: ctx.registry.ref(repository, tag),
       digest,
       pushed: true,
+      built: false,
       seconds: (Date.now() - started) / 1000,
     };
   });

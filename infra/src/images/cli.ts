@@ -13,8 +13,10 @@ import { registryAddress, registryStateDir } from './settings.js';
 const usage = () => `usage: npm run image -- COMMAND
 
   list                      the images in the local registry: repository, tag, digest
-  build [NAME...]           build the built-in images (all, or the named ones) from this machine's files
-                            and push those that changed; built-in: ${BUILTIN_IMAGES.map((i) => i.name).join(', ')}
+  build [NAME...] [--force] build the built-in images (all, or the named ones) from this machine's files
+                            and push those that changed; built-in: ${BUILTIN_IMAGES.map((i) => i.name).join(', ')}.
+                            An image whose inputs (sources, tool versions) are unchanged is not even
+                            built; --force builds it anyway (and still pushes only a changed digest)
   push SOURCE NAME:TAG      push your own image as gardener-ts/NAME:TAG. SOURCE is one of
                               a directory holding a root filesystem, or a tar / tar.gz of one
                                 (one layer; set what runs with the flags below),
@@ -33,7 +35,11 @@ The registry is started by \`npm run up\`; images are at 127.0.0.1:PORT/gardener
 
 function printResult(result: PushResult, log: (line: string) => void): void {
   const size = result.size === undefined ? '' : `, ${(result.size / 1024 / 1024).toFixed(2)} MiB`;
-  const what = result.pushed ? 'pushed' : 'up to date, not pushed';
+  const what = result.pushed
+    ? 'pushed'
+    : result.built
+      ? 'same digest, not pushed'
+      : 'inputs unchanged, not built';
   log(`${result.reference}  ${result.digest}  (${what}${size}, ${result.seconds.toFixed(1)} s)`);
 }
 
@@ -68,10 +74,16 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'build': {
-      const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
+      const { positionals, values } = parseArgs({
+        args: rest,
+        options: { force: { type: 'boolean' } },
+        allowPositionals: true,
+      });
       const images = positionals.length > 0 ? positionals.map(builtinImage) : BUILTIN_IMAGES;
       const ctx = await context();
-      for (const image of images) printResult(await buildBuiltin(ctx, image), ctx.log);
+      for (const image of images) {
+        printResult(await buildBuiltin(ctx, image, { force: values.force }), ctx.log);
+      }
       return 0;
     }
     case 'push': {

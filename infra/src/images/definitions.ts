@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { verifiedBinary } from '../toolchain/index.js';
 import { ImageError, ImageErrorCode } from './errors.js';
 import { DEFAULT_PATH, type RuntimeConfig } from './layout.js';
 import { run } from './run.js';
@@ -24,9 +28,21 @@ export interface BuiltinImage {
   readonly description: string;
   /** the tag; may depend on the machine (busybox's Debian version) */
   tag(): Promise<string>;
+  /**
+   * What decides the image's content, cheaply (source and tool hashes, versions): recorded as a
+   * label, so an unchanged image is recognised in the registry without building it.
+   */
+  inputs(): Promise<string[]>;
   /** fills ctx.root with the image's files */
   stage(ctx: StageContext): Promise<void>;
   readonly runtime: RuntimeConfig;
+}
+
+/** sha256 of a file's content, hex. */
+export async function fileHash(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
 }
 
 /** Creates root/path; parents it creates get 0755 whatever the umask, the directory itself `mode`. */
@@ -51,17 +67,27 @@ async function file(root: string, path: string, content: string, mode = 0o644): 
 }
 
 export const PAUSE_VERSION = '3.10';
+const PAUSE_HINT = 'the pause image needs gcc and a static libc (apt-get install gcc libc6-dev)';
 
 /** A static C program that sleeps until SIGINT/SIGTERM and reaps children (infra/images/pause). */
 const pause: BuiltinImage = {
   name: 'pause',
   description: "holds a pod's namespaces (static C, gcc -static -Os)",
   tag: async () => PAUSE_VERSION,
+  async inputs() {
+    const gcc = { code: ImageErrorCode.PrerequisiteMissing, hint: PAUSE_HINT };
+    const libc = (await run('gcc', ['-print-file-name=libc.a'], gcc)).stdout.trim();
+    return [
+      `pause.c ${await fileHash(join(imageSourcesRoot(), 'pause', 'pause.c'))}`,
+      `gcc ${(await run('gcc', ['-dumpfullversion'], gcc)).stdout.trim()}`,
+      `libc.a ${await fileHash(libc)}`,
+    ];
+  },
   async stage({ root }) {
     const source = join(imageSourcesRoot(), 'pause', 'pause.c');
     await run('gcc', ['-static', '-Os', '-s', '-Wall', '-o', join(root, 'pause'), source], {
       code: ImageErrorCode.PrerequisiteMissing,
-      hint: 'the pause image needs gcc and a static libc (apt-get install gcc libc6-dev)',
+      hint: PAUSE_HINT,
     });
     await chmod(join(root, 'pause'), 0o755);
   },
@@ -101,6 +127,9 @@ const shell: BuiltinImage = {
     if (!match) throw new ImageError(ImageErrorCode.BuildFailed, `cannot read busybox version ${upstream}`);
     return `${match[1]}.${match[2]}`;
   },
+  async inputs() {
+    return [`${BUSYBOX_PACKAGE} ${await busyboxPackageVersion()}`, `busybox ${await fileHash(BUSYBOX)}`];
+  },
   async stage({ root }) {
     await busyboxPackageVersion();
     await dir(root, 'bin');
@@ -126,12 +155,26 @@ const shell: BuiltinImage = {
 };
 
 export const DEMO_WEB_VERSION = '1.0';
+const DEMO_WEB_HINT = 'the demo-web image needs Go 1.26 or newer (https://go.dev/doc/install)';
 
 /** A static Go web server (infra/images/demo-web) answering GET / with the pod's hostname. */
 const demoWeb: BuiltinImage = {
   name: 'demo-web',
   description: 'static Go web server on :8080 answering with its hostname',
   tag: async () => DEMO_WEB_VERSION,
+  async inputs() {
+    const dir = join(imageSourcesRoot(), 'demo-web');
+    const go = await run('go', ['env', 'GOVERSION'], {
+      env: { ...process.env, GOTOOLCHAIN: 'local' },
+      code: ImageErrorCode.PrerequisiteMissing,
+      hint: DEMO_WEB_HINT,
+    });
+    return [
+      `main.go ${await fileHash(join(dir, 'main.go'))}`,
+      `go.mod ${await fileHash(join(dir, 'go.mod'))}`,
+      `go ${go.stdout.trim()}`,
+    ];
+  },
   async stage({ root }) {
     await run(
       'go',
@@ -140,7 +183,7 @@ const demoWeb: BuiltinImage = {
         cwd: join(imageSourcesRoot(), 'demo-web'),
         env: { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod', GOOS: 'linux' },
         code: ImageErrorCode.PrerequisiteMissing,
-        hint: 'the demo-web image needs Go 1.26 or newer (https://go.dev/doc/install)',
+        hint: DEMO_WEB_HINT,
       },
     );
     await chmod(join(root, 'demo-web'), 0o755);
@@ -148,7 +191,26 @@ const demoWeb: BuiltinImage = {
   runtime: { entrypoint: ['/demo-web'], exposedPorts: ['8080/tcp'], user: '65532:65532' },
 };
 
-export const BUILTIN_IMAGES: readonly BuiltinImage[] = [pause, shell, demoWeb];
+export const COREDNS_VERSION = 'v1.12.1';
+
+/**
+ * The pinned CoreDNS of the toolchain (`npm run toolchain -- build coredns`), tagged like
+ * registry.k8s.io/coredns/coredns. Runs as root: the binary carries no file capability here, and
+ * binding port 53 needs NET_BIND_SERVICE (Kubernetes' CoreDNS deployment adds it).
+ */
+const coredns: BuiltinImage = {
+  name: 'coredns',
+  description: 'CoreDNS, the pinned build of the toolchain',
+  tag: async () => COREDNS_VERSION,
+  inputs: async () => [`coredns ${await fileHash(await verifiedBinary('coredns'))}`],
+  async stage({ root }) {
+    await copyFile(await verifiedBinary('coredns'), join(root, 'coredns'));
+    await chmod(join(root, 'coredns'), 0o755);
+  },
+  runtime: { entrypoint: ['/coredns'], exposedPorts: ['53/tcp', '53/udp', '9153/tcp'] },
+};
+
+export const BUILTIN_IMAGES: readonly BuiltinImage[] = [pause, shell, demoWeb, coredns];
 
 export function builtinImage(name: string): BuiltinImage {
   const image = BUILTIN_IMAGES.find((i) => i.name === name);

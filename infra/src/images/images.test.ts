@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifiedBinary } from '../toolchain/index.js';
 import { buildBuiltin, type ImageContext, pushUserImage } from './build.js';
-import { BUILTIN_IMAGES, builtinImage, DEMO_WEB_VERSION, PAUSE_VERSION } from './definitions.js';
+import {
+  BUILTIN_IMAGES,
+  builtinImage,
+  COREDNS_VERSION,
+  DEMO_WEB_VERSION,
+  PAUSE_VERSION,
+} from './definitions.js';
 import { ImageError, ImageErrorCode } from './errors.js';
 import { PushRecords } from './records.js';
 import { Registry } from './registry.js';
@@ -139,17 +146,18 @@ afterAll(async () => {
 describe('built-in images in a real registry', () => {
   const first = new Map<string, Awaited<ReturnType<typeof buildBuiltin>>>();
 
-  it('builds and pushes pause, shell and demo-web as linux images with their entrypoints', async () => {
+  it('builds and pushes pause, shell, demo-web and coredns as linux images with their entrypoints', async () => {
     for (const image of BUILTIN_IMAGES) {
       const result = await buildBuiltin(ctx, image);
       first.set(image.name, result);
       expect(result.pushed).toBe(true);
       expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
-    expect([...first.keys()]).toEqual(['pause', 'shell', 'demo-web']);
+    expect([...first.keys()]).toEqual(['pause', 'shell', 'demo-web', 'coredns']);
 
     const list = await ctx.registry.list();
     expect(list.map((r) => `${r.repository}:${r.tag}`)).toEqual([
+      `gardener-ts/coredns:${COREDNS_VERSION}`,
       `gardener-ts/demo-web:${DEMO_WEB_VERSION}`,
       `gardener-ts/pause:${PAUSE_VERSION}`,
       'gardener-ts/shell:1.35',
@@ -180,12 +188,13 @@ describe('built-in images in a real registry', () => {
     expect(first.get('shell')?.size).toBeLessThan(3 * 1024 * 1024);
   });
 
-  it('rebuilds to the same digest and skips the push', async () => {
+  it('skips unchanged inputs without building; a forced rebuild gives the same digest, not pushed', async () => {
     for (const image of BUILTIN_IMAGES) {
       const again = await buildBuiltin(ctx, image);
-      expect(again.pushed).toBe(false);
-      expect(again.digest).toBe(first.get(image.name)?.digest);
-      expect(await ctx.registry.digest(`gardener-ts/${image.name}`, await image.tag())).toBe(again.digest);
+      expect(again).toMatchObject({ built: false, pushed: false, digest: first.get(image.name)?.digest });
+      const forced = await buildBuiltin(ctx, image, { force: true });
+      expect(forced).toMatchObject({ built: true, pushed: false, digest: first.get(image.name)?.digest });
+      expect(await ctx.registry.digest(`gardener-ts/${image.name}`, await image.tag())).toBe(forced.digest);
     }
   });
 
@@ -195,7 +204,7 @@ describe('built-in images in a real registry', () => {
     writeFileSync(join(other, 'hello'), 'hello\n');
     await pushUserImage(ctx, other, 'gardener-ts/pause', PAUSE_VERSION, { cmd: ['/hello'] });
     const rebuilt = await buildBuiltin(ctx, builtinImage('pause'));
-    expect(rebuilt.pushed).toBe(true);
+    expect(rebuilt).toMatchObject({ built: true, pushed: true });
     expect(rebuilt.digest).toBe(first.get('pause')?.digest);
   });
 
@@ -270,6 +279,37 @@ describe('built-in images in a real registry', () => {
         await exited;
       }
       await run('runc', runcArgs('delete', '--force', id)).catch(() => undefined);
+    }
+  });
+
+  it('coredns: the pinned build answers DNS queries from its Corefile', async () => {
+    const rootfs = join(work, 'coredns-rootfs');
+    await exportImage(ref('coredns', COREDNS_VERSION), rootfs);
+    const config = JSON.parse(await crane$('config', ref('coredns', COREDNS_VERSION)));
+    expect(config.config.Entrypoint).toEqual(['/coredns']);
+    expect((await run(join(rootfs, 'coredns'), ['-version'])).stdout).toMatch(
+      new RegExp(`^CoreDNS-${COREDNS_VERSION.slice(1).replaceAll('.', '\\.')}$`, 'm'),
+    );
+    const dnsPort = await freePort();
+    const corefile = join(work, 'Corefile');
+    writeFileSync(
+      corefile,
+      `.:${dnsPort} {\n  bind 127.0.0.1\n  hosts {\n    10.1.2.3 web.demo.test\n  }\n}\n`,
+    );
+    const child = spawn(join(rootfs, 'coredns'), ['-conf', corefile], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const resolver = new Resolver({ timeout: 500, tries: 1 });
+      resolver.setServers([`127.0.0.1:${dnsPort}`]);
+      let answer: string[] = [];
+      for (let i = 0; i < 50 && answer.length === 0; i++) {
+        answer = await resolver.resolve4('web.demo.test').catch(() => []);
+        if (answer.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(answer).toEqual(['10.1.2.3']);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
     }
   });
 
@@ -378,7 +418,7 @@ describe('your own images', () => {
 describe('after a registry restart', () => {
   it('restore puts every recorded tag back from the blobs on disk', async () => {
     const before = await ctx.registry.list();
-    expect(before.length).toBeGreaterThanOrEqual(5);
+    expect(before.length).toBeGreaterThanOrEqual(6);
     await stopRegistry();
     await startRegistry();
     expect(await ctx.registry.list()).toEqual([]); // crane keeps tags in memory only

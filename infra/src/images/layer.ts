@@ -40,8 +40,8 @@ async function writeLayer(tar: NodeJS.ReadableStream, out: string): Promise<Laye
   const diff = createHash('sha256');
   const blob = createHash('sha256');
   const size = { bytes: 0 };
-  // level 9 and gzip's zero mtime: the same tar always compresses to the same bytes (same zlib)
-  await pipeline(tar, hashing(diff), createGzip({ level: 9 }), hashing(blob, size), createWriteStream(out));
+  // a fixed level and gzip's zero mtime: the same tar always compresses to the same bytes (same zlib)
+  await pipeline(tar, hashing(diff), createGzip({ level: 6 }), hashing(blob, size), createWriteStream(out));
   return {
     file: out,
     digest: `sha256:${blob.digest('hex')}`,

@@ -86,6 +86,12 @@ export class Registry {
     return JSON.parse((await this.crane(['config', this.ref(repository, tag)])).stdout);
   }
 
+  /** The image config's labels of repository:tag (empty when it has none). */
+  async labels(repository: string, tag: string): Promise<Record<string, string>> {
+    const config = (await this.config(repository, tag)) as { config?: { Labels?: Record<string, string> } };
+    return config.config?.Labels ?? {};
+  }
+
   async repositories(): Promise<string[]> {
     const { stdout } = await this.crane(['catalog', this.address]);
     return stdout.split('\n').filter(Boolean).sort();

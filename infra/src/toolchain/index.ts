@@ -17,7 +17,8 @@ export type BinaryName =
   | 'etcd'
   | 'tofu'
   | 'kwok'
-  | 'crane';
+  | 'crane'
+  | 'coredns';
 
 function find(name: string): { pin: ToolPin; binary: BinarySpec } {
   for (const pin of TOOL_PINS) {

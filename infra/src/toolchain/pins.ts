@@ -169,6 +169,22 @@ export const TOOL_PINS: readonly ToolPin[] = [
       },
     ],
   },
+  {
+    // the CoreDNS version kubeadm deploys with Kubernetes 1.34 (its CoreDNSVersion constant)
+    name: 'coredns',
+    version: 'v1.12.1',
+    wrapper: 'coredns',
+    ldflags: '-X github.com/coredns/coredns/coremain.GitCommit=v1.12.1',
+    buildMemoryGiB: 3,
+    binaries: [
+      {
+        file: 'coredns',
+        goPackage: 'github.com/coredns/coredns',
+        env: envName('coredns'),
+        check: { kind: 'output', args: ['-version'], expect: /^CoreDNS-1\.12\.1$/m },
+      },
+    ],
+  },
   providerPin(
     'tls',
     '4.1.0',
