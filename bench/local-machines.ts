@@ -8,7 +8,7 @@
  * Targets (issue: local machines): 3 machines Ready <= 30 s, idle RSS <= 30 MiB per machine.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -38,6 +38,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const scratch = mkdtempSync(join(tmpdir(), 'gardener-ts-bench-machines-'));
+chmodSync(scratch, 0o711);
 const shoot = exampleShoot('bench', 'garden-benchm');
 const context = {
   shoot: {

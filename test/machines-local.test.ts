@@ -6,6 +6,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Machine, Shoot } from '@gardener-ts/api';
+import { builtinImage, REPOSITORY_PREFIX, registryAddress } from '@gardener-ts/infra/images';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGarden, type Garden, until } from './support/garden.js';
@@ -43,7 +44,7 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
         status?: {
           conditions?: { type: string; status: string }[];
           addresses?: { type: string; address: string }[];
-          capacity?: Record<string, string>;
+          allocatable?: Record<string, string>;
         };
       }[];
     };
@@ -51,7 +52,8 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
       name: n.metadata.name,
       ready: n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
       internalIP: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
-      cpu: n.status?.capacity?.cpu,
+      // the machine type's CPUs: the kubelet reserves the rest of the host's
+      cpu: n.status?.allocatable?.cpu,
     }));
   };
 
@@ -159,17 +161,28 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
       [`${NAME}-pool-a-z2`, 1],
     ]);
 
-    await kubectl('create', 'deployment', 'web', '--image=nginx', '--replicas=2');
+    const demo = builtinImage('demo-web');
+    const image = `${registryAddress()}/${REPOSITORY_PREFIX}/${demo.name}:${await demo.tag()}`;
+    await kubectl('create', 'deployment', 'web', `--image=${image}`, '--replicas=2');
     const running = await until(async () => {
       const pods = JSON.parse(await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')) as {
-        items: { spec: { nodeName?: string }; status: { phase?: string } }[];
+        items: {
+          metadata: { name: string };
+          spec: { nodeName?: string };
+          status: { phase?: string; containerStatuses?: { ready: boolean }[] };
+        }[];
       };
-      return pods.items.length === 2 && pods.items.every((p) => p.status.phase === 'Running')
+      return pods.items.length === 2 && pods.items.every((p) => p.status.containerStatuses?.[0]?.ready)
         ? pods
         : undefined;
-    }, 60_000);
+    }, 90_000);
     const nodeNames = new Set(ready.map((n) => n.name));
     expect(running.items.every((p) => nodeNames.has(p.spec.nodeName ?? ''))).toBe(true);
+    // a real container answers, and its logs come from the kubelet
+    const [first] = running.items;
+    expect(await kubectl('exec', first?.metadata.name ?? '', '--', 'hostname')).toBe(
+      `${first?.metadata.name}\n`,
+    );
   });
 
   it('refuses ssh to a node from the host: only bastions reach port 22', async () => {
@@ -240,7 +253,7 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
     expect(rolled.map((n) => n.cpu)).toEqual(['2', '2']);
   });
 
-  it('replaces a machine whose node agent stopped, after the health timeout', async () => {
+  it('replaces a machine whose kubelet stopped, after the health timeout', async () => {
     const [victim] = await nodes();
     const runcRoot = join(garden.root, 'machines', 'runc');
     await run('runc', [
@@ -248,9 +261,9 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
       runcRoot,
       'exec',
       `${technicalId}_${victim?.name}`,
-      'pkill',
-      '-f',
-      'gardener-node-agent',
+      'sh',
+      '-c',
+      'touch /run/gardener-node/stopped/kubelet && pkill -x kubelet',
     ]);
     await until(async () => {
       const names = (await machines()).map((m) => m.metadata.name);

@@ -40,6 +40,7 @@ start_service registry "$(sha256sum "$crane" | cut -c1-16)" "http://$registry_ad
 step "images built here (pause, shell, demo-web, coredns → $registry_address/gardener-ts/)"
 node infra/dist/images/cli.js build
 node infra/dist/images/cli.js restore
+node infra/dist/images/cli.js export-node-images
 
 step "garden API"
 ensure_database gardener_ts

@@ -3,7 +3,7 @@
 // on a real shoot network (bridge and firewall from the local Infrastructure actuator); its node
 // agent never joins (there is no control plane here), but its sshd runs.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleCloudProfile, exampleShoot } from '@gardener-ts/api';
@@ -35,6 +35,8 @@ function run(command: string, args: readonly string[], timeoutMs = 30_000): Prom
 
 const NODES = '10.248.7.0/24';
 const scratch = mkdtempSync(join(tmpdir(), 'gts-host-files-'));
+// machines (own user namespace) pass it to reach their root filesystems
+chmodSync(scratch, 0o711);
 /** what stands for the host's secrets: the garden's admin token, a directory of keys */
 const hostSecrets = join(scratch, 'garden');
 const adminToken = join(hostSecrets, 'admin.token');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -48,6 +48,8 @@ async function removeKeys(redis: Redis, pattern: string): Promise<void> {
 export async function createGarden() {
   const id = randomBytes(3).toString('hex');
   const root = await mkdtemp(join(tmpdir(), 'gardener-ts-e2e-'));
+  // machines (own user namespace) pass it to reach their root filesystems
+  await chmod(root, 0o711);
   const database = await createTestDatabase('gardener_ts_e2e');
   const keyFile = join(root, 'secrets.key');
   const store: Store = await openStore({ databaseUrl: database.url, keyFile });

@@ -5,6 +5,7 @@ import { verifiedBinary } from '../toolchain/index.js';
 import { buildBuiltin, type ImageContext, type PushResult, pushUserImage } from './build.js';
 import { BUILTIN_IMAGES, builtinImage } from './definitions.js';
 import { ImageError, ImageErrorCode } from './errors.js';
+import { exportNodeImages, nodeImagesDir } from './node-images.js';
 import { PushRecords } from './records.js';
 import { parseImageName } from './reference.js';
 import { Registry } from './registry.js';
@@ -29,6 +30,8 @@ const usage = () => `usage: npm run image -- COMMAND
       --user USER[:GROUP]     user to run as (default root)
       --port PORT/PROTO       an exposed port, e.g. 8080/tcp; repeat for each
   restore                   put back the tags the registry lost when it restarted (run by npm run up)
+  export-node-images [DIR]  write the built-in images as archives that local machines import at boot
+                              (default $GARDENER_TS_NODE_IMAGES or /var/lib/gardener-ts/node-images; run by npm run up)
   address                   print the registry address (127.0.0.1:$GARDENER_TS_REGISTRY_PORT, default 5001)
 
 The registry is started by \`npm run up\`; images are at 127.0.0.1:PORT/gardener-ts/NAME:TAG.`;
@@ -136,6 +139,15 @@ async function main(argv: string[]): Promise<number> {
       await ctx.registry.ensureUp();
       const restored = await ctx.records.restore(ctx.registry, ctx.log);
       ctx.log(restored.length ? `restored ${restored.length} tags` : 'every recorded tag is in the registry');
+      return 0;
+    }
+    case 'export-node-images': {
+      const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
+      const ctx = await context();
+      await ctx.registry.ensureUp();
+      const dir = positionals[0] ?? nodeImagesDir();
+      const refs = await exportNodeImages(dir, await verifiedBinary('crane'));
+      ctx.log(`${refs.length} images for local machines in ${dir}: ${refs.join(', ')}`);
       return 0;
     }
     case 'address':

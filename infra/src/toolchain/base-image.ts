@@ -11,7 +11,21 @@ import { spawnLogged } from './spawn-logged.js';
 export const BASE_IMAGE = {
   suite: 'bookworm',
   variant: 'minbase',
-  packages: ['openssh-server', 'sudo', 'iproute2', 'curl', 'openssl', 'ca-certificates', 'jq', 'procps'],
+  packages: [
+    'openssh-server',
+    'sudo',
+    'iproute2',
+    'curl',
+    'openssl',
+    'ca-certificates',
+    'jq',
+    'procps',
+    // a real node: the container runtime, the CNI plugins and what kube-proxy programs
+    'containerd',
+    'containernetworking-plugins',
+    'iptables',
+    'conntrack',
+  ],
 } as const;
 
 const STAMP = 'image.json';

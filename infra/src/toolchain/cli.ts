@@ -3,6 +3,7 @@ import { baseImageReady, baseImageRootfs, buildBaseImage } from './base-image.js
 import { buildPins, defaultBuildOptions, pinsNeedingBuild } from './build.js';
 import { ToolchainError } from './errors.js';
 import { type BinaryName, binary } from './index.js';
+import { buildMachineImage, machineImageReady, machineImageRootfs } from './machine-image.js';
 import { TOOL_PINS } from './pins.js';
 import { tofuCliConfigPath, writeTofuMirror } from './tofu-mirror.js';
 import { type BinaryStatus, checkAll } from './verify.js';
@@ -17,18 +18,18 @@ tools: ${TOOL_PINS.map((p) => p.name).join(', ')}`;
 
 async function status(json: boolean): Promise<boolean> {
   const rows = await checkAll();
-  const imageReady = await baseImageReady();
+  const images = { base: await baseImageReady(), machine: await machineImageReady() };
   if (json) {
-    console.log(
-      JSON.stringify({ binaries: rows, baseImage: { path: baseImageRootfs(), ready: imageReady } }, null, 2),
-    );
+    const baseImage = { path: baseImageRootfs(), ready: images.base };
+    const machineImage = { path: machineImageRootfs(), ready: images.machine };
+    console.log(JSON.stringify({ binaries: rows, baseImage, machineImage }, null, 2));
   } else {
-    printTable(rows, imageReady);
+    printTable(rows, images);
   }
-  return rows.every((r) => r.state === 'ready') && imageReady;
+  return rows.every((r) => r.state === 'ready') && images.base && images.machine;
 }
 
-function printTable(rows: BinaryStatus[], imageReady: boolean): void {
+function printTable(rows: BinaryStatus[], images: { base: boolean; machine: boolean }): void {
   const lines = rows.map((r) => [
     r.tool,
     r.binary,
@@ -40,8 +41,15 @@ function printTable(rows: BinaryStatus[], imageReady: boolean): void {
     'base-image',
     'rootfs',
     'debian bookworm',
-    imageReady ? 'ready' : 'MISSING',
+    images.base ? 'ready' : 'MISSING',
     baseImageRootfs(),
+  ]);
+  lines.push([
+    'machine-image',
+    'rootfs',
+    'ids shifted',
+    images.machine ? 'ready' : 'MISSING',
+    machineImageRootfs(),
   ]);
   lines.push(['opentofu', 'cli config', '', '', tofuCliConfigPath()]);
   const header = ['TOOL', 'BINARY', 'VERSION', 'STATE', 'PATH'];
@@ -67,7 +75,9 @@ async function build(names: string[], withImage: boolean): Promise<void> {
   if (todo.length === 0) log('all selected tools are built and report their pinned versions');
   await buildPins(todo, defaultBuildOptions(log));
   await writeTofuMirror();
-  if (withImage && !(await baseImageReady())) await buildBaseImage(log);
+  if (!withImage) return;
+  if (!(await baseImageReady())) await buildBaseImage(log);
+  if (!(await machineImageReady())) await buildMachineImage(log);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,12 @@ import { type BinaryStatus, binaryPath, checkBinary } from './verify.js';
 
 export { baseImageReady, baseImageRootfs } from './base-image.js';
 export { ToolchainError, ToolchainErrorCode } from './errors.js';
+export {
+  MACHINE_ID_COUNT,
+  MACHINE_ID_OFFSET,
+  machineImageReady,
+  machineImageRootfs,
+} from './machine-image.js';
 export { KUBERNETES_VERSION, TOOL_PINS } from './pins.js';
 export { providerPins, tofuCliConfigPath, tofuMirrorDir } from './tofu-mirror.js';
 
@@ -13,6 +19,8 @@ export type BinaryName =
   | 'kube-apiserver'
   | 'kube-controller-manager'
   | 'kube-scheduler'
+  | 'kubelet'
+  | 'kube-proxy'
   | 'kubectl'
   | 'etcd'
   | 'tofu'

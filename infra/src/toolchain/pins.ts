@@ -102,6 +102,8 @@ export const TOOL_PINS: readonly ToolPin[] = [
       kubeBinary('kube-apiserver', ['--version'], kubeServerVersion),
       kubeBinary('kube-controller-manager', ['--version'], kubeServerVersion),
       kubeBinary('kube-scheduler', ['--version'], kubeServerVersion),
+      kubeBinary('kubelet', ['--version'], kubeServerVersion),
+      kubeBinary('kube-proxy', ['--version'], kubeServerVersion),
       kubeBinary(
         'kubectl',
         ['version', '--client'],

@@ -145,7 +145,8 @@ export class Botanist {
           listenAddress: infrastructureActuator.controlPlaneAddress?.(context) ?? '127.0.0.1',
           serviceCidr: shoot.spec.networking.services ?? '100.104.0.0/13',
           podCidr: shoot.spec.networking.pods,
-          simulatePods: hasWorkers(shoot),
+          simulatePods:
+            hasWorkers(shoot) && !this.options.extensions.provider(shoot.spec.provider.type).nodesRunPods,
         }),
       ),
       // machines and users reach the apiserver through the infrastructure (the bridge's address)

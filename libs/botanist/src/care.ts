@@ -108,7 +108,7 @@ export class ShootCare {
     return [
       apiServer,
       controlPlane,
-      systemComponents(kwok?.state),
+      kwok ? systemComponents(kwok.state) : NO_SYSTEM_COMPONENTS,
       await this.everyNodeReady(shoot, technicalId),
     ];
   }
@@ -157,7 +157,18 @@ export class ShootCare {
   }
 }
 
-/** The shoot's system components: kwok, which runs its Pods on the nodes. */
+/**
+ * Real nodes (the kubelet runs Pods) and no system component deployed yet: CoreDNS and kube-proxy
+ * are not part of a shoot yet, so nothing is claimed healthy.
+ */
+const NO_SYSTEM_COMPONENTS: Verdict = {
+  type: 'SystemComponentsHealthy',
+  status: 'Unknown',
+  reason: 'SystemComponentsNotDeployed',
+  message: 'No system components are deployed yet (CoreDNS and kube-proxy are not part of the shoot yet).',
+};
+
+/** The shoot's system components of simulated nodes: kwok, which runs its Pods on the nodes. */
 function systemComponents(kwok: string | undefined): Verdict {
   const type = 'SystemComponentsHealthy';
   return kwok === 'running'

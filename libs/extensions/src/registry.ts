@@ -17,6 +17,11 @@ export interface ProviderExtension {
   readonly machines?: MachineDriver;
   readonly bastion?: BastionActuator;
   /**
+   * True when the provider's machines run a kubelet and a container runtime, so their Pods really
+   * run; otherwise the seed runs kwok beside the control plane to move Pods through their phases.
+   */
+  readonly nodesRunPods?: boolean;
+  /**
    * Optional: what the provider keeps on the seed per technical ID, so that the gardenlet can
    * remove what no shoot owns any more (a shoot deleted without its delete flow).
    */

@@ -141,6 +141,8 @@ function apiServerArgs({ spec, ports, layout }: ComponentInputs, pki: PkiPaths):
     `--client-ca-file=${pki.cert('ca')}`,
     `--kubelet-client-certificate=${pki.cert('apiserver-kubelet-client')}`,
     `--kubelet-client-key=${pki.key('apiserver-kubelet-client')}`,
+    // node names resolve nowhere: logs, exec and port-forward dial the node's address
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
     `--requestheader-client-ca-file=${pki.cert('front-proxy-ca')}`,
     '--requestheader-allowed-names=front-proxy-client',
     '--requestheader-username-headers=X-Remote-User',
@@ -195,7 +197,10 @@ function controllerManagerArgs(
     `--service-account-private-key-file=${pki.serviceAccountKey}`,
     '--use-service-account-credentials=true',
     `--service-cluster-ip-range=${spec.serviceCidr}`,
-    ...(spec.podCidr ? [`--cluster-cidr=${spec.podCidr}`] : []),
+    // every Node gets a /24 of the pods network (its bridge CNI takes pod addresses from it)
+    ...(spec.podCidr
+      ? [`--cluster-cidr=${spec.podCidr}`, '--allocate-node-cidrs=true', '--node-cidr-mask-size=24']
+      : []),
     // One instance per control plane, owned by one supervisor: no election traffic.
     '--leader-elect=false',
     '--profiling=false',

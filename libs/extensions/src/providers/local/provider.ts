@@ -19,6 +19,7 @@ export function createLocalProvider(dependencies: LocalProviderDependencies): Pr
     type: 'local',
     infrastructure: new LocalInfrastructureActuator(dependencies.runner),
     machines,
+    nodesRunPods: true,
     bastion,
     seedResources: localSeedResources({
       runner: dependencies.runner,

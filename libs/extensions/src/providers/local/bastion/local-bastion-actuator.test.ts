@@ -3,7 +3,7 @@
 // plane here, but its sshd runs), and the bastion actuator the bastion. SSH is checked as users see
 // it: the system ssh, ProxyJump through the bastion, host keys checked.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleCloudProfile, exampleShoot } from '@gardener-ts/api';
@@ -38,6 +38,8 @@ function run(command: string, args: readonly string[], timeoutMs = 30_000): Prom
 const NODES = '10.249.1.0/24';
 const GATEWAY = '10.249.1.1';
 const scratch = mkdtempSync(join(tmpdir(), 'gardener-ts-bastion-'));
+// machines (own user namespace) pass it to reach their root filesystems
+chmodSync(scratch, 0o711);
 const shoot = exampleShoot(`b${process.pid}`, 'garden-bast');
 const infraContext: InfrastructureContext = {
   shoot: { ...shoot, spec: { ...shoot.spec, networking: { ...shoot.spec.networking, nodes: NODES } } },

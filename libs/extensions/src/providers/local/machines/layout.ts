@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** `GARDENER_TS_MACHINE_DIR`, else the per-user state directory. */
+/**
+ * `GARDENER_TS_MACHINE_DIR`, else /var/lib/gardener-ts/machines: not under a home directory,
+ * which a machine's root user (a host id of its own) could not pass to reach its root filesystem.
+ */
 export function defaultMachineRoot(): string {
-  return process.env.GARDENER_TS_MACHINE_DIR || join(homedir(), '.local', 'state', 'gardener-ts', 'machines');
+  return process.env.GARDENER_TS_MACHINE_DIR || '/var/lib/gardener-ts/machines';
 }
 
 /** Where one machine's pieces live on the host, and what the kernel and runc call them. */

@@ -3,13 +3,14 @@
 // container whose node agent joins it as a Node. One infrastructure and one control plane serve
 // the whole file. Machines are checked the way users see them: kubectl, ssh, ps.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exampleCloudProfile, exampleShoot, parseCidr } from '@gardener-ts/api';
+import { cidrContains, exampleCloudProfile, exampleShoot, parseCidr } from '@gardener-ts/api';
+import { builtinImage, REPOSITORY_PREFIX, registryAddress } from '@gardener-ts/infra/images';
 import { createTestDatabase } from '@gardener-ts/infra/testing';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
-import { baseImageRootfs, binary } from '@gardener-ts/infra/toolchain';
+import { binary, MACHINE_ID_OFFSET, machineImageRootfs } from '@gardener-ts/infra/toolchain';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InfrastructureContext, InfrastructureStatus } from '../../../infrastructure/actuator.js';
@@ -56,6 +57,8 @@ async function eventually<T>(
 const NODES = '10.251.1.0/24';
 const BASTION_ADDRESS = '10.251.1.254';
 const scratch = mkdtempSync(join(tmpdir(), 'gardener-ts-machines-'));
+// machines (own user namespace) pass it to reach their root filesystems
+chmodSync(scratch, 0o711);
 const shoot = exampleShoot(`m${process.pid}`, 'garden-mach');
 const context: InfrastructureContext = {
   shoot: { ...shoot, spec: { ...shoot.spec, networking: { ...shoot.spec.networking, nodes: NODES } } },
@@ -88,9 +91,10 @@ async function node(name: string): Promise<NodeView | undefined> {
 
 interface NodeView {
   metadata: { labels: Record<string, string> };
-  spec: { providerID?: string; taints?: { key: string; value?: string; effect: string }[] };
+  spec: { providerID?: string; podCIDR?: string; taints?: { key: string; value?: string; effect: string }[] };
   status: {
     capacity: Record<string, string>;
+    allocatable: Record<string, string>;
     addresses: { type: string; address: string }[];
     conditions: { type: string; status: string }[];
   };
@@ -166,7 +170,7 @@ async function interruptCreate(request: CreateMachineRequest): Promise<void> {
   const address = await pool.claim(request.name, network, gateway);
   const bridge = template.infrastructure.bridgeName ?? '';
   await ensureMachineNetwork(layout, { bridge, address, prefix: network.prefix, gateway });
-  await ensureOverlay(layout, baseImageRootfs());
+  await ensureOverlay(layout, machineImageRootfs());
 }
 
 /** A stand-in for a Bastion: a namespace on the bridge whose address is in the firewall's bastions set. */
@@ -207,7 +211,12 @@ beforeAll(async () => {
   // the bridge first: components that dial the gateway before it exists wait out TCP backoff (~1 min)
   infrastructure = await actuator.reconcile(context);
   const gateway = infrastructure.providerStatus.gatewayAddress ?? '';
-  await seed.deploy({ id: technicalId, listenAddress: gateway, serviceCidr: '10.96.0.0/12' });
+  await seed.deploy({
+    id: technicalId,
+    listenAddress: gateway,
+    serviceCidr: '10.96.0.0/12',
+    podCidr: '10.244.0.0/16',
+  });
   await seed.waitReady(technicalId, { timeoutMs: 90_000 });
   const endpoint = await seed.endpoint(technicalId);
   const admin = await seed.issueKubeconfig(technicalId, { role: 'admin', user: 'tester' });
@@ -293,7 +302,9 @@ describe('local machines', () => {
       { type: 'InternalIP', address: address(first) },
       { type: 'Hostname', address: 'machine-a' },
     ]);
-    expect(view.status.capacity).toMatchObject({ cpu: '1', memory: '1Gi' });
+    // memory from the machine's /proc/meminfo; CPU: the host's count, all but the machine's reserved
+    expect(view.status.capacity).toMatchObject({ memory: '1Gi', cpu: String(availableParallelism()) });
+    expect(view.status.allocatable).toMatchObject({ cpu: '1' });
     const { containerId, cgroup } = driver.layout({ name: 'machine-a', technicalId });
     expect(containerId).toContain('machine-a');
     const limit = await run('cat', [`/sys/fs/cgroup/memory${cgroup}/memory.limit_in_bytes`]);
@@ -308,11 +319,66 @@ describe('local machines', () => {
     const ps = await inside('machine-a', 'ps', '-e', '-o', 'pid=,args=');
     const processes = ps.stdout.trim().split('\n');
     expect(processes[0]).toMatch(/^\s*1 \/bin\/bash \/usr\/local\/sbin\/gardener-machine-init$/);
-    expect(ps.stdout).toContain('sshd');
-    expect(ps.stdout).toContain('gardener-node-agent');
-    expect(ps.stdout).not.toMatch(/vitest|kube-apiserver|etcd/);
-    expect(processes.length).toBeLessThanOrEqual(8);
+    for (const component of ['sshd', 'containerd', '/usr/local/bin/kubelet'])
+      expect(ps.stdout).toContain(component);
+    expect(ps.stdout).not.toMatch(/vitest|kube-apiserver|etcd|gardener-node-agent/);
+    // the machine's root is an unprivileged id on the host
+    const { containerId } = driver.layout({ name: 'machine-a', technicalId });
+    const state = await run('runc', ['--root', join(driver.root, 'runc'), 'state', containerId]);
+    const init = readFileSync(`/proc/${JSON.parse(state.stdout).pid}/status`, 'utf8');
+    expect(/^Uid:\s+(\d+)/m.exec(init)?.[1]).toBe(String(MACHINE_ID_OFFSET));
   });
+
+  it('runs a Pod in real containers: Running, its logs, exec, and its address in the node pod range', async () => {
+    const shell = builtinImage('shell');
+    const image = `${registryAddress()}/${REPOSITORY_PREFIX}/${shell.name}:${await shell.tag()}`;
+    const manifest = join(scratch, 'hello.json');
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'hello', namespace: 'default' },
+        spec: {
+          nodeName: 'machine-a',
+          tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+          containers: [
+            {
+              name: 'main',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', '-c', 'echo hello from $(hostname); while true; do sleep 1; done'],
+            },
+          ],
+        },
+      }),
+    );
+    expect((await kubectl('apply', '-f', manifest)).code).toBe(0);
+    const pod = await eventually('pod hello Running', async () => {
+      const got = await kubectl('get', 'pod', 'hello', '-o', 'json');
+      const view = got.code === 0 ? JSON.parse(got.stdout) : undefined;
+      return view?.status?.containerStatuses?.[0]?.state?.running ? view : undefined;
+    });
+    const podCidr = parseCidr((await node('machine-a'))?.spec.podCIDR ?? '');
+    const podAddress = parseCidr(`${pod.status.podIP}/32`);
+    expect(podCidr && podAddress && cidrContains(podCidr, podAddress)).toBe(true);
+    const logs = await eventually('logs of hello', async () => {
+      const got = await kubectl('logs', 'hello');
+      return got.stdout.includes('hello from') ? got.stdout : undefined;
+    });
+    expect(logs.trim()).toBe('hello from hello');
+    const exec = await kubectl('exec', 'hello', '--', 'hostname');
+    expect(exec.stdout.trim()).toBe('hello');
+    const deleted = await kubectl(
+      'delete',
+      'pod',
+      'hello',
+      '--grace-period=1',
+      '--wait=true',
+      '--timeout=60s',
+    );
+    expect(deleted.code, deleted.stderr).toBe(0);
+  }, 120_000);
 
   it('lets user gardener in over ssh with the shoot key from a bastion, with sudo, and refuses the host', async () => {
     const session = await eventually('an ssh session from the bastion', async () => {
@@ -348,9 +414,14 @@ describe('local machines', () => {
     expect(await elsewhere.list('shoot--mach--other')).toEqual([]);
   });
 
-  it('turns NotReady when its node agent is killed (the controller-manager sees no heartbeat)', async () => {
+  it('turns NotReady when its kubelet is stopped (the controller-manager sees no heartbeat)', async () => {
     await untilReady('machine-b');
-    const killed = await inside('machine-b', 'pkill', '-f', 'gardener-node-agent');
+    const killed = await inside(
+      'machine-b',
+      'sh',
+      '-c',
+      'touch /run/gardener-node/stopped/kubelet && pkill -x kubelet',
+    );
     expect(killed.code).toBe(0);
     const started = Date.now();
     await eventually(
@@ -359,7 +430,7 @@ describe('local machines', () => {
       75_000,
     );
     console.log(
-      `machine-b NotReady ${((Date.now() - started) / 1000).toFixed(0)} s after its agent was killed`,
+      `machine-b NotReady ${((Date.now() - started) / 1000).toFixed(0)} s after its kubelet was stopped`,
     );
     expect((await driver.status({ name: 'machine-b', technicalId })).state).toBe('Running');
   }, 90_000);

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { baseImageReady, baseImageRootfs } from '@gardener-ts/infra/toolchain';
+import { chmod, chown, mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { nodeImagesDir, pauseImageRef } from '@gardener-ts/infra/images';
+import {
+  binary,
+  MACHINE_ID_OFFSET,
+  machineImageReady,
+  machineImageRootfs,
+} from '@gardener-ts/infra/toolchain';
 import type {
   CreateMachineRequest,
   MachineDriver,
@@ -10,6 +16,7 @@ import type {
 } from '../../../machine/driver.js';
 import { MachineError, MachineErrorCode } from '../../../machine/errors.js';
 import { AddressPool } from './address-pool.js';
+import { delegateCgroup } from './cgroups.js';
 import { asMachineError } from './failures.js';
 import {
   addressClaimDir,
@@ -23,17 +30,20 @@ import { readHostKeys, writeMachineFiles } from './machine-files.js';
 import type { MachineSpec } from './machine-spec.js';
 import { ensureMachineNetwork, removeMachineNetwork, requireBridge } from './network.js';
 import { ensureOverlay, removeOverlay } from './overlay.js';
+import { writeProcFiles } from './proc-files.js';
 import { checkRef, checkTechnicalId, machineSpecOf } from './request.js';
 import { type ContainerState, Runc } from './runc.js';
-import { ANNOTATIONS, runtimeSpec } from './runtime-spec.js';
+import { ANNOTATIONS, type NodeMounts, runtimeSpec } from './runtime-spec.js';
 
 export interface LocalMachineDriverOptions {
   /** state root; default GARDENER_TS_MACHINE_DIR or ~/.local/state/gardener-ts/machines */
   readonly root?: string;
-  /** the read-only lower layer of every machine; default the toolchain's Debian base image */
+  /** the read-only lower layer of every machine; default the toolchain's machine image */
   readonly baseImage?: string;
-  /** how often node agents renew their Lease and Ready condition; default 10 s */
-  readonly heartbeatSeconds?: number;
+  /** image archives every machine imports into containerd at boot (read-only); default nodeImagesDir() */
+  readonly imagesDir?: string;
+  /** the pod sandbox image (its archive must be in `imagesDir`); default pauseImageRef() */
+  readonly pauseImage?: string;
 }
 
 /**
@@ -46,21 +56,20 @@ export class LocalMachineDriver implements MachineDriver {
   readonly root: string;
   private readonly runc: Runc;
   private readonly baseImage: string;
-  private readonly heartbeatSeconds: number;
 
-  constructor(options: LocalMachineDriverOptions = {}) {
+  constructor(private readonly options: LocalMachineDriverOptions = {}) {
     this.root = options.root ?? defaultMachineRoot();
     this.runc = new Runc(runcRoot(this.root));
-    this.baseImage = options.baseImage ?? baseImageRootfs();
-    this.heartbeatSeconds = options.heartbeatSeconds ?? 10;
+    this.baseImage = options.baseImage ?? machineImageRootfs();
   }
 
   async create(request: CreateMachineRequest): Promise<MachineInfo> {
-    const spec = machineSpecOf(request, this.heartbeatSeconds);
+    const spec = machineSpecOf(request);
     const layout = this.layout(request);
     return asMachineError(`create machine ${request.name}`, async () => {
       const existing = await this.runc.state(layout.containerId);
-      const info = existing ? machineInfo(existing) : await this.fresh(spec, layout);
+      const info =
+        existing && existing.status !== 'created' ? machineInfo(existing) : await this.fresh(spec, layout);
       // made before the machine's first start, so clients can check the node from its first login
       return { ...info, sshHostKeys: await readHostKeys(layout.upper) };
     });
@@ -69,8 +78,24 @@ export class LocalMachineDriver implements MachineDriver {
   private async fresh(spec: MachineSpec, layout: MachineLayout): Promise<MachineInfo> {
     await this.requireBaseImage();
     await requireBridge(spec.bridge);
-    await mkdir(layout.dir, { recursive: true, mode: 0o700 });
+    await this.makeTraversable(layout.dir);
     return this.build(spec, layout);
+  }
+
+  /**
+   * The machine's root user (a host id without privileges) must pass every directory down to its
+   * root filesystem and state: ours are 0711 (searchable, not listable by others); those above the
+   * state root must be searchable already.
+   */
+  private async makeTraversable(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true, mode: 0o711 });
+    await requireSearchable(dirname(this.root));
+    let path = this.root;
+    await chmod(path, 0o711);
+    for (const part of relative(this.root, dir).split('/')) {
+      path = join(path, part);
+      await chmod(path, 0o711);
+    }
   }
 
   async delete(ref: MachineRef): Promise<void> {
@@ -119,26 +144,36 @@ export class LocalMachineDriver implements MachineDriver {
     return machineLayout(this.root, ref.technicalId, ref.name);
   }
 
-  /** Every step checks what exists first, so a create that died half-way finishes here. */
+  /**
+   * Every step checks what exists first, so a create that died half-way finishes here. The
+   * container is created first and started last: its network namespace belongs to its user
+   * namespace, so the host wires it to the bridge through the container's PID in between.
+   */
   private async build(spec: MachineSpec, layout: MachineLayout): Promise<MachineInfo> {
     const address = await this.addresses(spec.technicalId).claim(spec.name, spec.network, spec.gateway);
     const placed = { ...spec, address };
-    await ensureMachineNetwork(layout, {
-      bridge: spec.bridge,
-      address,
-      prefix: spec.network.prefix,
-      gateway: spec.gateway,
-    });
     await ensureOverlay(layout, this.baseImage);
-    await writeMachineFiles(layout.rootfs, placed, layout.dir);
-    await writeFile(join(layout.bundle, 'config.json'), JSON.stringify(runtimeSpec(layout, placed)));
+    const node = await this.nodeDirs(layout, spec);
+    await writeMachineFiles(layout.rootfs, placed, layout.dir, this.options.pauseImage ?? pauseImageRef());
+    await writeFile(join(layout.bundle, 'config.json'), JSON.stringify(runtimeSpec(layout, placed, node)));
     await mkdir(runcRoot(this.root), { recursive: true, mode: 0o700 });
-    try {
-      await this.runc.runDetached(layout.containerId, layout.bundle, layout.console);
-    } catch (error) {
-      // another process creating the same machine won the race: theirs is the machine
-      const winner = await this.runc.state(layout.containerId);
-      if (!winner) throw error;
+    const created = await this.runc.state(layout.containerId);
+    if (!created) {
+      try {
+        await this.runc.createDetached(layout.containerId, layout.bundle, layout.console);
+      } catch (error) {
+        // another process creating the same machine won the race: theirs is the machine
+        const winner = await this.runc.state(layout.containerId);
+        if (!winner) throw error;
+        return machineInfo(winner);
+      }
+    }
+    const pending = await this.runc.state(layout.containerId);
+    if (pending?.status === 'created') {
+      await delegateCgroup(layout.cgroup, MACHINE_ID_OFFSET);
+      const network = { bridge: spec.bridge, address, prefix: spec.network.prefix, gateway: spec.gateway };
+      await ensureMachineNetwork(layout, network, pending.pid);
+      await this.runc.start(layout.containerId);
     }
     const state = await this.runc.state(layout.containerId);
     if (!state)
@@ -149,14 +184,33 @@ export class LocalMachineDriver implements MachineDriver {
     return machineInfo(state);
   }
 
+  /** The machine's root and its node's state (not on the overlay), owned by the machine's root. */
+  private async nodeDirs(layout: MachineLayout, spec: MachineSpec): Promise<NodeMounts> {
+    const containerdDir = join(layout.dir, 'containerd');
+    const kubeletDir = join(layout.dir, 'kubelet');
+    for (const dir of [containerdDir, kubeletDir]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chown(dir, MACHINE_ID_OFFSET, MACHINE_ID_OFFSET);
+    }
+    await chown(layout.upper, MACHINE_ID_OFFSET, MACHINE_ID_OFFSET);
+    const imagesDir = this.options.imagesDir ?? nodeImagesDir();
+    return {
+      containerdDir,
+      kubeletDir,
+      kubeletBinary: binary('kubelet'),
+      proc: await writeProcFiles(layout.dir, spec.memoryBytes, spec.millicores),
+      ...(imagesDir && existsSync(imagesDir) ? { imagesDir } : {}),
+    };
+  }
+
   private addresses(technicalId: string): AddressPool {
     return new AddressPool(addressClaimDir(this.root, technicalId));
   }
 
   private async requireBaseImage(): Promise<void> {
     const ready =
-      this.baseImage === baseImageRootfs()
-        ? await baseImageReady()
+      this.baseImage === machineImageRootfs()
+        ? await machineImageReady()
         : existsSync(join(this.baseImage, 'usr', 'sbin', 'sshd'));
     if (!ready) {
       throw new MachineError(
@@ -189,6 +243,18 @@ function machineInfo(container: ContainerState): MachineInfo {
     ],
     state: container.status === 'running' ? 'Running' : 'Stopped',
   };
+}
+
+async function requireSearchable(dir: string): Promise<void> {
+  for (let path = dir; ; path = dirname(path)) {
+    if (((await stat(path)).mode & 0o001) === 0) {
+      throw new MachineError(
+        MachineErrorCode.Unavailable,
+        `${path} is not searchable by others, so machines (in their own user namespace) cannot reach their root filesystem below it: \`chmod o+x ${path}\` or choose another GARDENER_TS_MACHINE_DIR`,
+      );
+    }
+    if (path === dirname(path)) return;
+  }
 }
 
 function notFound(ref: MachineRef): MachineError {

@@ -15,7 +15,6 @@ export interface MachineSpec {
   readonly gateway: string;
   /** the shoot's node network */
   readonly network: Cidr;
-  readonly heartbeatSeconds: number;
 }
 
 /** ...and, once claimed, its address in the shoot's node network. */

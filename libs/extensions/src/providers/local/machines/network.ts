@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { localMacAddress } from '@gardener-ts/infra/stacks';
 import { MachineError, MachineErrorCode } from '../../../machine/errors.js';
 import { run, runUnlessAbsent } from './commands.js';
@@ -15,14 +16,24 @@ export interface MachineNetwork {
 const ABSENT = /does not exist|Cannot find device|No such file|not found/i;
 
 /**
- * The machine's own network namespace, joined to the shoot's bridge by a veth pair: eth0 inside
- * carries the machine's address, the default route points at the bridge's gateway. Every step
- * checks first, so a create that died half-way finishes here.
+ * The container's own network namespace, joined to the shoot's bridge by a veth pair: eth0 inside
+ * carries its address, the default route points at the bridge's gateway. The namespace is made
+ * here, or, given the PID of a container that made its own (a machine's, owned by its user
+ * namespace), named after it. Every step checks first, so a create that died half-way finishes here.
  */
-export async function ensureMachineNetwork(layout: MachineLayout, network: MachineNetwork): Promise<void> {
+export async function ensureMachineNetwork(
+  layout: MachineLayout,
+  network: MachineNetwork,
+  containerPid?: number,
+): Promise<void> {
   await requireBridge(network.bridge);
+  if (containerPid && !(await namesNetworkOf(layout.netns, containerPid))) {
+    // left by a create that died before the container existed: not the container's namespace
+    await runUnlessAbsent('ip', ['netns', 'delete', layout.netns], ABSENT);
+  }
   if (!existsSync(`/run/netns/${layout.netns}`)) {
-    await runUnlessAbsent('ip', ['netns', 'add', layout.netns], /File exists/);
+    const args = containerPid ? ['attach', layout.netns, String(containerPid)] : ['add', layout.netns];
+    await runUnlessAbsent('ip', ['netns', ...args], /File exists/);
   }
   if (!(await linkExists(layout.hostVeth))) {
     await run('ip', [
@@ -46,6 +57,14 @@ export async function ensureMachineNetwork(layout: MachineLayout, network: Machi
   await inside('link', 'set', 'lo', 'up');
   await inside('link', 'set', 'eth0', 'up');
   await inside('route', 'replace', 'default', 'via', network.gateway, 'dev', 'eth0');
+}
+
+/** Whether the named namespace is absent or the one the process runs in. */
+async function namesNetworkOf(netns: string, pid: number): Promise<boolean> {
+  const named = await stat(`/run/netns/${netns}`).catch(() => undefined);
+  if (!named) return true;
+  const own = await stat(`/proc/${pid}/ns/net`);
+  return named.ino === own.ino && named.dev === own.dev;
 }
 
 /** Deleting the namespace destroys its end of the pair, and with it the host end; both are checked. */

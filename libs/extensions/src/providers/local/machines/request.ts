@@ -30,7 +30,7 @@ export function checkTechnicalId(technicalId: string): void {
 }
 
 /** Turns a create request into what the driver builds, or throws InvalidArgument (final: the input is wrong). */
-export function machineSpecOf(request: CreateMachineRequest, heartbeatSeconds: number): MachineSpec {
+export function machineSpecOf(request: CreateMachineRequest): MachineSpec {
   checkRef(request);
   const { bridgeName, gatewayAddress, nodesCidr } = request.infrastructure;
   if (!bridgeName || !INTERFACE_NAME.test(bridgeName))
@@ -71,6 +71,5 @@ export function machineSpecOf(request: CreateMachineRequest, heartbeatSeconds: n
     bridge: bridgeName,
     gateway: gatewayAddress as string,
     network,
-    heartbeatSeconds,
   };
 }

@@ -53,7 +53,7 @@ export async function readRootfsFile(
   maxBytes = DEFAULT_MAX_BYTES,
 ): Promise<string | undefined> {
   const { parents, name } = splitPath(path);
-  const dir = await openParents(root, parents, path, false);
+  const dir = await openParents(root, parents, path, undefined);
   if (!dir) return undefined;
   try {
     // O_PATH opens no device and blocks on no FIFO; fstat then tells what the name held
@@ -69,22 +69,27 @@ export async function readRootfsFile(
   }
 }
 
-/** Writes `content` with exactly `mode`, making missing parent directories (0755). */
+/**
+ * Writes `content` with exactly `mode`, making missing parent directories (0755). The file and
+ * the directories it makes belong to `owner` (uid and gid on the host: a machine's root is not 0).
+ */
 export async function writeRootfsFile(
   root: string,
   path: string,
   content: string,
   mode: number,
+  owner = 0,
 ): Promise<void> {
   const { parents, name } = splitPath(path);
-  const dir = await openParents(root, parents, path, true);
+  const dir = await openParents(root, parents, path, owner);
   if (!dir) throw new Error(`${path}: parent directory vanished`);
   const temporary = `.gardener-ts-${randomBytes(6).toString('hex')}`;
   try {
     const file = await open(viaFd(dir, temporary), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
     try {
       await file.writeFile(content);
-      // the umask narrowed the mode at creation
+      await file.chown(owner, owner);
+      // the umask narrowed the mode at creation (and chown clears set-id bits)
       await file.chmod(mode);
     } finally {
       await file.close();
@@ -98,11 +103,12 @@ export async function writeRootfsFile(
   }
 }
 
-/** Makes a directory (and missing parents, 0755), and sets its mode, without following a link. */
-export async function ensureRootfsDir(root: string, path: string, mode: number): Promise<void> {
-  const dir = await openParents(root, splitPath(path, true).parents, path, true);
+/** Makes a directory (and missing parents, 0755), and sets its mode and owner, without following a link. */
+export async function ensureRootfsDir(root: string, path: string, mode: number, owner = 0): Promise<void> {
+  const dir = await openParents(root, splitPath(path, true).parents, path, owner);
   if (!dir) throw new Error(`${path}: vanished`);
   try {
+    await dir.chown(owner, owner);
     await dir.chmod(mode);
   } finally {
     await dir.close();
@@ -142,14 +148,15 @@ async function openParents(
   root: string,
   parents: readonly string[],
   path: string,
-  create: boolean,
+  /** creates missing directories, owned by this id; undefined: only opens */
+  createAs: number | undefined,
 ): Promise<FileHandle | undefined> {
-  let dir = await openDirectory(root, path, false);
+  let dir = await openDirectory(root, path, undefined);
   for (const part of parents) {
     if (!dir) return undefined;
     const parent: FileHandle = dir;
     try {
-      dir = await openDirectory(viaFd(parent, part), path, create);
+      dir = await openDirectory(viaFd(parent, part), path, createAs);
     } finally {
       await parent.close();
     }
@@ -157,15 +164,25 @@ async function openParents(
   return dir;
 }
 
-async function openDirectory(path: string, what: string, create: boolean): Promise<FileHandle | undefined> {
+async function openDirectory(
+  path: string,
+  what: string,
+  createAs: number | undefined,
+): Promise<FileHandle | undefined> {
   const flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
   const existing = await openOrMissing(path, flags, what);
-  if (existing || !create) return existing;
+  if (existing || createAs === undefined) return existing;
   // mkdir(2) never follows a link in its last component: a link planted meanwhile makes it fail
-  await mkdir(path, { mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
-  return openOrMissing(path, flags, what);
+  const created = await mkdir(path, { mode: 0o755 }).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      return false;
+    },
+  );
+  const dir = await openOrMissing(path, flags, what);
+  if (created) await dir?.chown(createAs, createAs);
+  return dir;
 }
 
 async function openOrMissing(path: string, flags: number, what: string): Promise<FileHandle | undefined> {

@@ -24,15 +24,33 @@ export class Runc {
    * it outlives the calling process (machines belong to the cloud, not to a gardenlet).
    */
   async runDetached(id: string, bundle: string, consoleLog: string): Promise<void> {
+    await this.detached(['run', '--detach', '--bundle', bundle, id], consoleLog);
+  }
+
+  /**
+   * Makes the container's namespaces, cgroups and init process, but does not run it yet: the
+   * host then sets up what needs the init's PID (its network) before `start`.
+   */
+  async createDetached(id: string, bundle: string, consoleLog: string): Promise<void> {
+    await this.detached(['create', '--bundle', bundle, id], consoleLog);
+  }
+
+  async start(id: string): Promise<void> {
+    await run('runc', ['--root', this.root, 'start', id]);
+  }
+
+  private async detached(command: readonly string[], consoleLog: string): Promise<void> {
+    const id = command[command.length - 1];
     const log = await open(consoleLog, 'a', 0o600);
     try {
-      const args = ['--root', this.root, 'run', '--detach', '--bundle', bundle, id];
+      const args = ['--root', this.root, ...command];
       const child = spawn('runc', args, { stdio: ['ignore', log.fd, log.fd], detached: true });
       const code = await new Promise<number | null>((resolve, reject) => {
         child.once('error', reject);
         child.once('exit', (exitCode) => resolve(exitCode));
       });
-      if (code !== 0) throw new CommandFailed(`runc run ${id}`, code ?? undefined, await tail(consoleLog));
+      if (code !== 0)
+        throw new CommandFailed(`runc ${command[0]} ${id}`, code ?? undefined, await tail(consoleLog));
     } finally {
       await log.close();
     }

@@ -1,6 +1,8 @@
+import { MACHINE_ID_COUNT, MACHINE_ID_OFFSET } from '@gardener-ts/infra/toolchain';
 import type { MachineLayout } from './layout.js';
-import { INIT_PATH } from './machine-init.js';
 import type { PlacedMachineSpec } from './machine-spec.js';
+import { INIT_PATH, KUBELET_PATH, NODE_IMAGES_DIR } from './node-components.js';
+import type { ProcFiles } from './proc-files.js';
 import { type SeccompOptions, seccompProfile } from './seccomp.js';
 
 /** Annotations on every machine's container: list() finds a shoot's machines by them. */
@@ -12,21 +14,53 @@ export const ANNOTATIONS = {
 } as const;
 
 /**
- * What sshd (privilege separation, port 22), useradd and root through sudo need. Not Docker's
- * default set: no CAP_MKNOD (a device node on the machine's disk is the host's device to whoever
- * reads it there), no CAP_NET_RAW (no forged packets on the shoot's bridge), no CAP_SETFCAP,
- * CAP_SETPCAP or CAP_FSETID; and never CAP_SYS_ADMIN or CAP_NET_ADMIN.
+ * A machine runs containerd and a kubelet, so its root holds every capability a container
+ * runtime and its pods need; all of them act only inside the machine's own user namespace (host
+ * ids from MACHINE_ID_OFFSET): its own network, mount, cgroup and PID namespaces and the files
+ * its ids own. None reaches the host's devices, modules, clock or global sysctls.
  */
-const CAPABILITIES = [
+const NODE_CAPABILITIES = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH',
   'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
   'CAP_SETGID',
   'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_SETFCAP',
   'CAP_NET_BIND_SERVICE',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_IPC_LOCK',
   'CAP_SYS_CHROOT',
-  'CAP_KILL',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_MKNOD',
   'CAP_AUDIT_WRITE',
+];
+
+/** What containerd and runc inside a machine do beyond the common profile (all in its namespaces). */
+const NODE_SYSCALLS = [
+  'mount',
+  'umount',
+  'umount2',
+  'pivot_root',
+  'move_mount',
+  'open_tree',
+  'fsopen',
+  'fsconfig',
+  'fsmount',
+  'fspick',
+  'mount_setattr',
+  'setns',
+  // runc gives each container a session keyring of its own; keyrings are per user namespace
+  'add_key',
+  'keyctl',
+  'request_key',
 ];
 
 const CPU_PERIOD_US = 100_000;
@@ -50,6 +84,19 @@ export interface ContainerOptions {
   readonly annotations?: Readonly<Record<string, string>>;
   /** what this kind of container may do beyond the common seccomp profile */
   readonly seccomp?: SeccompOptions;
+  /** a node: own user, cgroup and network namespaces, writable cgroups, state on the host's disk */
+  readonly node?: NodeMounts;
+}
+
+/** Host paths a node's container needs besides its root. */
+export interface NodeMounts {
+  readonly containerdDir: string;
+  readonly kubeletDir: string;
+  readonly kubeletBinary: string;
+  /** image archives imported at boot (read-only); none when absent */
+  readonly imagesDir?: string;
+  /** the machine type's /proc/meminfo and /proc/cpuinfo */
+  readonly proc: ProcFiles;
 }
 
 /**
@@ -94,6 +141,7 @@ export function containerSpec(layout: MachineLayout, options: ContainerOptions):
       mount('/sys', 'sysfs', 'sysfs', ['nosuid', 'noexec', 'nodev', 'ro']),
       mount('/run', 'tmpfs', 'tmpfs', ['nosuid', 'nodev', 'mode=755', 'size=16384k']),
       mount('/tmp', 'tmpfs', 'tmpfs', ['nosuid', 'nodev', 'mode=1777', 'size=65536k']),
+      ...(options.node ? nodeMounts(options.node) : []),
     ],
     linux: {
       cgroupsPath: layout.cgroup,
@@ -104,13 +152,10 @@ export function containerSpec(layout: MachineLayout, options: ContainerOptions):
         pids: { limit: options.limits.pids },
       },
       seccomp: seccompProfile(options.seccomp),
-      namespaces: [
-        { type: 'pid' },
-        { type: 'ipc' },
-        { type: 'uts' },
-        { type: 'mount' },
-        { type: 'network', path: `/run/netns/${layout.netns}` },
-      ],
+      namespaces: options.node
+        ? [...COMMON_NAMESPACES, { type: 'user' }, { type: 'cgroup' }, { type: 'network' }]
+        : [...COMMON_NAMESPACES, { type: 'network', path: `/run/netns/${layout.netns}` }],
+      ...(options.node ? ID_MAPPINGS : {}),
       maskedPaths: [
         '/proc/acpi',
         '/proc/asound',
@@ -125,17 +170,45 @@ export function containerSpec(layout: MachineLayout, options: ContainerOptions):
         '/proc/scsi',
         '/proc/interrupts',
       ],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      // a node sets its namespaces' sysctls (pod networks); global ones stay the host root's
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'].concat(
+        options.node ? [] : ['/proc/sys'],
+      ),
     },
   };
 }
 
-/** A machine: the machine class's CPU and memory; sudo (setuid) works for user gardener. */
-export function runtimeSpec(layout: MachineLayout, spec: PlacedMachineSpec): object {
+const COMMON_NAMESPACES = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+
+const ID_MAPPINGS = {
+  uidMappings: [{ containerID: 0, hostID: MACHINE_ID_OFFSET, size: MACHINE_ID_COUNT }],
+  gidMappings: [{ containerID: 0, hostID: MACHINE_ID_OFFSET, size: MACHINE_ID_COUNT }],
+};
+
+function nodeMounts(node: NodeMounts): object[] {
+  return [
+    // the machine's own subtree of each hierarchy (cgroup namespace), which it may divide
+    mount('/sys/fs/cgroup', 'cgroup', 'cgroup', ['nosuid', 'noexec', 'nodev', 'relatime', 'rw']),
+    // containerd's snapshots must not be on the overlay root
+    mount('/var/lib/containerd', 'bind', node.containerdDir, ['rbind', 'rw']),
+    mount('/var/lib/kubelet', 'bind', node.kubeletDir, ['rbind', 'rw']),
+    mount(KUBELET_PATH, 'bind', node.kubeletBinary, ['bind', 'ro', 'nosuid', 'nodev']),
+    mount('/proc/meminfo', 'bind', node.proc.meminfo, ['bind', 'ro', 'nosuid', 'nodev', 'noexec']),
+    mount('/proc/cpuinfo', 'bind', node.proc.cpuinfo, ['bind', 'ro', 'nosuid', 'nodev', 'noexec']),
+    ...(node.imagesDir
+      ? [mount(NODE_IMAGES_DIR, 'bind', node.imagesDir, ['rbind', 'ro', 'nosuid', 'nodev'])]
+      : []),
+  ];
+}
+
+/** A machine: the machine class's CPU and memory, a node's runtime; sudo works for user gardener. */
+export function runtimeSpec(layout: MachineLayout, spec: PlacedMachineSpec, node: NodeMounts): object {
   return containerSpec(layout, {
     hostname: spec.name,
     init: INIT_PATH,
-    capabilities: CAPABILITIES,
+    capabilities: NODE_CAPABILITIES,
+    node,
+    seccomp: { allow: NODE_SYSCALLS },
     noNewPrivileges: false,
     limits: { memoryBytes: spec.memoryBytes, millicores: spec.millicores, pids: 4096 },
     annotations: {
