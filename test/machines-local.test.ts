@@ -1,6 +1,6 @@
 // A `local` shoot with a worker pool, end to end through the REST API: machines are runc
 // containers that join the shoot as real nodes; the machine controller scales, rolls and heals them.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,6 +36,29 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
   const kubectl = async (...args: string[]) =>
     (await run(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 16 * 1024 * 1024 }))
       .stdout;
+
+  /** GET / of a pod's port through `kubectl port-forward` (the kubelet and containerd do the work). */
+  const portForwarded = async (pod: string, port: number): Promise<string> => {
+    const forward = spawn(binary('kubectl'), [
+      '--kubeconfig',
+      kubeconfig,
+      'port-forward',
+      `pod/${pod}`,
+      `:${port}`,
+    ]);
+    try {
+      const local = await new Promise<string>((resolve, reject) => {
+        forward.stdout.on('data', (chunk: Buffer) => {
+          const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(chunk.toString());
+          if (match?.[1]) resolve(match[1]);
+        });
+        forward.once('exit', (code) => reject(new Error(`kubectl port-forward exited with ${code}`)));
+      });
+      return await (await fetch(`http://127.0.0.1:${local}/`)).text();
+    } finally {
+      forward.kill();
+    }
+  };
 
   const nodes = async (): Promise<NodeView[]> => {
     const list = JSON.parse(await kubectl('get', 'nodes', '-o', 'json')) as {
@@ -178,11 +201,10 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
     }, 90_000);
     const nodeNames = new Set(ready.map((n) => n.name));
     expect(running.items.every((p) => nodeNames.has(p.spec.nodeName ?? ''))).toBe(true);
-    // a real container answers, and its logs come from the kubelet
-    const [first] = running.items;
-    expect(await kubectl('exec', first?.metadata.name ?? '', '--', 'hostname')).toBe(
-      `${first?.metadata.name}\n`,
-    );
+    // a real container answers through kubectl port-forward, its logs come from the kubelet
+    const name = running.items[0]?.metadata.name ?? '';
+    expect(await portForwarded(name, 8080)).toContain(`hostname: ${name}\n`);
+    expect(await kubectl('logs', name)).toContain('demo-web');
   });
 
   it('refuses ssh to a node from the host: only bastions reach port 22', async () => {

@@ -111,6 +111,30 @@ const untilReady = (name: string) =>
 
 const request = (name: string): CreateMachineRequest => ({ ...template, name });
 
+/** Runs the shell image as a Pod on `nodeName` and waits until its container runs. */
+async function runPod(name: string, nodeName: string, script: string) {
+  const shell = builtinImage('shell');
+  const image = `${registryAddress()}/${REPOSITORY_PREFIX}/${shell.name}:${await shell.tag()}`;
+  const manifest = join(scratch, `${name}.json`);
+  const container = {
+    name: 'main',
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['/bin/sh', '-c', script],
+  };
+  const spec = { nodeName, tolerations: [{ key: 'dedicated', operator: 'Exists' }], containers: [container] };
+  writeFileSync(
+    manifest,
+    JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec }),
+  );
+  expect((await kubectl('apply', '-f', manifest)).code).toBe(0);
+  return eventually(`pod ${name} running`, async () => {
+    const got = await kubectl('get', 'pod', name, '-o', 'json');
+    const view = got.code === 0 ? JSON.parse(got.stdout) : undefined;
+    return view?.status?.containerStatuses?.[0]?.state?.running ? view : undefined;
+  });
+}
+
 const inside = (name: string, ...args: string[]) =>
   run('runc', [
     '--root',
@@ -330,35 +354,11 @@ describe('local machines', () => {
   });
 
   it('runs a Pod in real containers: Running, its logs, exec, and its address in the node pod range', async () => {
-    const shell = builtinImage('shell');
-    const image = `${registryAddress()}/${REPOSITORY_PREFIX}/${shell.name}:${await shell.tag()}`;
-    const manifest = join(scratch, 'hello.json');
-    writeFileSync(
-      manifest,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'hello', namespace: 'default' },
-        spec: {
-          nodeName: 'machine-a',
-          tolerations: [{ key: 'dedicated', operator: 'Exists' }],
-          containers: [
-            {
-              name: 'main',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['/bin/sh', '-c', 'echo hello from $(hostname); while true; do sleep 1; done'],
-            },
-          ],
-        },
-      }),
+    const pod = await runPod(
+      'hello',
+      'machine-a',
+      'echo hello from $(hostname); while true; do sleep 1; done',
     );
-    expect((await kubectl('apply', '-f', manifest)).code).toBe(0);
-    const pod = await eventually('pod hello Running', async () => {
-      const got = await kubectl('get', 'pod', 'hello', '-o', 'json');
-      const view = got.code === 0 ? JSON.parse(got.stdout) : undefined;
-      return view?.status?.containerStatuses?.[0]?.state?.running ? view : undefined;
-    });
     const podCidr = parseCidr((await node('machine-a'))?.spec.podCIDR ?? '');
     const podAddress = parseCidr(`${pod.status.podIP}/32`);
     expect(podCidr && podAddress && cidrContains(podCidr, podAddress)).toBe(true);
@@ -413,6 +413,31 @@ describe('local machines', () => {
     expect(listed.every((m) => m.state === 'Running' && m.providerId.endsWith(`/${m.name}`))).toBe(true);
     expect(await elsewhere.list('shoot--mach--other')).toEqual([]);
   });
+
+  it('lets a pod reach a pod on another node of the shoot', async () => {
+    await untilReady('machine-b');
+    const server = await runPod(
+      'server',
+      'machine-b',
+      'echo from-server > /tmp/index.html; exec httpd -f -p 8080 -h /tmp',
+    );
+    await runPod('client', 'machine-a', 'while true; do sleep 1; done');
+    const fetched = await eventually('client fetches from server', async () => {
+      const got = await kubectl(
+        'exec',
+        'client',
+        '--',
+        'wget',
+        '-qO-',
+        '-T',
+        '3',
+        `http://${server.status.podIP}:8080/`,
+      );
+      return got.code === 0 ? got.stdout : undefined;
+    });
+    expect(fetched.trim()).toBe('from-server');
+    await kubectl('delete', 'pod', 'server', 'client', '--grace-period=1', '--wait=true', '--timeout=60s');
+  }, 120_000);
 
   it('turns NotReady when its kubelet is stopped (the controller-manager sees no heartbeat)', async () => {
     await untilReady('machine-b');
