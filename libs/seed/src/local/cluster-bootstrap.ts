@@ -15,13 +15,15 @@ const clusterRoleBinding = (name: string, role: string, group: string) => ({
 });
 
 const READ = ['get', 'list', 'watch'];
+const NODE_ROUTES_ROLE = 'gardener.cloud:system:node-routes';
 
 /**
  * Objects every shoot needs before machines join (what kubeadm's bootstrap-token phase and
  * Gardener's shoot system components create):
  * - bootstrap-token holders (group system:bootstrappers) may create CSRs, and their node-client
  *   CSRs are approved automatically by the controller-manager's csrapproving controller;
- * - nodes may renew their own client certificates;
+ * - nodes may renew their own client certificates, and list every Node (each routes the pod
+ *   ranges of the others, as kindnet does; the Node authorizer alone shows a node only itself);
  * - the viewer group (short-lived viewer kubeconfigs) reads everything but secrets.
  */
 export async function ensureClusterBootstrap(client: ShootClient): Promise<void> {
@@ -41,6 +43,7 @@ export async function ensureClusterBootstrap(client: ShootClient): Promise<void>
       'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
       'system:nodes',
     ),
+    clusterRoleBinding(NODE_ROUTES_ROLE, NODE_ROUTES_ROLE, 'system:nodes'),
     clusterRoleBinding('gardener.cloud:system:viewers', VIEWER_GROUP, VIEWER_GROUP),
     clusterRoleBinding('gardener.cloud:system:viewers:view', 'view', VIEWER_GROUP),
   ];
@@ -75,6 +78,12 @@ export async function ensureClusterBootstrap(client: ShootClient): Promise<void>
         verbs: READ,
       },
     ],
+  });
+  await client.ensure(`${RBAC}/clusterroles`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: NODE_ROUTES_ROLE, labels: { 'app.kubernetes.io/managed-by': 'gardener-ts' } },
+    rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }],
   });
   for (const binding of bindings) await client.ensure(`${RBAC}/clusterrolebindings`, binding);
 }

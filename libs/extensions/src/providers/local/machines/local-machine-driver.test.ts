@@ -422,20 +422,13 @@ describe('local machines', () => {
       'echo from-server > /tmp/index.html; exec httpd -f -p 8080 -h /tmp',
     );
     await runPod('client', 'machine-a', 'while true; do sleep 1; done');
+    // busybox's nc (its static wget crashes resolving even an address)
+    const request = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${server.status.podIP} 8080`;
     const fetched = await eventually('client fetches from server', async () => {
-      const got = await kubectl(
-        'exec',
-        'client',
-        '--',
-        'wget',
-        '-qO-',
-        '-T',
-        '3',
-        `http://${server.status.podIP}:8080/`,
-      );
-      return got.code === 0 ? got.stdout : undefined;
+      const got = await kubectl('exec', 'client', '--', 'sh', '-c', request);
+      return got.stdout.includes('200 OK') ? got.stdout : undefined;
     });
-    expect(fetched.trim()).toBe('from-server');
+    expect(fetched.trim().split('\n').at(-1)).toBe('from-server');
     await kubectl('delete', 'pod', 'server', 'client', '--grace-period=1', '--wait=true', '--timeout=60s');
   }, 120_000);
 
