@@ -77,6 +77,8 @@ describe('gardenctl ssh into a node of a local shoot', () => {
   let services: GardenServices;
   let technicalId = '';
   let node = '';
+  // the third octet of the shoot's node network (10.10.<octet>.0/24), which no other e2e file picks
+  let nodeOctet = 0;
   let gctlEnv: NodeJS.ProcessEnv;
   const bastionRunc = () => join(garden.root, 'machines', 'bastions', 'runc');
   const sessionDir = () => join(garden.root, 'tmp', 'garden', 'e2e-ssh');
@@ -116,7 +118,7 @@ describe('gardenctl ssh into a node of a local shoot', () => {
     await gctl('config', 'set-garden', 'e2e', '--kubeconfig', join(garden.root, 'api', 'garden.kubeconfig'));
     await gctl('target', 'garden', 'e2e');
 
-    const nodeOctet = 220 + (Number.parseInt(garden.id, 16) % 10);
+    nodeOctet = 220 + (Number.parseInt(garden.id, 16) % 10);
     const shoot = exampleShoot(NAME, garden.namespace);
     shoot.spec.seedName = 'local';
     shoot.spec.networking = {
@@ -171,17 +173,20 @@ describe('gardenctl ssh into a node of a local shoot', () => {
     const terminal = new Terminal(`${process.execPath} ${GARDENCTL} ssh ${node}`, gctlEnv);
     try {
       await terminal.waitFor(/\$ $/m, 120_000);
-      expect(terminal.text).toMatch(/Bastion cli-[a-z0-9]{8} is ready at 10\.249\./);
+      expect(terminal.text).toMatch(
+        new RegExp(`Bastion cli-[a-z0-9]{8} is ready at 10\\.10\\.${nodeOctet}\\.`),
+      );
       expect((await terminal.shell('hostname')).trim().split('\n').pop()).toBe(node);
       const processes = (await terminal.shell('ps -e -o comm='))
         .split('\n')
         .slice(1) // the echoed command line
         .map((l) => l.trim())
         .filter(Boolean);
-      expect(processes).toEqual(expect.arrayContaining(['sshd', 'bash', 'ps']));
-      const host = ['kube-apiserver', 'etcd', 'node', 'vitest', 'runc', 'postgres', 'redis-server', 'tofu'];
+      // a real node's own: its sshd, containerd and kubelet; nothing of the seed host
+      expect(processes).toEqual(expect.arrayContaining(['sshd', 'bash', 'ps', 'containerd', 'kubelet']));
+      const host = ['kube-apiserver', 'etcd', 'node', 'vitest', 'postgres', 'redis-server', 'tofu'];
       expect(processes.filter((p) => host.includes(p))).toEqual([]);
-      expect(processes.length).toBeLessThan(15);
+      expect(processes.length).toBeLessThan(40);
       expect((await bastions()).length).toBe(1);
       terminal.type('exit\r');
       expect(await terminal.exited).toBe(0);

@@ -380,6 +380,25 @@ describe('local machines', () => {
     expect(deleted.code, deleted.stderr).toBe(0);
   }, 120_000);
 
+  it('brings back a killed kubelet and containerd, with the Pod still running and the Node Ready', async () => {
+    const pod = await runPod('survivor', 'machine-a', 'while true; do sleep 1; done');
+    const containerId = pod.status.containerStatuses[0].containerID;
+    const pids = async () =>
+      (await inside('machine-a', 'pgrep', '-d', ',', '^(kubelet|containerd)$')).stdout.trim();
+    const before = await pids();
+    expect(before.split(',')).toHaveLength(2);
+    expect((await inside('machine-a', 'pkill', '-KILL', '^(kubelet|containerd)$')).code).toBe(0);
+    await eventually('kubelet and containerd running again', async () => {
+      const now = await pids();
+      return now.split(',').length === 2 && now !== before ? now : undefined;
+    });
+    await untilReady('machine-a');
+    const after = JSON.parse((await kubectl('get', 'pod', 'survivor', '-o', 'json')).stdout);
+    expect(after.status.containerStatuses[0]).toMatchObject({ containerID: containerId, restartCount: 0 });
+    expect(after.status.containerStatuses[0].state.running).toBeDefined();
+    await kubectl('delete', 'pod', 'survivor', '--grace-period=1', '--wait=true', '--timeout=60s');
+  }, 120_000);
+
   it('lets user gardener in over ssh with the shoot key from a bastion, with sudo, and refuses the host', async () => {
     const session = await eventually('an ssh session from the bastion', async () => {
       const result = await ssh('bastion', first, 'hostname; sudo -n id -u');
