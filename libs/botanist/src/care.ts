@@ -158,14 +158,14 @@ export class ShootCare {
 }
 
 /**
- * Real nodes (the kubelet runs Pods) and no system component deployed yet: CoreDNS and kube-proxy
- * are not part of a shoot yet, so nothing is claimed healthy.
+ * Real nodes (the kubelet and kube-proxy run on each machine): the system components deployed into
+ * the shoot (CoreDNS) are not there yet, so nothing is claimed healthy.
  */
 const NO_SYSTEM_COMPONENTS: Verdict = {
   type: 'SystemComponentsHealthy',
   status: 'Unknown',
   reason: 'SystemComponentsNotDeployed',
-  message: 'No system components are deployed yet (CoreDNS and kube-proxy are not part of the shoot yet).',
+  message: 'No system components are deployed into the shoot yet (CoreDNS is not part of it yet).',
 };
 
 /** The shoot's system components of simulated nodes: kwok, which runs its Pods on the nodes. */

@@ -44,6 +44,8 @@ export async function ensureClusterBootstrap(client: ShootClient): Promise<void>
       'system:nodes',
     ),
     clusterRoleBinding(NODE_ROUTES_ROLE, NODE_ROUTES_ROLE, 'system:nodes'),
+    // kube-proxy runs on each node with the node's identity
+    clusterRoleBinding('gardener.cloud:system:node-proxier', 'system:node-proxier', 'system:nodes'),
     clusterRoleBinding('gardener.cloud:system:viewers', VIEWER_GROUP, VIEWER_GROUP),
     clusterRoleBinding('gardener.cloud:system:viewers:view', 'view', VIEWER_GROUP),
   ];

@@ -123,10 +123,8 @@ async function runPod(name: string, nodeName: string, script: string) {
     command: ['/bin/sh', '-c', script],
   };
   const spec = { nodeName, tolerations: [{ key: 'dedicated', operator: 'Exists' }], containers: [container] };
-  writeFileSync(
-    manifest,
-    JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec }),
-  );
+  const metadata = { name, namespace: 'default', labels: { app: name } };
+  writeFileSync(manifest, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata, spec }));
   expect((await kubectl('apply', '-f', manifest)).code).toBe(0);
   return eventually(`pod ${name} running`, async () => {
     const got = await kubectl('get', 'pod', name, '-o', 'json');
@@ -343,7 +341,7 @@ describe('local machines', () => {
     const ps = await inside('machine-a', 'ps', '-e', '-o', 'pid=,args=');
     const processes = ps.stdout.trim().split('\n');
     expect(processes[0]).toMatch(/^\s*1 \/bin\/bash \/usr\/local\/sbin\/gardener-machine-init$/);
-    for (const component of ['sshd', 'containerd', '/usr/local/bin/kubelet'])
+    for (const component of ['sshd', 'containerd', '/usr/local/bin/kubelet', '/usr/local/bin/kube-proxy'])
       expect(ps.stdout).toContain(component);
     expect(ps.stdout).not.toMatch(/vitest|kube-apiserver|etcd|gardener-node-agent/);
     // the machine's root is an unprivileged id on the host
@@ -448,6 +446,43 @@ describe('local machines', () => {
       return got.stdout.includes('200 OK') ? got.stdout : undefined;
     });
     expect(fetched.trim().split('\n').at(-1)).toBe('from-server');
+  }, 120_000);
+
+  it("gives a Service its cluster IP (kube-proxy) for pods, and its NodePort on every node's address", async () => {
+    expect(
+      (await kubectl('expose', 'pod', 'server', '--name=web', '--port=80', '--target-port=8080')).code,
+    ).toBe(0);
+    const clusterIp = (
+      await kubectl('get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}')
+    ).stdout.trim();
+    const request = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${clusterIp} 80`;
+    const viaService = await eventually('client reaches the cluster IP', async () => {
+      const got = await kubectl('exec', 'client', '--', 'sh', '-c', request);
+      return got.stdout.includes('200 OK') ? got.stdout : undefined;
+    });
+    expect(viaService.trim().split('\n').at(-1)).toBe('from-server');
+    const exposed = await kubectl(
+      'expose',
+      'pod',
+      'server',
+      '--name=web-np',
+      '--type=NodePort',
+      '--port=80',
+      '--target-port=8080',
+    );
+    expect(exposed.code, exposed.stderr).toBe(0);
+    const port = (
+      await kubectl('get', 'service', 'web-np', '-o', 'jsonpath={.spec.ports[0].nodePort}')
+    ).stdout.trim();
+    // from the seed host, through the address of a node the pod does not run on
+    const viaNodePort = await eventually('the host reaches the NodePort', async () => {
+      const answer = await fetch(`http://${address(first)}:${port}/`, {
+        signal: AbortSignal.timeout(3000),
+      }).catch(() => undefined);
+      return answer?.ok ? answer.text() : undefined;
+    });
+    expect(viaNodePort.trim()).toBe('from-server');
+    await kubectl('delete', 'service', 'web', 'web-np');
     await kubectl('delete', 'pod', 'server', 'client', '--grace-period=1', '--wait=true', '--timeout=60s');
   }, 120_000);
 

@@ -198,6 +198,7 @@ export class LocalMachineDriver implements MachineDriver {
       containerdDir,
       kubeletDir,
       kubeletBinary: binary('kubelet'),
+      kubeProxyBinary: binary('kube-proxy'),
       proc: await writeProcFiles(layout.dir, spec.memoryBytes, spec.millicores),
       ...(imagesDir && existsSync(imagesDir) ? { imagesDir } : {}),
     };

@@ -6,8 +6,11 @@ export const NODE_CONFIG_DIR = '/etc/gardener-node';
 export const NODE_LOG_DIR = '/var/log/gardener-node';
 /** Image archives the seed host offers every machine (read-only), imported into containerd at boot. */
 export const NODE_IMAGES_DIR = '/var/lib/gardener-node/images';
-/** Where the pinned kubelet is mounted (read-only) from the toolchain cache. */
+/** Where the pinned kubelet and kube-proxy are mounted (read-only) from the toolchain cache. */
 export const KUBELET_PATH = '/usr/local/bin/kubelet';
+export const KUBE_PROXY_PATH = '/usr/local/bin/kube-proxy';
+/** The kubelet's kubeconfig once it has its certificate; kube-proxy acts with the node's identity. */
+const NODE_KUBECONFIG = '/var/lib/kubelet/kubeconfig';
 export const INIT_PATH = '/usr/local/sbin/gardener-machine-init';
 /** `touch <dir>/kubelet` keeps the kubelet stopped (as `systemctl stop` would); removing it starts it. */
 export const STOPPED_DIR = '/run/gardener-node/stopped';
@@ -91,6 +94,24 @@ function cpuReserve(millicores: number): { systemReserved?: { cpu: string } } {
   return reserved > 0 ? { systemReserved: { cpu: `${reserved}m` } } : {};
 }
 
+/**
+ * kube-proxy in iptables mode with the node's credentials (group system:nodes is bound to
+ * system:node-proxier). In a user namespace it may not change the host's conntrack table size or
+ * timeouts, so it leaves them as they are.
+ */
+export function kubeProxyConfig(spec: PlacedMachineSpec): object {
+  return {
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+    kind: 'KubeProxyConfiguration',
+    clientConnection: { kubeconfig: NODE_KUBECONFIG },
+    hostnameOverride: spec.name,
+    bindAddress: spec.address,
+    mode: 'iptables',
+    conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
+    oomScoreAdj: 0,
+  };
+}
+
 /** Bootstrap kubeconfig: the token lives in it until the kubelet has its own certificate. */
 export function bootstrapKubeconfig(spec: PlacedMachineSpec): object {
   return {
@@ -129,7 +150,7 @@ export function kubeletArgs(spec: PlacedMachineSpec): string[] {
   return [
     `--config=${NODE_CONFIG_DIR}/kubelet.json`,
     `--bootstrap-kubeconfig=${NODE_CONFIG_DIR}/bootstrap-kubeconfig`,
-    '--kubeconfig=/var/lib/kubelet/kubeconfig',
+    `--kubeconfig=${NODE_KUBECONFIG}`,
     '--cert-dir=/var/lib/kubelet/pki',
     `--hostname-override=${spec.name}`,
     `--node-ip=${spec.address}`,
@@ -139,7 +160,7 @@ export function kubeletArgs(spec: PlacedMachineSpec): string[] {
 
 /**
  * PID 1 of a machine: adds user `gardener`, starts sshd, imports the seed's images, then keeps
- * containerd and the kubelet running: each is started again (after a pause that grows to 10 s)
+ * containerd, the kubelet and (once the kubelet has its certificate) kube-proxy running: each is started again (after a pause that grows to 10 s)
  * whenever it exits, unless a file named after it in STOPPED_DIR says it was stopped on purpose.
  * Pods keep running while either is down (containerd's shims hold them). The node's network
  * (pod CIDR, routes to other nodes' pods) follows the Node objects.
@@ -182,6 +203,10 @@ for archive in ${NODE_IMAGES_DIR}/*.tar; do
 done
 mapfile -t KUBELET_ARGS < ${NODE_CONFIG_DIR}/kubelet.args
 supervise kubelet ${KUBELET_PATH} "\${KUBELET_ARGS[@]}" &
+{
+  until [[ -s ${NODE_KUBECONFIG} ]]; do sleep 1; done
+  supervise kube-proxy ${KUBE_PROXY_PATH} --config=${NODE_CONFIG_DIR}/kube-proxy.json
+} &
 supervise node-network /bin/bash ${NODE_CONFIG_DIR}/node-network.sh &
 while :; do
   sleep 3600 &
@@ -233,6 +258,11 @@ export function nodeFiles(spec: PlacedMachineSpec, pauseImage: string): NodeFile
     { path: `${NODE_CONFIG_DIR}/containerd.toml`, content: containerdConfig(pauseImage), mode: 0o600 },
     { path: `${NODE_CONFIG_DIR}/kubelet.json`, content: JSON.stringify(kubeletConfig(spec)), mode: 0o600 },
     { path: `${NODE_CONFIG_DIR}/kubelet.args`, content: `${kubeletArgs(spec).join('\n')}\n`, mode: 0o600 },
+    {
+      path: `${NODE_CONFIG_DIR}/kube-proxy.json`,
+      content: JSON.stringify(kubeProxyConfig(spec)),
+      mode: 0o600,
+    },
     {
       path: `${NODE_CONFIG_DIR}/bootstrap-kubeconfig`,
       content: JSON.stringify(bootstrapKubeconfig(spec)),

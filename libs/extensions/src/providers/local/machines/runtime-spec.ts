@@ -1,7 +1,7 @@
 import { MACHINE_ID_COUNT, MACHINE_ID_OFFSET } from '@gardener-ts/infra/toolchain';
 import type { MachineLayout } from './layout.js';
 import type { PlacedMachineSpec } from './machine-spec.js';
-import { INIT_PATH, KUBELET_PATH, NODE_IMAGES_DIR } from './node-components.js';
+import { INIT_PATH, KUBE_PROXY_PATH, KUBELET_PATH, NODE_IMAGES_DIR } from './node-components.js';
 import type { ProcFiles } from './proc-files.js';
 import { type SeccompOptions, seccompProfile } from './seccomp.js';
 
@@ -93,6 +93,7 @@ export interface NodeMounts {
   readonly containerdDir: string;
   readonly kubeletDir: string;
   readonly kubeletBinary: string;
+  readonly kubeProxyBinary: string;
   /** image archives imported at boot (read-only); none when absent */
   readonly imagesDir?: string;
   /** the machine type's /proc/meminfo and /proc/cpuinfo */
@@ -193,6 +194,7 @@ function nodeMounts(node: NodeMounts): object[] {
     mount('/var/lib/containerd', 'bind', node.containerdDir, ['rbind', 'rw']),
     mount('/var/lib/kubelet', 'bind', node.kubeletDir, ['rbind', 'rw']),
     mount(KUBELET_PATH, 'bind', node.kubeletBinary, ['bind', 'ro', 'nosuid', 'nodev']),
+    mount(KUBE_PROXY_PATH, 'bind', node.kubeProxyBinary, ['bind', 'ro', 'nosuid', 'nodev']),
     mount('/proc/meminfo', 'bind', node.proc.meminfo, ['bind', 'ro', 'nosuid', 'nodev', 'noexec']),
     mount('/proc/cpuinfo', 'bind', node.proc.cpuinfo, ['bind', 'ro', 'nosuid', 'nodev', 'noexec']),
     ...(node.imagesDir
