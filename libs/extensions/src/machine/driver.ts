@@ -35,7 +35,7 @@ export interface MachineClassSpec {
 
 /**
  * What a machine needs to join its shoot as a Node (Gardener's OperatingSystemConfig user data):
- * the provider hands it to the machine; the node agent on it does the kubelet's TLS bootstrap.
+ * the provider hands it to the machine; the kubelet on it does its TLS bootstrap with it.
  */
 export interface NodeBootstrap {
   /** the shoot's kube-apiserver as machines reach it */

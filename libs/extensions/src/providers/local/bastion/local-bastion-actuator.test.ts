@@ -1,5 +1,5 @@
 // A real bastion on a real shoot network: the local Infrastructure actuator makes the bridge and
-// firewall, the local machine driver one machine (its node agent never joins: there is no control
+// firewall, the local machine driver one machine (its kubelet never joins: there is no control
 // plane here, but its sshd runs), and the bastion actuator the bastion. SSH is checked as users see
 // it: the system ssh, ProxyJump through the bastion, host keys checked.
 import { execFile } from 'node:child_process';

@@ -1,6 +1,6 @@
 // Real machines on a real shoot: the local Infrastructure actuator makes the bridge and firewall,
 // a LocalSeedBackend control plane listens on the bridge's gateway, and each machine is a runc
-// container whose node agent joins it as a Node. One infrastructure and one control plane serve
+// container whose kubelet joins it as a Node. One infrastructure and one control plane serve
 // the whole file. Machines are checked the way users see them: kubectl, ssh, ps.
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -36,7 +36,7 @@ import { type ContainerState, Runc } from './runc.js';
 import { ANNOTATIONS, type NodeMounts, runtimeSpec } from './runtime-spec.js';
 
 export interface LocalMachineDriverOptions {
-  /** state root; default GARDENER_TS_MACHINE_DIR or ~/.local/state/gardener-ts/machines */
+  /** state root; default GARDENER_TS_MACHINE_DIR or /var/lib/gardener-ts/machines */
   readonly root?: string;
   /** the read-only lower layer of every machine; default the toolchain's machine image */
   readonly baseImage?: string;
@@ -47,10 +47,11 @@ export interface LocalMachineDriverOptions {
 }
 
 /**
- * The local cloud's machines: runc containers (own PID, UTS, mount and IPC namespaces; overlay
- * root over the base image) in their own network namespaces on the shoot's bridge, each running
- * sshd and a node agent that joins the shoot as a Node. Machines outlive the process that made
- * them; any process with the same state root sees and manages them.
+ * The local cloud's machines: runc containers in a user namespace of their own (own PID, UTS,
+ * mount, IPC, cgroup and network namespaces; overlay root over the machine image) on the shoot's
+ * bridge, each running sshd, containerd, the kubelet and kube-proxy: a real node of the shoot.
+ * Machines outlive the process that made them; any process with the same state root sees and
+ * manages them.
  */
 export class LocalMachineDriver implements MachineDriver {
   readonly root: string;
@@ -173,7 +174,10 @@ export class LocalMachineDriver implements MachineDriver {
       await delegateCgroup(layout.cgroup, MACHINE_ID_OFFSET);
       const network = { bridge: spec.bridge, address, prefix: spec.network.prefix, gateway: spec.gateway };
       await ensureMachineNetwork(layout, network, pending.pid);
-      await this.runc.start(layout.containerId);
+      await this.runc.start(layout.containerId).catch(async (error: unknown) => {
+        // another process finishing the same create started it first
+        if ((await this.runc.state(layout.containerId))?.status !== 'running') throw error;
+      });
     }
     const state = await this.runc.state(layout.containerId);
     if (!state)

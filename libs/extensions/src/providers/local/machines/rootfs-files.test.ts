@@ -168,11 +168,11 @@ describe('host keys published from a container disk', () => {
 
 describe('writing a file into a container disk', () => {
   it('makes parents and sets the exact mode', async () => {
-    await writeRootfsFile(rootfs, '/etc/gardener-node-agent/bootstrap-token', 'token', 0o600);
-    const path = join(rootfs, 'etc/gardener-node-agent/bootstrap-token');
+    await writeRootfsFile(rootfs, '/etc/gardener-node/bootstrap-kubeconfig', 'token', 0o600);
+    const path = join(rootfs, 'etc/gardener-node/bootstrap-kubeconfig');
     expect(readFileSync(path, 'utf8')).toBe('token');
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    await writeRootfsFile(rootfs, '/etc/gardener-node-agent/bootstrap-token', 'again', 0o644);
+    await writeRootfsFile(rootfs, '/etc/gardener-node/bootstrap-kubeconfig', 'again', 0o644);
     expect(readFileSync(path, 'utf8')).toBe('again');
     expect(statSync(path).mode & 0o777).toBe(0o644);
   });
@@ -197,9 +197,20 @@ describe('writing a file into a container disk', () => {
     expect(statSync(hostDir).mode & 0o777).toBe(0o755);
   });
 
+  it("gives a file and the directories it makes to the owner (a machine's root), keeping existing parents", async () => {
+    const owner = 100_000;
+    await writeRootfsFile(rootfs, '/opt/fresh/dir/file', 'x', 0o600, owner);
+    for (const path of ['opt/fresh', 'opt/fresh/dir', 'opt/fresh/dir/file']) {
+      expect(statSync(join(rootfs, path)).uid, path).toBe(owner);
+      expect(statSync(join(rootfs, path)).gid, path).toBe(owner);
+    }
+    expect(statSync(join(rootfs, 'opt/fresh/dir/file')).mode & 0o777).toBe(0o600);
+    expect(statSync(rootfs).uid).toBe(0);
+  });
+
   it('makes a directory with its mode, and sets it on one that exists', async () => {
-    await ensureRootfsDir(rootfs, '/etc/gardener-node-agent', 0o700);
-    expect(statSync(join(rootfs, 'etc/gardener-node-agent')).mode & 0o777).toBe(0o700);
+    await ensureRootfsDir(rootfs, '/etc/gardener-node', 0o700);
+    expect(statSync(join(rootfs, 'etc/gardener-node')).mode & 0o777).toBe(0o700);
     mkdirSync(inRoot('var/lib/x'), { mode: 0o777 });
     await ensureRootfsDir(rootfs, '/var/lib/x', 0o700);
     expect(statSync(join(rootfs, 'var/lib/x')).mode & 0o777).toBe(0o700);
