@@ -26,7 +26,11 @@ let skipped = 0;
 if (existsSync(report)) {
   const results = JSON.parse(readFileSync(report, 'utf8'));
   passed = results.numPassedTests;
-  failed = results.numFailedTests + (results.numRuntimeErrorTestSuites ?? 0);
+  // a file that failed with no failed test (it did not load, or a hook threw) counts once
+  const brokenFiles = results.testResults.filter(
+    (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+  ).length;
+  failed = results.numFailedTests + brokenFiles;
   skipped = results.numPendingTests + results.numTodoTests;
 } else {
   failed = 1;

@@ -205,6 +205,14 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
     const name = running.items[0]?.metadata.name ?? '';
     expect(await portForwarded(name, 8080)).toContain(`hostname: ${name}\n`);
     expect(await kubectl('logs', name)).toContain('demo-web');
+    // the seed deployed cluster DNS into the shoot, and it runs on these nodes
+    const dns = await until(async () => {
+      const deployment = JSON.parse(
+        await kubectl('get', 'deployment', 'coredns', '-n', 'kube-system', '-o', 'json'),
+      );
+      return deployment.status?.availableReplicas === 2 ? deployment : undefined;
+    }, 90_000);
+    expect(dns.spec.template.spec.containers[0].image).toMatch(/\/gardener-ts\/coredns:/);
   });
 
   it('refuses ssh to a node from the host: only bastions reach port 22', async () => {

@@ -1,4 +1,5 @@
-import { requireResourceByKind, type Shoot } from '@gardener-ts/api';
+import { clusterDnsAddress, requireResourceByKind, type Shoot } from '@gardener-ts/api';
+import { serviceCidrOf } from '@gardener-ts/botanist';
 import type { ExtensionRegistry, NodeBootstrap } from '@gardener-ts/extensions';
 import { MachineControllerManager, type ShootNodes, shootNodesFromKubeconfig } from '@gardener-ts/machine';
 import type { SeedBackend } from '@gardener-ts/seed';
@@ -53,6 +54,7 @@ async function nodeBootstrap(
     labels: {},
     taints: [],
     sshPublicKey,
+    clusterDns: clusterDnsAddress(serviceCidrOf(shoot)),
   };
 }
 

@@ -1,7 +1,7 @@
 export { buildBuiltin, detectSource, type ImageContext, type PushResult, pushUserImage } from './build.js';
 export { BUILTIN_IMAGES, type BuiltinImage, builtinImage } from './definitions.js';
 export { ImageError, ImageErrorCode } from './errors.js';
-export { exportNodeImages, nodeImagesDir, pauseImageRef } from './node-images.js';
+export { coreDnsImageRef, exportNodeImages, nodeImagesDir, pauseImageRef } from './node-images.js';
 export { PushRecords } from './records.js';
 export { parseImageName } from './reference.js';
 export { Registry } from './registry.js';

@@ -1,6 +1,6 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUILTIN_IMAGES, PAUSE_VERSION } from './definitions.js';
+import { BUILTIN_IMAGES, COREDNS_VERSION, PAUSE_VERSION } from './definitions.js';
 import { ImageErrorCode } from './errors.js';
 import { run } from './run.js';
 import { hostPlatform, REPOSITORY_PREFIX, registryAddress } from './settings.js';
@@ -12,6 +12,11 @@ import { hostPlatform, REPOSITORY_PREFIX, registryAddress } from './settings.js'
  */
 export function nodeImagesDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.GARDENER_TS_NODE_IMAGES || '/var/lib/gardener-ts/node-images';
+}
+
+/** The cluster DNS image of local shoots (every machine imports it at boot). */
+export function coreDnsImageRef(env: NodeJS.ProcessEnv = process.env): string {
+  return `${registryAddress(env)}/${REPOSITORY_PREFIX}/coredns:${COREDNS_VERSION}`;
 }
 
 /** The pod sandbox image of local machines. */

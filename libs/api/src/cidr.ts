@@ -49,6 +49,20 @@ export function formatIPv4(ip: number): string {
   return [24, 16, 8, 0].map((shift) => (ip >>> shift) & 255).join('.');
 }
 
+/** The address `offset` hosts into a network, e.g. the tenth of a service range for cluster DNS. */
+export function addressInCidr(text: string, offset: number): string {
+  const cidr = parseCidr(text);
+  if (!cidr || offset < 0 || offset >= 2 ** (32 - cidr.prefix)) {
+    throw new Error(`${text} has no address ${offset} hosts in`);
+  }
+  return formatIPv4(cidr.network + offset);
+}
+
+/** Where a shoot's cluster DNS Service listens: the tenth address of its service range (as Gardener). */
+export function clusterDnsAddress(serviceCidr: string): string {
+  return addressInCidr(serviceCidr, 10);
+}
+
 export function formatCidr(cidr: Cidr): string {
   return `${formatIPv4(cidr.network)}/${cidr.prefix}`;
 }

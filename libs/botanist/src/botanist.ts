@@ -18,7 +18,7 @@ import { hasReason, ignoreNotFound } from './errors.js';
 import { maintenancePatch, maintenanceUpdates } from './maintenance.js';
 import { ProgressNote } from './progress.js';
 import { CONFIG_MAP, type OperationType, SECRET, SHOOT, ShootStatusWriter } from './shoot-status.js';
-import { deleteWorkers, hasWorkers, waitWorkersReady } from './workers.js';
+import { deleteWorkers, hasWorkers, podsOf, serviceCidrOf, waitWorkersReady } from './workers.js';
 
 /** Gardener's finalizer on shoots: the gardenlet removes it once everything is gone. */
 export const SHOOT_FINALIZER = 'gardener';
@@ -143,10 +143,9 @@ export class Botanist {
         this.options.seed.deploy({
           id: context.technicalId,
           listenAddress: infrastructureActuator.controlPlaneAddress?.(context) ?? '127.0.0.1',
-          serviceCidr: shoot.spec.networking.services ?? '100.104.0.0/13',
+          serviceCidr: serviceCidrOf(shoot),
           podCidr: shoot.spec.networking.pods,
-          simulatePods:
-            hasWorkers(shoot) && !this.options.extensions.provider(shoot.spec.provider.type).nodesRunPods,
+          ...podsOf(this.options.extensions.provider(shoot.spec.provider.type), shoot),
         }),
       ),
       // machines and users reach the apiserver through the infrastructure (the bridge's address)

@@ -1,7 +1,7 @@
 import type { Shoot } from '@gardener-ts/api';
 import { technicalIdOf } from '@gardener-ts/extensions';
 import type { ShootNodes } from '@gardener-ts/machine';
-import type { SeedBackend } from '@gardener-ts/seed';
+import type { SeedBackend, SystemComponentsHealth } from '@gardener-ts/seed';
 import type { ResourceService } from '@gardener-ts/store';
 import {
   conditionChanged,
@@ -108,7 +108,9 @@ export class ShootCare {
     return [
       apiServer,
       controlPlane,
-      kwok ? systemComponents(kwok.state) : NO_SYSTEM_COMPONENTS,
+      kwok
+        ? systemComponents(kwok.state)
+        : deployedSystemComponents(await seed.systemComponents(technicalId)),
       await this.everyNodeReady(shoot, technicalId),
     ];
   }
@@ -157,16 +159,25 @@ export class ShootCare {
   }
 }
 
-/**
- * Real nodes (the kubelet and kube-proxy run on each machine): the system components deployed into
- * the shoot (CoreDNS) are not there yet, so nothing is claimed healthy.
- */
-const NO_SYSTEM_COMPONENTS: Verdict = {
-  type: 'SystemComponentsHealthy',
-  status: 'Unknown',
-  reason: 'SystemComponentsNotDeployed',
-  message: 'No system components are deployed into the shoot yet (CoreDNS is not part of it yet).',
-};
+/** Real nodes: the system components the seed deployed into the shoot (CoreDNS). */
+function deployedSystemComponents(health: SystemComponentsHealth): Verdict {
+  const type = 'SystemComponentsHealthy';
+  if (!health.deployed)
+    return {
+      type,
+      status: 'Unknown',
+      reason: 'SystemComponentsNotDeployed',
+      message: 'No system components are deployed into the shoot.',
+    };
+  return health.problem
+    ? { type, status: 'False', reason: 'SystemComponentsUnhealthy', message: `${health.problem}.` }
+    : {
+        type,
+        status: 'True',
+        reason: 'SystemComponentsRunning',
+        message: 'All system components are healthy.',
+      };
+}
 
 /** The shoot's system components of simulated nodes: kwok, which runs its Pods on the nodes. */
 function systemComponents(kwok: string | undefined): Verdict {

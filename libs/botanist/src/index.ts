@@ -24,3 +24,4 @@ export {
 } from './seed-gc.js';
 export { ShootStatusWriter } from './shoot-status.js';
 export { type ShootHealth, STATUS_LABEL, shootHealth } from './status-label.js';
+export { podsOf, serviceCidrOf } from './workers.js';

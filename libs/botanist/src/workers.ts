@@ -1,6 +1,31 @@
-import type { Shoot } from '@gardener-ts/api';
-import { ExtensionError, GardenerErrorCode, isRetryable } from '@gardener-ts/extensions';
+import { clusterDnsAddress, type Shoot } from '@gardener-ts/api';
+import {
+  ExtensionError,
+  GardenerErrorCode,
+  isRetryable,
+  type ProviderExtension,
+} from '@gardener-ts/extensions';
 import type { MachineControllerManager, WorkerContext, WorkerState } from '@gardener-ts/machine';
+import type { ControlPlaneSpec } from '@gardener-ts/seed';
+
+/** The shoot's service range; Gardener's default when the shoot names none. */
+export function serviceCidrOf(shoot: Shoot): string {
+  return shoot.spec.networking.services ?? '100.104.0.0/13';
+}
+
+/**
+ * How the shoot's Pods run: on real nodes, with cluster DNS the seed deploys into the shoot, or
+ * (nodes without a container runtime) moved through their phases by kwok.
+ */
+export function podsOf(
+  provider: ProviderExtension,
+  shoot: Shoot,
+): Pick<ControlPlaneSpec, 'simulatePods' | 'coreDns'> {
+  if (!hasWorkers(shoot)) return {};
+  if (!provider.nodesRunPods) return { simulatePods: true };
+  if (!provider.coreDnsImage) return {};
+  return { coreDns: { address: clusterDnsAddress(serviceCidrOf(shoot)), image: provider.coreDnsImage } };
+}
 
 /** How often the flow looks at the machines while it waits for them. */
 const POLL_MS = 1_000;

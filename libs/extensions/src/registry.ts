@@ -21,6 +21,8 @@ export interface ProviderExtension {
    * run; otherwise the seed runs kwok beside the control plane to move Pods through their phases.
    */
   readonly nodesRunPods?: boolean;
+  /** With `nodesRunPods`: the CoreDNS image the nodes can run (the seed deploys cluster DNS with it). */
+  readonly coreDnsImage?: string;
   /**
    * Optional: what the provider keeps on the seed per technical ID, so that the gardenlet can
    * remove what no shoot owns any more (a shoot deleted without its delete flow).

@@ -12,7 +12,9 @@ export type {
   ControlPlanePhase,
   ControlPlaneSpec,
   ControlPlaneStatus,
+  CoreDnsSpec,
   KubeconfigRequest,
   SeedBackend,
+  SystemComponentsHealth,
   WaitOptions,
 } from './types.js';

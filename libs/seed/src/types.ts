@@ -26,6 +26,22 @@ export interface ControlPlaneSpec {
    * machines' own agents.
    */
   readonly simulatePods?: boolean;
+  /** Cluster DNS to deploy into the shoot once its API answers (shoots whose nodes run Pods). */
+  readonly coreDns?: CoreDnsSpec;
+}
+
+export interface SystemComponentsHealth {
+  /** false: the shoot has none (its nodes run no Pods, or none were asked for) */
+  readonly deployed: boolean;
+  /** what is not healthy; absent when all are */
+  readonly problem?: string;
+}
+
+export interface CoreDnsSpec {
+  /** the kube-dns Service's cluster IP, in the service range (the kubelets' clusterDNS) */
+  readonly address: string;
+  /** the CoreDNS image the nodes run */
+  readonly image: string;
 }
 
 export interface ControlPlaneEndpoint {
@@ -110,6 +126,8 @@ export interface SeedBackend {
   waitReady(id: string, options?: WaitOptions): Promise<void>;
   /** One round of waitReady's checks, with no waiting and no writes: what failed, or undefined. */
   probe(id: string): Promise<string | undefined>;
+  /** The system components the seed deployed into the shoot (CoreDNS), and what is wrong with them. */
+  systemComponents(id: string): Promise<SystemComponentsHealth>;
   status(id: string): Promise<ControlPlaneStatus>;
   endpoint(id: string): Promise<ControlPlaneEndpoint>;
   /** Stops every process and removes the control plane's files; a missing one is fine. */

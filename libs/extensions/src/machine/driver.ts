@@ -47,6 +47,8 @@ export interface NodeBootstrap {
   readonly taints: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
   /** the shoot's SSH public key: user `gardener` accepts it */
   readonly sshPublicKey: string;
+  /** the cluster DNS Service's address, which the kubelet gives Pods as their nameserver */
+  readonly clusterDns?: string;
 }
 
 export interface CreateMachineRequest extends MachineRef {

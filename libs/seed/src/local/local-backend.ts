@@ -21,6 +21,7 @@ import type {
   ControlPlaneStatus,
   KubeconfigRequest,
   SeedBackend,
+  SystemComponentsHealth,
   WaitOptions,
 } from '../types.js';
 import { createBootstrapToken, ensureClusterBootstrap } from './cluster-bootstrap.js';
@@ -34,6 +35,7 @@ import {
   type Ports,
   supervisorConfig,
 } from './components.js';
+import { coreDnsProblem, ensureCoreDns } from './core-dns.js';
 import { launchSupervisor } from './launch.js';
 import {
   ALL_COMPONENTS,
@@ -186,6 +188,8 @@ export class LocalSeedBackend implements SeedBackend {
       }
     }
     await ensureClusterBootstrap(admin);
+    const coreDns = readState(this.layout(id))?.spec.coreDns;
+    if (coreDns) await ensureCoreDns(admin, coreDns);
   }
 
   async probe(id: string): Promise<string | undefined> {
@@ -215,6 +219,16 @@ export class LocalSeedBackend implements SeedBackend {
       ],
     ];
     return { admin, checks };
+  }
+
+  async systemComponents(id: string): Promise<SystemComponentsHealth> {
+    const layout = this.layout(id);
+    const state = readState(layout);
+    if (!state?.spec.coreDns) return { deployed: false };
+    const problem = await coreDnsProblem(this.adminClient(layout, state)).catch(
+      (error: Error) => `CoreDNS cannot be read: ${error.message}`,
+    );
+    return problem ? { deployed: true, problem } : { deployed: true };
   }
 
   async status(id: string): Promise<ControlPlaneStatus> {

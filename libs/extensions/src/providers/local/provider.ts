@@ -1,3 +1,4 @@
+import { coreDnsImageRef } from '@gardener-ts/infra/images';
 import type { TofuRunner } from '@gardener-ts/infra/tofu';
 import type { ProviderExtension } from '../../registry.js';
 import { LocalBastionActuator } from './bastion/local-bastion-actuator.js';
@@ -20,6 +21,7 @@ export function createLocalProvider(dependencies: LocalProviderDependencies): Pr
     infrastructure: new LocalInfrastructureActuator(dependencies.runner),
     machines,
     nodesRunPods: true,
+    coreDnsImage: coreDnsImageRef(),
     bastion,
     seedResources: localSeedResources({
       runner: dependencies.runner,

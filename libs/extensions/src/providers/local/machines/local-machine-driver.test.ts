@@ -6,8 +6,14 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cidrContains, exampleCloudProfile, exampleShoot, parseCidr } from '@gardener-ts/api';
-import { builtinImage, REPOSITORY_PREFIX, registryAddress } from '@gardener-ts/infra/images';
+import {
+  cidrContains,
+  clusterDnsAddress,
+  exampleCloudProfile,
+  exampleShoot,
+  parseCidr,
+} from '@gardener-ts/api';
+import { builtinImage, coreDnsImageRef, REPOSITORY_PREFIX, registryAddress } from '@gardener-ts/infra/images';
 import { createTestDatabase } from '@gardener-ts/infra/testing';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { binary, MACHINE_ID_OFFSET, machineImageRootfs } from '@gardener-ts/infra/toolchain';
@@ -67,6 +73,7 @@ const context: InfrastructureContext = {
   technicalId: technicalIdOf(shoot),
 };
 const technicalId = context.technicalId;
+const CLUSTER_DNS = clusterDnsAddress('10.96.0.0/12');
 const seed = new LocalSeedBackend({ root: join(scratch, 'seed') });
 const driver = new LocalMachineDriver({ root: join(scratch, 'machines') });
 const bastion = {
@@ -238,6 +245,7 @@ beforeAll(async () => {
     listenAddress: gateway,
     serviceCidr: '10.96.0.0/12',
     podCidr: '10.244.0.0/16',
+    coreDns: { address: CLUSTER_DNS, image: coreDnsImageRef() },
   });
   await seed.waitReady(technicalId, { timeoutMs: 90_000 });
   const endpoint = await seed.endpoint(technicalId);
@@ -263,6 +271,7 @@ beforeAll(async () => {
       labels: { 'worker.gardener.cloud/pool': 'pool-a' },
       taints: [{ key: 'dedicated', value: 'test', effect: 'NoSchedule' }],
       sshPublicKey: infrastructure.sshPublicKey,
+      clusterDns: CLUSTER_DNS,
     },
     infrastructure: infrastructure.providerStatus,
   };
@@ -482,6 +491,20 @@ describe('local machines', () => {
       return answer?.ok ? answer.text() : undefined;
     });
     expect(viaNodePort.trim()).toBe('from-server');
+    // cluster DNS: the Service by name, from the pod's own resolver configuration
+    const resolved = await eventually(
+      'web.default resolves',
+      async () => {
+        const got = await kubectl('exec', 'client', '--', 'nslookup', 'web.default.svc.cluster.local');
+        return got.code === 0 && got.stdout.includes(clusterIp) ? got.stdout : undefined;
+      },
+      90_000,
+    );
+    expect(resolved).toContain(CLUSTER_DNS);
+    expect((await kubectl('exec', 'client', '--', 'cat', '/etc/resolv.conf')).stdout).toContain(
+      `nameserver ${CLUSTER_DNS}`,
+    );
+    expect((await seed.systemComponents(technicalId)).problem).toBeUndefined();
     await kubectl('delete', 'service', 'web', 'web-np');
     await kubectl('delete', 'pod', 'server', 'client', '--grace-period=1', '--wait=true', '--timeout=60s');
   }, 120_000);

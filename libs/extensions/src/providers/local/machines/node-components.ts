@@ -79,6 +79,7 @@ export function kubeletConfig(spec: PlacedMachineSpec): object {
     rotateCertificates: true,
     resolvConf: '/etc/resolv.conf',
     clusterDomain: 'cluster.local',
+    ...(spec.bootstrap.clusterDns ? { clusterDNS: [spec.bootstrap.clusterDns] } : {}),
     maxPods: 110,
     ...cpuReserve(spec.millicores),
   };
