@@ -22,6 +22,7 @@ beforeAll(async () => {
     listenAddress: '127.0.0.1',
     serviceCidr: '10.96.0.0/12',
     podCidr: '10.64.0.0/12',
+    coreDns: { address: '10.96.0.10', image: 'registry.example/coredns:v1.12.1' },
   });
   await backend.waitReady(id, { timeoutMs: 90_000 });
   server = (await backend.endpoint(id)).url;
@@ -55,6 +56,37 @@ const unschedulable = (pod: V1Pod) =>
   );
 
 describe('a local control plane', () => {
+  it('deploys cluster DNS on its address once, converges it on every waitReady, and reports its replicas', async () => {
+    await backend.waitReady(id, { timeoutMs: 60_000 });
+    const service = await kubectl(
+      adminKubeconfig,
+      'get',
+      'service',
+      'kube-dns',
+      '-n',
+      'kube-system',
+      '-o',
+      'jsonpath={.spec.clusterIP}',
+    );
+    expect(service.stdout).toBe('10.96.0.10');
+    const image = await kubectl(
+      adminKubeconfig,
+      'get',
+      'deployment',
+      'coredns',
+      '-n',
+      'kube-system',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image}',
+    );
+    expect(image.stdout).toBe('registry.example/coredns:v1.12.1');
+    // no node runs it here
+    expect(await backend.systemComponents(id)).toEqual({
+      deployed: true,
+      problem: 'CoreDNS has 0 of 2 replicas available',
+    });
+  });
+
   it('runs Deployments through the controller-manager and scheduler (@kubernetes/client-node)', async () => {
     const config = new KubeConfig();
     config.loadFromString(readFileSync(adminKubeconfig, 'utf8'));

@@ -63,7 +63,17 @@ export async function ensureCoreDns(client: ShootClient, spec: CoreDnsSpec): Pro
     data: { Corefile: COREFILE },
   });
   await client.ensure(`/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, deployment(spec.image));
-  await client.ensure(`${CORE}/services`, service(spec.address));
+  await ensureService(client, service(spec.address));
+}
+
+/**
+ * The Service is made once: creating it again is refused as its cluster IP being taken (422, not
+ * 409), and what matters of it (the address) cannot change anyway.
+ */
+async function ensureService(client: ShootClient, object: KubeObject): Promise<void> {
+  const existing = await client.request('GET', `${CORE}/services/${object.metadata.name}`);
+  if (existing.status === 200) return;
+  await client.create(`${CORE}/services`, object);
 }
 
 /** What keeps CoreDNS from being available, or undefined when every replica is. */

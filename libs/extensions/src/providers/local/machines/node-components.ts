@@ -161,8 +161,9 @@ export function kubeletArgs(spec: PlacedMachineSpec): string[] {
 
 /**
  * PID 1 of a machine: adds user `gardener`, starts sshd, imports the seed's images, then keeps
- * containerd, the kubelet and (once the kubelet has its certificate) kube-proxy running: each is started again (after a pause that grows to 10 s)
- * whenever it exits, unless a file named after it in STOPPED_DIR says it was stopped on purpose.
+ * containerd, the kubelet and (once the kubelet has its certificate) kube-proxy running: each is
+ * started again (after a pause that grows to 10 s) whenever it exits, unless a file named after
+ * it in STOPPED_DIR says it was stopped on purpose.
  * Pods keep running while either is down (containerd's shims hold them). The node's network
  * (pod CIDR, routes to other nodes' pods) follows the Node objects.
  */
@@ -180,7 +181,8 @@ supervise() {
     while [[ -e ${STOPPED_DIR}/$name ]]; do sleep 1; done
     local started=$SECONDS
     "$@" >>"$LOG/$name.log" 2>&1
-    echo "$(date -u +%FT%TZ) $name exited with $?; starting again in \${pause}s" >>"$LOG/supervisor.log"
+    local code=$?
+    echo "$(date -u +%FT%TZ) $name exited with $code; starting again in \${pause}s" >>"$LOG/supervisor.log"
     (( SECONDS - started > 60 )) && pause=1
     sleep "$pause"
     (( pause < 10 )) && pause=$(( pause * 2 ))
