@@ -14,6 +14,7 @@ export interface ContainerState {
 }
 
 const MISSING = /does not exist|not exist|no such file/i;
+const LIST_ATTEMPTS = 5;
 
 /** Debian's runc, with a state root of our own, so list() sees only our containers. */
 export class Runc {
@@ -65,9 +66,17 @@ export class Runc {
     }
   }
 
+  /** runc fails a list when a container it is reading is deleted meanwhile: that list is made again. */
   async list(): Promise<ContainerState[]> {
-    const out = await run('runc', ['--root', this.root, 'list', '--format', 'json']);
-    return (JSON.parse(out || 'null') as ContainerState[] | null) ?? [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await run('runc', ['--root', this.root, 'list', '--format', 'json']);
+        return (JSON.parse(out || 'null') as ContainerState[] | null) ?? [];
+      } catch (error) {
+        if (attempt >= LIST_ATTEMPTS || !(error instanceof CommandFailed && MISSING.test(error.stderr)))
+          throw error;
+      }
+    }
   }
 
   /**
