@@ -3,7 +3,7 @@ import type { MachineLayout } from './layout.js';
 import type { PlacedMachineSpec } from './machine-spec.js';
 import { INIT_PATH, KUBE_PROXY_PATH, KUBELET_PATH, NODE_IMAGES_DIR } from './node-components.js';
 import type { ProcFiles } from './proc-files.js';
-import { type SeccompOptions, seccompProfile } from './seccomp.js';
+import { MOUNT_SYSCALLS, type SeccompOptions, seccompProfile } from './seccomp.js';
 
 /** Annotations on every machine's container: list() finds a shoot's machines by them. */
 export const ANNOTATIONS = {
@@ -45,18 +45,7 @@ const NODE_CAPABILITIES = [
 
 /** What containerd and runc inside a machine do beyond the common profile (all in its namespaces). */
 const NODE_SYSCALLS = [
-  'mount',
-  'umount',
-  'umount2',
-  'pivot_root',
-  'move_mount',
-  'open_tree',
-  'fsopen',
-  'fsconfig',
-  'fsmount',
-  'fspick',
-  'mount_setattr',
-  'setns',
+  ...MOUNT_SYSCALLS,
   // runc gives each container a session keyring of its own; keyrings are per user namespace
   'add_key',
   'keyctl',

@@ -16,6 +16,22 @@ const ENOSYS = 38;
 /** clone(2)/unshare(2) flag for a new user namespace */
 const CLONE_NEWUSER = 0x10000000;
 
+/** Mounts and joining namespaces: a container runtime inside a machine needs them. */
+export const MOUNT_SYSCALLS = [
+  'mount',
+  'umount',
+  'umount2',
+  'pivot_root',
+  'move_mount',
+  'open_tree',
+  'fsopen',
+  'fsconfig',
+  'fsmount',
+  'fspick',
+  'mount_setattr',
+  'setns',
+];
+
 const DENIED = [
   // kernel keyrings are not namespaced: another tenant's, or the host's, keys
   'add_key',
@@ -63,18 +79,7 @@ const DENIED = [
   'vm86',
   'vm86old',
   // mounts and namespaces: runc made them before the profile applies
-  'mount',
-  'umount',
-  'umount2',
-  'pivot_root',
-  'move_mount',
-  'open_tree',
-  'fsopen',
-  'fsconfig',
-  'fsmount',
-  'fspick',
-  'mount_setattr',
-  'setns',
+  ...MOUNT_SYSCALLS,
   // files by handle walk around the mount namespace (the "shocker" escape)
   'open_by_handle_at',
   'name_to_handle_at',
