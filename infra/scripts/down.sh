@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Stops the services `npm run up` started (gardenlet first, then the garden API, then the image
-# registry): each supervisor stops its service and exits without starting it again. Shoot control
-# planes, machines, Redis and PostgreSQL keep running; `npm run up` starts the services again.
+# registry's mirror and the registry): each supervisor stops its service and exits without starting
+# it again. Shoot control planes, machines, Redis and PostgreSQL keep running; `npm run up` starts
+# the services again.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source infra/scripts/lib.sh
 source infra/scripts/services.sh
 
-for name in gardenlet gardener-api registry; do
+for name in gardenlet gardener-api registry-mirror registry; do
   if service_pid "$name" >/dev/null || service_child_pid "$name" >/dev/null; then
     stop_service "$name"
     echo "$name: stopped"

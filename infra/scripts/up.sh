@@ -36,6 +36,10 @@ mkdir -p "$registry_dir/blobs"; chmod 700 "$registry_dir"
 crane="$(node infra/dist/toolchain/cli.js path crane)"
 start_service registry "$(sha256sum "$crane" | cut -c1-16)" "http://$registry_address/v2/" \
   "$crane" registry serve --address "$registry_address" --disk "$registry_dir/blobs"
+# machines pull through a read-only front on a link-local address of its own (each shoot's firewall opens it)
+mirror_address="169.254.77.1:${GARDENER_TS_REGISTRY_PORT:-5001}"
+start_service registry-mirror "$(build_id infra/dist/images)" "http://$mirror_address/v2/" \
+  env NO_COLOR=1 node infra/dist/images/mirror-main.js
 
 step "images built here (pause, shell, demo-web, coredns → $registry_address/gardener-ts/)"
 node infra/dist/images/cli.js build
@@ -67,6 +71,7 @@ echo "gardenctl knows the garden \"local\" ($garden_kubeconfig)"
 
 step "ready"
 echo "image registry:    $registry_address/gardener-ts/ (loopback only; storage $registry_dir; images: npm run image -- list)"
+echo "registry mirror:   http://$mirror_address (pulls only; where machines pull from)"
 echo "gardenlet metrics: http://${GARDENLET_METRICS_ADDRESS:-127.0.0.1:9251}/metrics"
 echo "garden API:        $(grep -m1 'server:' "$garden_kubeconfig" | awk '{print $2}')"
 echo "garden kubeconfig: export KUBECONFIG=$garden_kubeconfig   (admin; the pinned kubectl: $kubectl)"

@@ -5,4 +5,10 @@ export { coreDnsImageRef, exportNodeImages, nodeImagesDir, pauseImageRef } from 
 export { PushRecords } from './records.js';
 export { parseImageName } from './reference.js';
 export { Registry } from './registry.js';
-export { REPOSITORY_PREFIX, registryAddress, registryPort, registryStateDir } from './settings.js';
+export {
+  REPOSITORY_PREFIX,
+  registryAddress,
+  registryMirrorAddress,
+  registryPort,
+  registryStateDir,
+} from './settings.js';

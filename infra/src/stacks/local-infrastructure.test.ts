@@ -1,11 +1,12 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registryMirrorAddress } from '../images/settings.js';
 import { createTestDatabase, queryRows } from '../testing/database.js';
 import { loadOrCreateStateKey } from '../tofu/state-encryption.js';
 import { TofuRunner } from '../tofu/tofu-runner.js';
@@ -69,6 +70,8 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
     expect(await firewallExists(names.table)).toBe(true);
     const { stdout: rules } = await run('nft', ['list', 'table', 'bridge', names.table]);
     expect(rules).toContain('ip daddr 10.252.3.0/24 tcp dport 22 ip saddr != @bastions drop');
+    const { stdout: input } = await run('nft', ['list', 'chain', 'inet', names.table, 'input']);
+    expect(input).toContain(`ip daddr ${registryMirrorAddress().replace(':', ' tcp dport ')} accept`);
     const keyFile = join(workRoot, 'id_ed25519');
     await import('node:fs/promises').then((fs) =>
       fs.writeFile(keyFile, result.outputs.sshPrivateKey, { mode: 0o600 }),
@@ -123,6 +126,57 @@ describe('local infrastructure stack applied by OpenTofu with state in PostgreSQ
       await run('ip', ['netns', 'del', netns]).catch(() => {});
       await run('ip', ['link', 'del', otherShoot]).catch(() => {});
     }
+  });
+
+  it("a machine reaches no other shoot's machine, even on a host that forwards; without the rules it would", async () => {
+    const other = { technicalId: `shoot--it--iso${process.pid}`, nodesCidr: '10.252.20.0/24' };
+    const otherStack = localInfrastructureStack(other);
+    const otherNames = localNetworkNames(other.technicalId);
+    const [mine, theirs] = [`gtsa${process.pid}`, `gtsb${process.pid}`];
+    const forwarding = (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim();
+    let listener: ChildProcess | undefined;
+    const reaches = () =>
+      succeeds(
+        'ip',
+        'netns',
+        'exec',
+        mine,
+        'timeout',
+        '2',
+        'bash',
+        '-c',
+        'exec 3<>/dev/tcp/10.252.20.8/7000',
+      );
+    try {
+      await runner.reconcile(otherStack, other.technicalId);
+      await attachMachine(mine, names.bridge, '10.252.3.8/24', '10.252.3.1');
+      await attachMachine(theirs, otherNames.bridge, '10.252.20.8/24', '10.252.20.1');
+      listener = spawn(
+        'ip',
+        ['netns', 'exec', theirs, 'busybox', 'nc', '-ll', '-p', '7000', '-e', '/bin/true'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      // the worst case: the host routes between its interfaces
+      await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+      expect(await succeeds('timeout', '2', 'bash', '-c', 'exec 3<>/dev/tcp/10.252.20.8/7000')).toBe(true);
+      expect(await reaches()).toBe(false);
+      // the rules are what stops it: without the forward chains the same connection is made
+      for (const table of [names.table, otherNames.table])
+        await run('nft', ['delete', 'chain', 'inet', table, 'forward']);
+      expect(await reaches()).toBe(true);
+    } finally {
+      await writeFile('/proc/sys/net/ipv4/ip_forward', forwarding);
+      listener?.kill();
+      for (const netns of [mine, theirs]) await run('ip', ['netns', 'del', netns]).catch(() => {});
+      await run('nft', ['delete', 'table', 'inet', names.table]).catch(() => {});
+      await runner.destroy(otherStack, other.technicalId);
+    }
+    // the next reconcile restores the firewall it lost
+    expect((await runner.reconcile(stack, shoot.technicalId)).replaced).toEqual(['terraform_data.firewall']);
+    const { stdout: rules } = await run('nft', ['list', 'chain', 'inet', names.table, 'forward']);
+    expect(rules).toContain(`iifname "${names.bridge}" oifname != "${names.bridge}" drop`);
   });
 
   it('a bridge deleted behind its back is recreated by the next reconcile, which then converges', async () => {

@@ -7,6 +7,7 @@ import { PrivateKey } from '@cdktf/provider-tls/lib/private-key/index.js';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider/index.js';
 import { type Cidr, formatCidr, formatIPv4, parseCidr } from '@gardener-ts/api';
 import { DataResource, TerraformOutput, type TerraformStack } from 'cdktf';
+import { MIRROR_IP, registryPort } from '../images/settings.js';
 import type { StackDefinition } from '../tofu/stack-definition.js';
 
 export interface LocalInfrastructureInput {
@@ -71,8 +72,9 @@ const DELETE_BRIDGE = 'if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link d
 // Only bastions may reach a node's port 22: across the bridge (the source must be a bastion) and
 // from the seed host itself (the destination must be a bastion). The Bastion actuator fills the sets.
 // What comes from the bridge to the seed host itself may only answer the host, ping the gateway or
-// reach a socket bound to the gateway address alone: the shoot's own kube-apiserver, whose port is
-// chosen later. \`socket wildcard 0\` leaves out services bound to 0.0.0.0, which by Linux's weak
+// reach a socket bound to the gateway address alone (the shoot's own kube-apiserver, whose port is
+// chosen later) or the image registry's read-only mirror, where nodes pull. Nothing is routed into
+// or out of the shoot's network, even on a host that forwards: shoots never reach each other. \`socket wildcard 0\` leaves out services bound to 0.0.0.0, which by Linux's weak
 // host model would answer on the gateway address too; other shoots listen on other addresses.
 const FIREWALL_RULES = `table bridge $TABLE {
   set bastions { type ipv4_addr; }
@@ -81,12 +83,18 @@ const FIREWALL_RULES = `table bridge $TABLE {
 table inet $TABLE {
   set bastions { type ipv4_addr; }
   chain output { type filter hook output priority 0; ip daddr $NODES tcp dport 22 ip daddr != @bastions drop; }
+  chain forward {
+    type filter hook forward priority 0;
+    iifname "$BRIDGE" oifname != "$BRIDGE" drop
+    oifname "$BRIDGE" iifname != "$BRIDGE" drop
+  }
   chain input {
     type filter hook input priority 0;
     iifname != "$BRIDGE" accept
     ct state established,related accept
     ip daddr $GATEWAY icmp type echo-request accept
     ip daddr $GATEWAY tcp dport 1-65535 socket wildcard 0 accept
+    ip daddr $MIRROR_IP tcp dport $MIRROR_PORT accept
     drop
   }
 }`;
@@ -133,9 +141,17 @@ export function localInfrastructureStack(
         create: CREATE_BRIDGE,
         destroy: DELETE_BRIDGE,
       });
+      const mirror = { ip: MIRROR_IP, port: String(registryPort()) };
       const firewall = commandResource(stack, 'firewall', {
-        input: { table, nodes: formatCidr(nodes), bridge, gateway },
-        environment: { TABLE: table, NODES: formatCidr(nodes), BRIDGE: bridge, GATEWAY: gateway },
+        input: { table, nodes: formatCidr(nodes), bridge, gateway, mirror },
+        environment: {
+          TABLE: table,
+          NODES: formatCidr(nodes),
+          BRIDGE: bridge,
+          GATEWAY: gateway,
+          MIRROR_IP: mirror.ip,
+          MIRROR_PORT: mirror.port,
+        },
         create: CREATE_FIREWALL,
         destroy: DELETE_FIREWALL,
       });

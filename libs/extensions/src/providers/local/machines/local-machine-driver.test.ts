@@ -13,7 +13,13 @@ import {
   exampleShoot,
   parseCidr,
 } from '@gardener-ts/api';
-import { builtinImage, coreDnsImageRef, REPOSITORY_PREFIX, registryAddress } from '@gardener-ts/infra/images';
+import {
+  builtinImage,
+  coreDnsImageRef,
+  REPOSITORY_PREFIX,
+  registryAddress,
+  registryMirrorAddress,
+} from '@gardener-ts/infra/images';
 import { createTestDatabase } from '@gardener-ts/infra/testing';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { binary, MACHINE_ID_OFFSET, machineImageRootfs } from '@gardener-ts/infra/toolchain';
@@ -118,21 +124,29 @@ const untilReady = (name: string) =>
 
 const request = (name: string): CreateMachineRequest => ({ ...template, name });
 
-/** Runs the shell image as a Pod on `nodeName` and waits until its container runs. */
-async function runPod(name: string, nodeName: string, script: string) {
+async function shellImage(): Promise<string> {
   const shell = builtinImage('shell');
-  const image = `${registryAddress()}/${REPOSITORY_PREFIX}/${shell.name}:${await shell.tag()}`;
+  return `${registryAddress()}/${REPOSITORY_PREFIX}/${shell.name}:${await shell.tag()}`;
+}
+
+/** Applies a Pod on `nodeName` running `script` in `image` (default the shell image, cached). */
+async function applyPod(name: string, nodeName: string, script: string, image?: string): Promise<void> {
   const manifest = join(scratch, `${name}.json`);
   const container = {
     name: 'main',
-    image,
-    imagePullPolicy: 'IfNotPresent',
+    image: image ?? (await shellImage()),
+    imagePullPolicy: image ? 'Always' : 'IfNotPresent',
     command: ['/bin/sh', '-c', script],
   };
   const spec = { nodeName, tolerations: [{ key: 'dedicated', operator: 'Exists' }], containers: [container] };
   const metadata = { name, namespace: 'default', labels: { app: name } };
   writeFileSync(manifest, JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata, spec }));
   expect((await kubectl('apply', '-f', manifest)).code).toBe(0);
+}
+
+/** Runs `script` as a Pod on `nodeName` and waits until its container runs. */
+async function runPod(name: string, nodeName: string, script: string, image?: string) {
+  await applyPod(name, nodeName, script, image);
   return eventually(`pod ${name} running`, async () => {
     const got = await kubectl('get', 'pod', name, '-o', 'json');
     const view = got.code === 0 ? JSON.parse(got.stdout) : undefined;
@@ -386,6 +400,70 @@ describe('local machines', () => {
     );
     expect(deleted.code, deleted.stderr).toBe(0);
   }, 120_000);
+
+  it("pulls an image it never imported through the seed registry's read-only mirror; a missing one is ErrImagePull", async () => {
+    // a repository only this run has: the node cannot have it from the archives it imported at boot
+    const image = `${registryAddress()}/gardener-ts-test/pulled-${process.pid}:1`;
+    const crane = binary('crane');
+    const copied = await run(crane, ['copy', await shellImage(), image]);
+    expect(copied.code, copied.stderr).toBe(0);
+    try {
+      await runPod('pulled', 'machine-a', 'echo pulled; while true; do sleep 1; done', image);
+      const events = await kubectl(
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=pulled',
+        '-o',
+        'json',
+      );
+      const reasons = JSON.parse(events.stdout).items.map((e: { reason: string }) => e.reason);
+      expect(reasons).toContain('Pulled');
+      await applyPod(
+        'missing',
+        'machine-a',
+        'true',
+        `${registryAddress()}/gardener-ts-test/missing-${process.pid}:1`,
+      );
+      const waiting = await eventually('missing image reported', async () => {
+        const view = JSON.parse((await kubectl('get', 'pod', 'missing', '-o', 'json')).stdout);
+        const reason = view.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+        return reason === 'ErrImagePull' || reason === 'ImagePullBackOff'
+          ? view.status.containerStatuses[0]
+          : undefined;
+      });
+      expect(waiting.state.waiting.message ?? '').toMatch(/not found|failed to resolve|Back-off/i);
+      // the machine itself may pull, never push: the mirror refuses writes, and the registry is not on its loopback
+      const push = await inside(
+        'machine-a',
+        'curl',
+        '-s',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-X',
+        'PUT',
+        '--data',
+        '{}',
+        `http://${registryMirrorAddress()}/v2/gardener-ts/shell/manifests/evil`,
+      );
+      expect(push.stdout).toBe('405');
+      const direct = await inside(
+        'machine-a',
+        'curl',
+        '-s',
+        '--max-time',
+        '3',
+        `http://${registryAddress()}/v2/`,
+      );
+      expect(direct.code).not.toBe(0);
+    } finally {
+      await kubectl('delete', 'pod', 'pulled', 'missing', '--grace-period=1', '--wait=true', '--timeout=60s');
+      const digest = (await run(crane, ['digest', image])).stdout.trim();
+      if (digest) await run(crane, ['delete', `${image.replace(/:1$/, '')}@${digest}`]);
+    }
+  }, 180_000);
 
   it('brings back a killed kubelet and containerd, with the Pod still running and the Node Ready', async () => {
     const pod = await runPod('survivor', 'machine-a', 'while true; do sleep 1; done');

@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { nodeImagesDir, pauseImageRef } from '@gardener-ts/infra/images';
+import {
+  nodeImagesDir,
+  pauseImageRef,
+  registryAddress,
+  registryMirrorAddress,
+} from '@gardener-ts/infra/images';
 import {
   binary,
   MACHINE_ID_OFFSET,
@@ -29,6 +34,7 @@ import {
 import { readHostKeys, writeMachineFiles } from './machine-files.js';
 import type { MachineSpec } from './machine-spec.js';
 import { ensureMachineNetwork, removeMachineNetwork, requireBridge } from './network.js';
+import type { NodeImageSources } from './node-components.js';
 import { ensureOverlay, removeOverlay } from './overlay.js';
 import { writeProcFiles } from './proc-files.js';
 import { checkRef, checkTechnicalId, machineSpecOf } from './request.js';
@@ -42,8 +48,8 @@ export interface LocalMachineDriverOptions {
   readonly baseImage?: string;
   /** image archives every machine imports into containerd at boot (read-only); default nodeImagesDir() */
   readonly imagesDir?: string;
-  /** the pod sandbox image (its archive must be in `imagesDir`); default pauseImageRef() */
-  readonly pauseImage?: string;
+  /** the sandbox image (its archive must be in `imagesDir`) and the registry's mirror; default the seed's */
+  readonly images?: NodeImageSources;
 }
 
 /**
@@ -155,7 +161,7 @@ export class LocalMachineDriver implements MachineDriver {
     const placed = { ...spec, address };
     await ensureOverlay(layout, this.baseImage);
     const node = await this.nodeDirs(layout, spec);
-    await writeMachineFiles(layout.rootfs, placed, layout.dir, this.options.pauseImage ?? pauseImageRef());
+    await writeMachineFiles(layout.rootfs, placed, layout.dir, this.options.images ?? seedImageSources());
     await writeFile(join(layout.bundle, 'config.json'), JSON.stringify(runtimeSpec(layout, placed, node)));
     await mkdir(runcRoot(this.root), { recursive: true, mode: 0o700 });
     const created = await this.runc.state(layout.containerId);
@@ -267,4 +273,8 @@ function notFound(ref: MachineRef): MachineError {
     MachineErrorCode.NotFound,
     `machine ${ref.name} of ${ref.technicalId} does not exist`,
   );
+}
+
+function seedImageSources(): NodeImageSources {
+  return { pauseImage: pauseImageRef(), localRegistry: registryAddress(), mirror: registryMirrorAddress() };
 }

@@ -4,7 +4,7 @@ import { MACHINE_ID_OFFSET } from '@gardener-ts/infra/toolchain';
 import { run } from './commands.js';
 import { readPublicHostKey } from './host-keys.js';
 import type { PlacedMachineSpec } from './machine-spec.js';
-import { NODE_CONFIG_DIR, nodeFiles } from './node-components.js';
+import { NODE_CONFIG_DIR, type NodeImageSources, nodeFiles } from './node-components.js';
 import { ensureRootfsDir, RootfsFileError, readRootfsFile, writeRootfsFile } from './rootfs-files.js';
 
 const HOST_KEY_DIR = '/etc/ssh/gardener-ts';
@@ -39,10 +39,10 @@ export async function writeMachineFiles(
   rootfs: string,
   spec: PlacedMachineSpec,
   privateDir: string,
-  pauseImage: string,
+  images: NodeImageSources,
 ): Promise<void> {
   await ensureRootfsDir(rootfs, NODE_CONFIG_DIR, 0o700, MACHINE_ID_OFFSET);
-  for (const file of [...machineFiles(spec), ...nodeFiles(spec, pauseImage)])
+  for (const file of [...machineFiles(spec), ...nodeFiles(spec, images)])
     await writeRootfsFile(rootfs, file.path, file.content, file.mode, MACHINE_ID_OFFSET);
   const keys = HOST_KEY_TYPES.map(hostKeyPath);
   await ensureHostKeys(rootfs, keys, `root@${spec.name}`, privateDir, MACHINE_ID_OFFSET);

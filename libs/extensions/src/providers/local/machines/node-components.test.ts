@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacedMachineSpec } from './machine-spec.js';
-import { containerdConfig, kubeletArgs, kubeletConfig } from './node-components.js';
+import { containerdConfig, kubeletArgs, kubeletConfig, registryHostsFiles } from './node-components.js';
 
 function spec(labels: Record<string, string>): PlacedMachineSpec {
   return {
@@ -56,5 +56,22 @@ describe("the node's components", () => {
 
   it('quotes the sandbox image in the containerd configuration', () => {
     expect(containerdConfig('a"b')).toContain('sandbox_image = "a\\"b"');
+  });
+
+  it('sends pulls of the seed registry to its mirror only, and tries the mirror before Docker Hub', () => {
+    const files = registryHostsFiles({
+      pauseImage: 'p',
+      localRegistry: '127.0.0.1:5001',
+      mirror: '169.254.77.1:5001',
+    });
+    const byPath = Object.fromEntries(files.map((file) => [file.path, file.content]));
+    expect(byPath['/etc/containerd/certs.d/127.0.0.1:5001/hosts.toml']).toMatch(
+      /^server = "http:\/\/169\.254\.77\.1:5001"\n\n\[host\."http:\/\/169\.254\.77\.1:5001"\]\n {2}capabilities = \["pull", "resolve"\]\n$/,
+    );
+    const hub = byPath['/etc/containerd/certs.d/docker.io/hosts.toml'] ?? '';
+    expect(hub).toContain('server = "https://registry-1.docker.io"');
+    expect(hub).toContain('[host."http://169.254.77.1:5001"]');
+    expect(hub).not.toContain('push');
+    expect(containerdConfig('p')).toContain('config_path = "/etc/containerd/certs.d"');
   });
 });

@@ -31,6 +31,35 @@ export interface NodeFile {
   readonly mode: number;
 }
 
+/** Where a node's containerd gets its images. */
+export interface NodeImageSources {
+  /** the pod sandbox image (imported at boot) */
+  readonly pauseImage: string;
+  /** the seed's own registry (host:port) as image references name it: reached only through `mirror` */
+  readonly localRegistry: string;
+  /** the read-only front of that registry (host:port) the machine can reach */
+  readonly mirror: string;
+}
+
+const HOSTS_DIR = '/etc/containerd/certs.d';
+/** Public registries tried at the seed's mirror first: an image pushed there needs no internet. */
+const MIRRORED_PUBLIC_REGISTRIES: Record<string, string> = { 'docker.io': 'https://registry-1.docker.io' };
+
+/**
+ * containerd's hosts.toml per registry: the seed's registry only through its mirror (plain HTTP on
+ * the seed's network); public ones at the mirror first, then at their own server, so a machine
+ * with internet access still pulls public images.
+ */
+export function registryHostsFiles(images: NodeImageSources): NodeFile[] {
+  const mirror = `[host."http://${images.mirror}"]\n  capabilities = ["pull", "resolve"]\n`;
+  const servers = { [images.localRegistry]: `http://${images.mirror}`, ...MIRRORED_PUBLIC_REGISTRIES };
+  return Object.entries(servers).map(([registry, server]) => ({
+    path: `${HOSTS_DIR}/${registry}/hosts.toml`,
+    content: `server = ${JSON.stringify(server)}\n\n${mirror}`,
+    mode: 0o644,
+  }));
+}
+
 /**
  * containerd (Debian's 1.6) as the kubelet expects it inside a user namespace: cgroupfs (no
  * systemd in a machine), no oom_score_adj below its own, CNI plugins from Debian's package.
@@ -52,7 +81,7 @@ ${cri}.cni]
   bin_dir = "/usr/lib/cni"
   conf_dir = "/etc/cni/net.d"
 ${cri}.registry]
-  config_path = "/etc/containerd/certs.d"
+  config_path = "${HOSTS_DIR}"
 `;
 }
 
@@ -253,12 +282,13 @@ done
 `;
 
 /** Every file that makes the base image this node, with its inputs (token and CA included). */
-export function nodeFiles(spec: PlacedMachineSpec, pauseImage: string): NodeFile[] {
+export function nodeFiles(spec: PlacedMachineSpec, images: NodeImageSources): NodeFile[] {
   const node = { server: spec.bootstrap.apiServerUrl, name: spec.name };
   return [
     { path: `${NODE_CONFIG_DIR}/ca.crt`, content: spec.bootstrap.caPem, mode: 0o644 },
     { path: `${NODE_CONFIG_DIR}/node.json`, content: JSON.stringify(node), mode: 0o600 },
-    { path: `${NODE_CONFIG_DIR}/containerd.toml`, content: containerdConfig(pauseImage), mode: 0o600 },
+    { path: `${NODE_CONFIG_DIR}/containerd.toml`, content: containerdConfig(images.pauseImage), mode: 0o600 },
+    ...registryHostsFiles(images),
     { path: `${NODE_CONFIG_DIR}/kubelet.json`, content: JSON.stringify(kubeletConfig(spec)), mode: 0o600 },
     { path: `${NODE_CONFIG_DIR}/kubelet.args`, content: `${kubeletArgs(spec).join('\n')}\n`, mode: 0o600 },
     {
