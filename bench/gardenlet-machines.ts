@@ -1,12 +1,15 @@
 /**
- * Local shoots WITH machines through a real (in-process) gardenlet: for a pool of 1, 3 and 10
- * machines (local-small, zones zone-a and zone-b, maxSurge 1), create-to-Succeeded (every node
- * Ready, checked by listing the shoot's nodes with the pinned kubectl), delete-to-gone, and the
- * idle RSS of each machine (processes of its container's cgroup, after 15 s idle).
+ * Local shoots WITH machines (real nodes: containerd, kubelet and kube-proxy in each) through a
+ * real (in-process) gardenlet: for a pool of 1, 3 and 10 machines (local-small, zones zone-a and
+ * zone-b, maxSurge 1), create to Succeeded (every node Ready, checked by listing the shoot's nodes
+ * with the pinned kubectl), create to CoreDNS available (its Deployment's replicas all available),
+ * delete to gone, and the idle RSS of each machine (processes of its container's cgroup, pods
+ * included, after 15 s idle).
  *
  *   npm run bench -- bench/gardenlet-machines.ts [--idle 15] [--pools 1,3,10]
  *
- * Targets (issue: local machines): 3 machines <= 30 s, idle RSS <= 30 MiB per machine.
+ * Targets (issue 16, real nodes): 3 machines to all nodes Ready and CoreDNS available <= 45 s,
+ * idle RSS <= 200 MiB per machine.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -26,8 +29,8 @@ const poolSizes = values.pools.split(',').map(Number);
 if (poolSizes.length > 3 || poolSizes.some((n) => !Number.isInteger(n) || n < 1)) {
   throw new Error('--pools takes up to three positive machine counts');
 }
-const TARGET_THREE_SECONDS = 30;
-const TARGET_RSS_MIB = 30;
+const TARGET_THREE_SECONDS = 45;
+const TARGET_RSS_MIB = 200;
 /** node networks 10.10.230-245 are the benchmarks'; gardenlet-shoots.ts uses 230-234 and 240-244 */
 const FIRST_OCTET = 235;
 
@@ -71,12 +74,37 @@ const succeeded = (name: string) =>
   }, 600_000);
 const gone = (name: string) => shootGone(garden, name, 600_000);
 
-/** Names of the shoot's nodes and whether each is Ready, through an admin kubeconfig of the shoot. */
-async function listNodes(technicalId: string): Promise<{ name: string; ready: boolean }[]> {
+/** The pinned kubectl against the shoot, with an admin kubeconfig of it. */
+async function shootKubectl(technicalId: string, ...args: string[]): Promise<string> {
   const kubeconfig = join(garden.root, `${technicalId}.kubeconfig`);
   const issued = await garden.seed.issueKubeconfig(technicalId, { role: 'admin', user: 'bench' });
   await writeFile(kubeconfig, issued.kubeconfig, { mode: 0o600 });
-  const { stdout } = await run(binary('kubectl'), ['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'json']);
+  return (await run(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args])).stdout;
+}
+
+/** Resolves once every replica of the shoot's CoreDNS is available. */
+const coreDnsAvailable = (technicalId: string) =>
+  until(async () => {
+    const json = await shootKubectl(
+      technicalId,
+      'get',
+      'deployment',
+      'coredns',
+      '-n',
+      'kube-system',
+      '-o',
+      'json',
+    ).catch(() => undefined);
+    const status = json
+      ? (JSON.parse(json) as { spec: { replicas?: number }; status?: { availableReplicas?: number } })
+      : undefined;
+    const wanted = status?.spec.replicas ?? 1;
+    return status && (status.status?.availableReplicas ?? 0) >= wanted ? true : undefined;
+  }, 600_000);
+
+/** Names of the shoot's nodes and whether each is Ready, through an admin kubeconfig of the shoot. */
+async function listNodes(technicalId: string): Promise<{ name: string; ready: boolean }[]> {
+  const stdout = await shootKubectl(technicalId, 'get', 'nodes', '-o', 'json');
   const items: {
     metadata: { name: string };
     status?: { conditions?: { type: string; status: string }[] };
@@ -101,6 +129,7 @@ async function idleRss(technicalId: string, names: string[]): Promise<number[]> 
 interface PoolResult {
   machines: number;
   create: number;
+  coreDns: number;
   remove: number;
   rss: number[];
 }
@@ -112,6 +141,8 @@ async function measurePool(machines: number, nodesThirdOctet: number): Promise<P
   await createShoot(name, machines, nodesThirdOctet);
   await succeeded(name);
   const create = (performance.now() - started) / 1000;
+  await coreDnsAvailable(technicalId);
+  const coreDns = (performance.now() - started) / 1000;
 
   const nodes = await listNodes(technicalId);
   const notReady = nodes.filter((n) => !n.ready).map((n) => n.name);
@@ -144,9 +175,9 @@ async function measurePool(machines: number, nodesThirdOctet: number): Promise<P
   if (left.length > 0)
     throw new Error(`${name} is gone but machines are left: ${left.map((m) => m.name).join()}`);
   console.log(
-    `  pool of ${machines}: create to Succeeded ${create.toFixed(1)} s, delete to gone ${remove.toFixed(1)} s`,
+    `  pool of ${machines}: create to Succeeded ${create.toFixed(1)} s, to CoreDNS available ${coreDns.toFixed(1)} s, delete to gone ${remove.toFixed(1)} s`,
   );
-  return { machines, create, remove, rss };
+  return { machines, create, coreDns, remove, rss };
 }
 
 try {
@@ -155,14 +186,15 @@ try {
   for (const [i, machines] of poolSizes.entries()) results.push(await measurePool(machines, FIRST_OCTET + i));
 
   console.log('');
-  for (const { machines, create, remove, rss } of results) {
-    const line = `${String(machines).padStart(2)} machine(s): create to Succeeded (all nodes Ready) ${create.toFixed(1)} s, delete to gone ${remove.toFixed(1)} s, idle RSS per machine ${median(rss).toFixed(1)} MiB median / ${Math.max(...rss).toFixed(1)} MiB max`;
+  for (const { machines, create, coreDns, remove, rss } of results) {
+    const line = `${String(machines).padStart(2)} machine(s): create to Succeeded (all nodes Ready) ${create.toFixed(1)} s, to CoreDNS available ${coreDns.toFixed(1)} s, delete to gone ${remove.toFixed(1)} s, idle RSS per machine ${median(rss).toFixed(1)} MiB median / ${Math.max(...rss).toFixed(1)} MiB max`;
     console.log(line);
   }
   const three = results.find((r) => r.machines === 3);
   if (three) {
+    const done = Math.max(three.create, three.coreDns);
     console.log(
-      `3 machines create to Succeeded: ${three.create.toFixed(1)} s, target <= ${TARGET_THREE_SECONDS} s, ratio ${(three.create / TARGET_THREE_SECONDS).toFixed(2)} ${three.create <= TARGET_THREE_SECONDS ? 'MET' : 'MISSED'}`,
+      `3 machines create to all nodes Ready and CoreDNS available: ${done.toFixed(1)} s, target <= ${TARGET_THREE_SECONDS} s, ratio ${(done / TARGET_THREE_SECONDS).toFixed(2)} ${done <= TARGET_THREE_SECONDS ? 'MET' : 'MISSED'}`,
     );
   }
   const allRss = results.flatMap((r) => r.rss);
