@@ -1,21 +1,14 @@
 import { ImageErrorCode } from './errors.js';
 import { createPullMirror } from './pull-mirror.js';
 import { run } from './run.js';
-import { MIRROR_INTERFACE, MIRROR_IP, registryAddress, registryPort } from './settings.js';
+import { MIRROR_IP, registryAddress, registryPort } from './settings.js';
 
-/** Puts MIRROR_IP on a dummy interface of its own (idempotent), so the mirror can bind to it alone. */
+/** Puts MIRROR_IP on the loopback interface (idempotent), so the mirror can bind to it alone. */
 async function ensureMirrorAddress(): Promise<void> {
-  const options = {
+  await run('ip', ['addr', 'replace', `${MIRROR_IP}/32`, 'dev', 'lo'], {
     code: ImageErrorCode.PrerequisiteMissing,
     hint: 'the registry mirror needs root and iproute2',
-  };
-  const present = await run('ip', ['link', 'show', MIRROR_INTERFACE]).then(
-    () => true,
-    () => false,
-  );
-  if (!present) await run('ip', ['link', 'add', MIRROR_INTERFACE, 'type', 'dummy'], options);
-  await run('ip', ['addr', 'replace', `${MIRROR_IP}/32`, 'dev', MIRROR_INTERFACE], options);
-  await run('ip', ['link', 'set', MIRROR_INTERFACE, 'up'], options);
+  });
 }
 
 async function main(): Promise<void> {

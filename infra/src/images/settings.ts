@@ -55,9 +55,8 @@ export function hostPlatform(): { os: 'linux'; architecture: string } {
 /**
  * Where machines pull from: a read-only front of the registry (pull-mirror.ts) on an address of the
  * seed host that no other service uses, so each shoot's firewall opens exactly it. Link-local, like
- * a cloud's metadata service; the host carries it on a dummy interface of its own.
+ * a cloud's metadata service; the host carries it on its loopback interface.
  */
-export const MIRROR_INTERFACE = 'gts-registry';
 export const MIRROR_IP = '169.254.77.1';
 
 /** MIRROR_IP:<registry port>; containerd in every machine sends its pulls here. */
