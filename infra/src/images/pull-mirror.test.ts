@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,7 @@ const crane$ = async (...args: string[]) => (await run(crane, args)).stdout;
 beforeAll(async () => {
   crane = await verifiedBinary('crane');
   registry = `127.0.0.1:${await freePort()}`;
+  mkdirSync(join(work, 'blobs'));
   registryChild = spawn(crane, ['registry', 'serve', '--address', registry, '--disk', join(work, 'blobs')], {
     stdio: 'ignore',
   });
