@@ -145,6 +145,25 @@ describe('JSON patch', () => {
       applyJsonPatch(target, [{ op: 'test', path: '/spec/b/c', value: [{ d: 2, e: 3 }, 1] }]),
     ).toThrow(/test operation/);
   });
+
+  it('test passes on reordered keys and fails on another value with the same Invalid error', () => {
+    const target = { spec: { ports: [{ name: 'https', port: 443 }], selector: { app: 'x', tier: 'web' } } };
+    const reordered = { selector: { tier: 'web', app: 'x' }, ports: [{ port: 443, name: 'https' }] };
+    expect(applyJsonPatch(target, [{ op: 'test', path: '/spec', value: reordered }])).toEqual(target);
+    const different = { ...reordered, selector: { tier: 'db', app: 'x' } };
+    const failure = (() => {
+      try {
+        applyJsonPatch(target, [{ op: 'test', path: '/spec', value: different }]);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(failure).toBeInstanceOf(ApiError);
+    expect(failure).toMatchObject({
+      code: ApiErrorCode.Invalid,
+      message: 'the test operation on "/spec" failed',
+    });
+  });
 });
 
 describe('merge patch', () => {

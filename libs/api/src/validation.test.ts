@@ -930,3 +930,59 @@ describe('validation table', () => {
     expect(error?.details.causes?.map((c) => c.field)).toContain(row.field);
   });
 });
+
+/** How hibernation schedules were validated before cron-parser, the parser that runs them, did it. */
+const OLD_CRON_FIELD =
+  /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
+
+function oldRegexAccepts(cron: string): boolean {
+  const fields = cron.trim().split(/\s+/);
+  return fields.length === 5 && fields.every((field) => OLD_CRON_FIELD.test(field));
+}
+
+function shootHibernatingAt(cron: string, location = 'Europe/Berlin'): Any {
+  const shoot = valid('Shoot');
+  shoot.spec.hibernation.schedules = [{ start: '00 20 * * 1-5', end: cron, location }];
+  return shoot;
+}
+
+describe('hibernation schedules are validated by the parser that runs them', () => {
+  it.each([
+    ['0 24 * * *', /expected range 0-23/],
+    ['0 0 30 2 *', /Invalid explicit day of month definition/],
+    ['0 0 31 2,4 *', /none of the months it names has any of the days it names/],
+    ['0 22-2 * * *', /Invalid range: 22-2/],
+    ['0 7 * * FOO', /cannot resolve alias "foo"/],
+    ['H 7 * * *', /no H/],
+  ])(
+    'rejects %j, which the old regular expression accepted, with a 422 naming the field',
+    async (cron, reason) => {
+      expect(oldRegexAccepts(cron)).toBe(true);
+      const error = await check(shootHibernatingAt(cron));
+      expect(error?.code).toBe(ApiErrorCode.Invalid);
+      expect(error?.details.causes).toEqual([
+        {
+          type: 'FieldValueInvalid',
+          field: 'spec.hibernation.schedules[0].end',
+          message: expect.stringMatching(reason),
+        },
+      ]);
+      expect(error?.message).toContain(
+        'spec.hibernation.schedules[0].end: must be a cron expression with 5 fields',
+      );
+    },
+  );
+
+  it.each(['00 07 * * 1#1', '00 07 ? * MON-FRI'])(
+    'accepts %j, which the old regular expression rejected',
+    async (cron) => {
+      expect(oldRegexAccepts(cron)).toBe(false);
+      expect(await check(shootHibernatingAt(cron))).toBeUndefined();
+    },
+  );
+
+  it('reports an unknown location once, on the location', async () => {
+    const error = await check(shootHibernatingAt('00 07 * * 1-5', 'UTC+1'));
+    expect(error?.details.causes?.map((c) => c.field)).toEqual(['spec.hibernation.schedules[0].location']);
+  });
+});

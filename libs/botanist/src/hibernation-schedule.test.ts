@@ -1,3 +1,4 @@
+import { exampleShoot, validateShoot } from '@gardener-ts/api';
 import { describe, expect, it } from 'vitest';
 import { scheduledHibernation } from './hibernation-schedule.js';
 
@@ -21,5 +22,43 @@ describe('scheduledHibernation', () => {
     expect(scheduledHibernation(utc, at('2026-11-25T18:00:00Z'), at('2026-11-25T19:15:00Z'))).toBe(true);
     const tokyo = [{ start: '00 19 * * *', location: 'Asia/Tokyo' }];
     expect(scheduledHibernation(tokyo, at('2026-11-25T09:59:00Z'), at('2026-11-25T10:00:30Z'))).toBe(true);
+  });
+});
+
+describe('a schedule is accepted exactly when the scheduler can run it', () => {
+  const accepted = (schedule: { start: string; location?: string }) => {
+    const shoot = exampleShoot();
+    shoot.spec.hibernation = { schedules: [schedule] };
+    return validateShoot(shoot).length === 0;
+  };
+  const runs = (schedule: { start: string; location?: string }) => {
+    try {
+      scheduledHibernation([schedule], at('2026-11-25T18:59:00Z'), at('2026-11-25T19:00:30Z'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const runnable = ['00 20 * * 1-5', '0 20 * * 1#1', '0 20 ? * *', '0 0 L * *', '0 0 29 2 *', '0 0 31 2,4 1'];
+  const unrunnable = [
+    '0 24 * * *',
+    '0 0 30 2 *',
+    '0 0 31 2,4 *',
+    '0 22-2 * * *',
+    'H 20 * * *',
+    '0 20 * * * *',
+  ];
+  const cases: [string, boolean][] = [
+    ...runnable.map((c): [string, boolean] => [c, true]),
+    ...unrunnable.map((c): [string, boolean] => [c, false]),
+  ];
+
+  it.each(cases)('%j (accepted in UTC: %s)', (start, acceptedInUtc) => {
+    expect(accepted({ start, location: 'UTC' })).toBe(acceptedInUtc);
+    for (const location of [undefined, 'UTC', 'Europe/Berlin', 'Asia/Tokyo', 'UTC+1', 'Local']) {
+      const schedule = location ? { start, location } : { start };
+      expect(accepted(schedule), `in ${location}`).toBe(runs(schedule));
+    }
   });
 });

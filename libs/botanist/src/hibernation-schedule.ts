@@ -1,6 +1,5 @@
-import type { Shoot } from '@gardener-ts/api';
+import { DEFAULT_SCHEDULE_LOCATION, lastCronTrigger, type Shoot } from '@gardener-ts/api';
 import type { ResourceService } from '@gardener-ts/store';
-import { CronExpressionParser } from 'cron-parser';
 import { SHOOT } from './shoot-status.js';
 
 type Schedules = NonNullable<NonNullable<Shoot['spec']['hibernation']>['schedules']>;
@@ -18,9 +17,7 @@ export function scheduledHibernation(schedules: Schedules, from: Date, to: Date)
       [schedule.end, false],
     ] as const) {
       if (!expression) continue;
-      const at = CronExpressionParser.parse(expression, { currentDate: to, tz: schedule.location ?? 'UTC' })
-        .prev()
-        .getTime();
+      const at = lastCronTrigger(expression, schedule.location ?? DEFAULT_SCHEDULE_LOCATION, to).getTime();
       if (at > from.getTime() && at <= to.getTime() && (!latest || at >= latest.at))
         latest = { at, hibernate };
     }

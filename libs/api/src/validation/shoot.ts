@@ -1,4 +1,5 @@
 import { cidrProblem, overlaps } from '../cidr.js';
+import { cronProblem, DEFAULT_SCHEDULE_LOCATION, validTimeZone } from '../cron.js';
 import type { FieldError } from '../errors.js';
 import type { CloudProfile } from '../kinds/cloudprofile.js';
 import type { Seed } from '../kinds/seed.js';
@@ -13,7 +14,6 @@ export const MAX_PROJECT_AND_SHOOT_NAME_LENGTH = 21;
 export const MAX_WORKER_NAME_LENGTH = 15;
 
 const TIME_WINDOW = /^([01]\d|2[0-3])([0-5]\d)([0-5]\d)([+-])(\d{2})(\d{2})$/;
-const CRON_FIELD = /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
 
 export function projectNameOfNamespace(namespace: string): string {
   return namespace === 'garden' ? 'garden' : namespace.replace(/^garden-/, '');
@@ -35,15 +35,6 @@ function windowSeconds(time: string): number | undefined {
   const local = Number(hh) * 3600 + Number(mm) * 60 + Number(ss);
   const offset = (Number(zh) * 3600 + Number(zm) * 60) * (sign === '+' ? 1 : -1);
   return (((local - offset) % 86400) + 86400) % 86400;
-}
-
-export function validTimeZone(location: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: location });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function validateMaintenance(shoot: Shoot): FieldError[] {
@@ -89,18 +80,18 @@ function validateHibernation(shoot: Shoot): FieldError[] {
     const path = `spec.hibernation.schedules[${i}]`;
     if (!schedule.start && !schedule.end)
       errors.push(err('FieldValueRequired', path, 'start or end is required'));
-    for (const key of ['start', 'end'] as const) {
-      const cron = schedule[key];
-      if (cron === undefined) continue;
-      const fields = cron.trim().split(/\s+/);
-      if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
-        errors.push(err('FieldValueInvalid', `${path}.${key}`, 'must be a cron expression with 5 fields'));
-      }
-    }
-    if (schedule.location !== undefined && !validTimeZone(schedule.location)) {
+    const location = schedule.location ?? DEFAULT_SCHEDULE_LOCATION;
+    const knownLocation = validTimeZone(location);
+    if (!knownLocation) {
       errors.push(
         err('FieldValueInvalid', `${path}.location`, 'must be an IANA time zone such as Europe/Berlin'),
       );
+    }
+    for (const key of ['start', 'end'] as const) {
+      const cron = schedule[key];
+      if (cron === undefined) continue;
+      const problem = cronProblem(cron, knownLocation ? location : DEFAULT_SCHEDULE_LOCATION);
+      if (problem) errors.push(err('FieldValueInvalid', `${path}.${key}`, problem));
     }
   });
   return errors;
