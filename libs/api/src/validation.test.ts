@@ -986,3 +986,37 @@ describe('hibernation schedules are validated by the parser that runs them', () 
     expect(error?.details.causes?.map((c) => c.field)).toEqual(['spec.hibernation.schedules[0].location']);
   });
 });
+
+describe('an immutable ConfigMap or Secret', () => {
+  const immutableData = {
+    type: 'FieldValueForbidden',
+    field: 'data',
+    message: 'field is immutable when `immutable` is set',
+  };
+  const configMap = (data: Record<string, string>, binaryData: Record<string, string>): Any => ({
+    ...valid('ConfigMap'),
+    data,
+    binaryData,
+  });
+  const secret = (data: Record<string, string>): Any => ({ ...valid('Secret'), data, immutable: true });
+
+  it('ConfigMap: accepts the same data and binaryData with their keys in another order', async () => {
+    const old = configMap({ a: 'x', b: 'y' }, { c: 'eA==', d: 'eQ==' });
+    expect(await check(configMap({ b: 'y', a: 'x' }, { d: 'eQ==', c: 'eA==' }), old)).toBeUndefined();
+  });
+
+  it('Secret: accepts the same data with its keys in another order', async () => {
+    expect(await check(secret({ b: 'eQ==', a: 'eA==' }), secret({ a: 'eA==', b: 'eQ==' }))).toBeUndefined();
+  });
+
+  it('still refuses a changed value, in any key order', async () => {
+    const old = configMap({ a: 'x', b: 'y' }, { c: 'eA==' });
+    const changedData = await check(configMap({ b: 'y', a: 'changed' }, { c: 'eA==' }), old);
+    const changedBinary = await check(configMap({ b: 'y', a: 'x' }, { c: 'eQ==' }), old);
+    const changedSecret = await check(secret({ b: 'eQ==', a: 'eQ==' }), secret({ a: 'eA==', b: 'eQ==' }));
+    for (const error of [changedData, changedBinary, changedSecret]) {
+      expect(error?.code).toBe(ApiErrorCode.Invalid);
+      expect(error?.details.causes).toEqual([immutableData]);
+    }
+  });
+});

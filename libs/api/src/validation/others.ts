@@ -4,6 +4,7 @@ import type { ConfigMap, Secret } from '../kinds/core-v1.js';
 import type { Project } from '../kinds/project.js';
 import type { Seed } from '../kinds/seed.js';
 import { GARDEN_NAMESPACE } from '../resources.js';
+import { jsonEqual } from '../strategy.js';
 import { duplicates, nameProblem } from './metadata.js';
 import { consecutiveHyphensProblem, projectNameOfNamespace } from './shoot.js';
 
@@ -154,10 +155,7 @@ export function validateImmutableData(
       field: 'immutable',
       message: 'field is immutable when `immutable` is set',
     });
-  if (
-    JSON.stringify(now.data ?? {}) !== JSON.stringify(old.data ?? {}) ||
-    JSON.stringify(now.binaryData ?? {}) !== JSON.stringify(old.binaryData ?? {})
-  ) {
+  if (!jsonEqual(now.data ?? {}, old.data ?? {}) || !jsonEqual(now.binaryData ?? {}, old.binaryData ?? {})) {
     errors.push({
       type: 'FieldValueForbidden',
       field: 'data',
