@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { CronExpressionParser } from 'cron-parser';
+import { describe, expect, it, vi } from 'vitest';
 import { type AdmissionLookups, admit } from './admission.js';
 import { decodeStrict } from './decode.js';
 import { ApiError, ApiErrorCode } from './errors.js';
@@ -1018,5 +1019,37 @@ describe('an immutable ConfigMap or Secret', () => {
       expect(error?.code).toBe(ApiErrorCode.Invalid);
       expect(error?.details.causes).toEqual([immutableData]);
     }
+  });
+});
+
+describe('a shoot has at most 32 hibernation schedules', () => {
+  /** valid, and among the slowest for cron-parser to read (tens of milliseconds each) */
+  const slowSchedule = { start: '0 0 29 2 *', end: '0 0 29 2 1', location: 'Europe/Berlin' };
+  const shootWithSchedules = (count: number): Any => {
+    const shoot = valid('Shoot');
+    shoot.spec.hibernation.schedules = Array.from({ length: count }, () => ({ ...slowSchedule }));
+    return shoot;
+  };
+
+  it('refuses 33 with a 422 FieldValueTooMany on the list, before parsing any of them', async () => {
+    const parse = vi.spyOn(CronExpressionParser, 'parse');
+    try {
+      const error = await check(shootWithSchedules(33));
+      expect(parse).not.toHaveBeenCalled();
+      expect(error?.code).toBe(ApiErrorCode.Invalid);
+      expect(error?.details.causes).toEqual([
+        {
+          type: 'FieldValueTooMany',
+          field: 'spec.hibernation.schedules',
+          message: 'must have at most 32 items',
+        },
+      ]);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('accepts 32', async () => {
+    expect(await check(shootWithSchedules(32))).toBeUndefined();
   });
 });

@@ -12,6 +12,13 @@ import { duplicates, nameProblem } from './metadata.js';
 /** Gardener keeps project + shoot name short so `shoot--<project>--<name>` fits DNS labels. */
 export const MAX_PROJECT_AND_SHOOT_NAME_LENGTH = 21;
 export const MAX_WORKER_NAME_LENGTH = 15;
+/**
+ * cron-parser takes up to ~150 ms to read one schedule, so their number is capped (and checked
+ * before any is read) to keep one request from holding the API.
+ */
+export const MAX_HIBERNATION_SCHEDULES = 32;
+
+type HibernationSchedule = NonNullable<NonNullable<Shoot['spec']['hibernation']>['schedules']>[number];
 
 const TIME_WINDOW = /^([01]\d|2[0-3])([0-5]\d)([0-5]\d)([+-])(\d{2})(\d{2})$/;
 
@@ -75,25 +82,36 @@ function validateMaintenance(shoot: Shoot): FieldError[] {
 }
 
 function validateHibernation(shoot: Shoot): FieldError[] {
+  const schedules = shoot.spec.hibernation?.schedules ?? [];
+  if (schedules.length > MAX_HIBERNATION_SCHEDULES) {
+    return [
+      err(
+        'FieldValueTooMany',
+        'spec.hibernation.schedules',
+        `must have at most ${MAX_HIBERNATION_SCHEDULES} items`,
+      ),
+    ];
+  }
+  return schedules.flatMap((schedule, i) => validateSchedule(schedule, `spec.hibernation.schedules[${i}]`));
+}
+
+function validateSchedule(schedule: HibernationSchedule, path: string): FieldError[] {
   const errors: FieldError[] = [];
-  (shoot.spec.hibernation?.schedules ?? []).forEach((schedule, i) => {
-    const path = `spec.hibernation.schedules[${i}]`;
-    if (!schedule.start && !schedule.end)
-      errors.push(err('FieldValueRequired', path, 'start or end is required'));
-    const location = schedule.location ?? DEFAULT_SCHEDULE_LOCATION;
-    const knownLocation = validTimeZone(location);
-    if (!knownLocation) {
-      errors.push(
-        err('FieldValueInvalid', `${path}.location`, 'must be an IANA time zone such as Europe/Berlin'),
-      );
-    }
-    for (const key of ['start', 'end'] as const) {
-      const cron = schedule[key];
-      if (cron === undefined) continue;
-      const problem = cronProblem(cron, knownLocation ? location : DEFAULT_SCHEDULE_LOCATION);
-      if (problem) errors.push(err('FieldValueInvalid', `${path}.${key}`, problem));
-    }
-  });
+  if (!schedule.start && !schedule.end)
+    errors.push(err('FieldValueRequired', path, 'start or end is required'));
+  const location = schedule.location ?? DEFAULT_SCHEDULE_LOCATION;
+  const knownLocation = validTimeZone(location);
+  if (!knownLocation) {
+    errors.push(
+      err('FieldValueInvalid', `${path}.location`, 'must be an IANA time zone such as Europe/Berlin'),
+    );
+  }
+  for (const key of ['start', 'end'] as const) {
+    const cron = schedule[key];
+    if (cron === undefined) continue;
+    const problem = cronProblem(cron, knownLocation ? location : DEFAULT_SCHEDULE_LOCATION);
+    if (problem) errors.push(err('FieldValueInvalid', `${path}.${key}`, problem));
+  }
   return errors;
 }
 
