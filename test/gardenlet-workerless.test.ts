@@ -208,6 +208,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
       resources: garden.resources,
       seedName: 'local',
       enqueue: (shoot) => garden.enqueue(shoot.metadata.name ?? ''),
+      logger: console,
       now: () => new Date(clock),
     });
     await garden.resources.patch(SHOOT, garden.namespace, name, 'merge', {

@@ -208,6 +208,7 @@ export class GardenletModule {
               resources: resourcesOf(store),
               seedName: config.seedName,
               enqueue: enqueueOn(shootQueue),
+              logger: new Logger('HibernationSchedules'),
             });
             return new Periodic('HibernationSchedules', HIBERNATION_CHECK_MS, () => scheduler.checkAll());
           },

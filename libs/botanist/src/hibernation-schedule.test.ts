@@ -1,6 +1,7 @@
-import { exampleShoot, validateShoot } from '@gardener-ts/api';
+import { exampleShoot, type Shoot, validateShoot } from '@gardener-ts/api';
+import type { ResourceService } from '@gardener-ts/store';
 import { describe, expect, it } from 'vitest';
-import { scheduledHibernation } from './hibernation-schedule.js';
+import { HibernationScheduler, scheduledHibernation } from './hibernation-schedule.js';
 
 const weekdays = [{ start: '00 20 * * 1,2,3,4,5', end: '00 07 * * 1,2,3,4,5', location: 'Europe/Berlin' }];
 const at = (iso: string) => new Date(iso);
@@ -60,5 +61,70 @@ describe('a schedule is accepted exactly when the scheduler can run it', () => {
       const schedule = location ? { start, location } : { start };
       expect(accepted(schedule), `in ${location}`).toBe(runs(schedule));
     }
+  });
+});
+
+describe('HibernationScheduler: each shoot is checked on its own', () => {
+  const shootScheduled = (name: string, enabled: boolean, schedule: { start?: string; end?: string }) => {
+    const shoot = exampleShoot(name);
+    shoot.spec.hibernation = { enabled, schedules: [{ ...schedule, location: 'UTC' }] };
+    return shoot;
+  };
+
+  /** The store as the scheduler sees it: shoots listed, merge patches of spec.hibernation.enabled. */
+  function seedWith(shoots: Shoot[], refusePatchOf = new Set<string>()) {
+    const flipped: string[] = [];
+    const resources = {
+      list: async () => ({ items: shoots }),
+      patch: async (_type: unknown, namespace: string, name: string, _kind: string, patch: unknown) => {
+        if (refusePatchOf.has(name)) throw new Error(`Shoot "${name}" is invalid`);
+        const enabled = (patch as { spec: { hibernation: { enabled: boolean } } }).spec.hibernation.enabled;
+        flipped.push(`${namespace}/${name}: ${enabled}`);
+        return shoots.find((s) => s.metadata.name === name);
+      },
+    } as unknown as ResourceService;
+    const clock = { now: at('2026-11-25T18:59:00Z') };
+    const warnings: string[] = [];
+    const enqueued: string[] = [];
+    const scheduler = new HibernationScheduler({
+      resources,
+      seedName: 'local',
+      enqueue: async (shoot) => void enqueued.push(shoot.metadata.name ?? ''),
+      now: () => clock.now,
+      logger: { warn: (message) => void warnings.push(message) },
+    });
+    return { scheduler, clock, flipped, enqueued, warnings };
+  }
+
+  it('skips a shoot whose schedule cannot run, reports it, and hibernates and wakes the others', async () => {
+    const seed = seedWith([
+      shootScheduled('sleepy', false, { start: '00 19 * * *' }),
+      shootScheduled('broken', false, { start: '0 24 * * *' }),
+      shootScheduled('early', true, { end: '00 19 * * *' }),
+    ]);
+    seed.clock.now = at('2026-11-25T19:00:30Z');
+    await seed.scheduler.checkAll();
+    expect(seed.flipped).toEqual(['garden-dev/sleepy: true', 'garden-dev/early: false']);
+    expect(seed.enqueued).toEqual(['sleepy', 'early']);
+    expect(seed.warnings).toEqual([expect.stringMatching(/garden-dev\/broken.*expected range 0-23/)]);
+  });
+
+  it('goes on past a shoot it cannot flip, and retries that one at the next check', async () => {
+    const refused = new Set(['sleepy']);
+    const seed = seedWith(
+      [
+        shootScheduled('sleepy', false, { start: '00 19 * * *' }),
+        shootScheduled('early', true, { end: '00 19 * * *' }),
+      ],
+      refused,
+    );
+    seed.clock.now = at('2026-11-25T19:00:30Z');
+    await seed.scheduler.checkAll();
+    expect(seed.flipped).toEqual(['garden-dev/early: false']);
+    expect(seed.warnings).toEqual([expect.stringMatching(/garden-dev\/sleepy.*is invalid/)]);
+    refused.clear();
+    seed.clock.now = at('2026-11-25T19:01:00Z');
+    await seed.scheduler.checkAll();
+    expect(seed.flipped).toEqual(['garden-dev/early: false', 'garden-dev/sleepy: true']);
   });
 });

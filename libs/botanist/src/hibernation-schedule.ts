@@ -25,9 +25,20 @@ export function scheduledHibernation(schedules: Schedules, from: Date, to: Date)
   return latest?.hibernate;
 }
 
-/** Gardener's hibernation controller: flips spec.hibernation.enabled when a schedule fires. */
+/** Where the scheduler reports a shoot it could not check or flip. */
+export interface HibernationLogger {
+  warn(message: string): void;
+}
+
+/**
+ * Gardener's hibernation controller: flips spec.hibernation.enabled when a schedule fires. Each
+ * shoot is checked on its own: one whose schedules cannot be evaluated (stored before validation
+ * was tightened) is skipped and reported; one whose flip fails is reported and retried next check.
+ */
 export class HibernationScheduler {
   private lastCheck: Date;
+  /** shoots whose flip failed, by namespace/name, with the start of the window still to act on */
+  private retryFrom = new Map<string, Date>();
 
   constructor(
     private readonly options: {
@@ -35,6 +46,7 @@ export class HibernationScheduler {
       seedName: string;
       /** asks the gardenlet to look at the shoot (the flip is a spec change) */
       enqueue(shoot: Shoot): Promise<void>;
+      logger: HibernationLogger;
       now?: () => Date;
     },
   ) {
@@ -43,29 +55,68 @@ export class HibernationScheduler {
 
   async checkAll(): Promise<void> {
     const now = this.now();
+    const retryFrom = new Map<string, Date>();
+    for (const shoot of await this.shootsOnSeed()) {
+      const from = this.retryFrom.get(shootKey(shoot)) ?? this.lastCheck;
+      if (!(await this.check(shoot, from, now))) retryFrom.set(shootKey(shoot), from);
+    }
+    this.retryFrom = retryFrom;
+    this.lastCheck = now;
+  }
+
+  private async shootsOnSeed(): Promise<Shoot[]> {
     const { items } = await this.options.resources.list(SHOOT, undefined, {
       fieldSelector: `spec.seedName=${this.options.seedName}`,
     });
-    for (const shoot of items as unknown as Shoot[]) {
-      const schedules = shoot.spec.hibernation?.schedules ?? [];
-      const desired = scheduledHibernation(schedules, this.lastCheck, now);
-      if (desired === undefined || shoot.metadata.deletionTimestamp) continue;
-      if ((shoot.spec.hibernation?.enabled ?? false) === desired) continue;
-      const updated = await this.options.resources.patch(
-        SHOOT,
-        shoot.metadata.namespace,
-        shoot.metadata.name ?? '',
-        'merge',
-        {
-          spec: { hibernation: { enabled: desired } },
-        },
-      );
-      await this.options.enqueue(updated as unknown as Shoot);
+    return items as unknown as Shoot[];
+  }
+
+  /** Flips the shoot if its schedules say so for (from, now]; false if the flip failed. */
+  private async check(shoot: Shoot, from: Date, now: Date): Promise<boolean> {
+    const desired = this.desiredHibernation(shoot, from, now);
+    if (desired === undefined || shoot.metadata.deletionTimestamp) return true;
+    if ((shoot.spec.hibernation?.enabled ?? false) === desired) return true;
+    try {
+      await this.flip(shoot, desired);
+      return true;
+    } catch (error) {
+      const action = desired ? 'hibernated' : 'woken up';
+      this.report(shoot, `could not be ${action}, retried at the next check`, error);
+      return false;
     }
-    this.lastCheck = now;
+  }
+
+  /** What the schedules say (see scheduledHibernation); undefined, reported, if they cannot be read. */
+  private desiredHibernation(shoot: Shoot, from: Date, to: Date): boolean | undefined {
+    try {
+      return scheduledHibernation(shoot.spec.hibernation?.schedules ?? [], from, to);
+    } catch (error) {
+      this.report(shoot, 'skipped: its hibernation schedules cannot be evaluated', error);
+      return undefined;
+    }
+  }
+
+  private async flip(shoot: Shoot, hibernate: boolean): Promise<void> {
+    const updated = await this.options.resources.patch(
+      SHOOT,
+      shoot.metadata.namespace,
+      shoot.metadata.name ?? '',
+      'merge',
+      { spec: { hibernation: { enabled: hibernate } } },
+    );
+    await this.options.enqueue(updated as unknown as Shoot);
+  }
+
+  private report(shoot: Shoot, what: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.options.logger.warn(`shoot ${shootKey(shoot)} ${what}: ${reason}`);
   }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+}
+
+function shootKey(shoot: Shoot): string {
+  return `${shoot.metadata.namespace}/${shoot.metadata.name}`;
 }
