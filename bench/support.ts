@@ -21,13 +21,18 @@ export async function startGardenlet(garden: Garden, logger: LoggerService | fal
   );
 }
 
-/** RSS summed over every process of the machine's container, in MiB. */
-export async function machineRssMiB(
+/**
+ * RSS summed over every process of the machine's container, in MiB, and what the machine alone
+ * holds: its cgroup's usage (anonymous memory, kernel memory, its tmpfs) less the page cache of
+ * files. Most of the RSS is pages of the same binaries (kubelet, kube-proxy, containerd) that every
+ * machine maps and the host keeps once.
+ */
+export async function machineMemoryMiB(
   driver: LocalMachineDriver,
   technicalId: string,
   name: string,
-): Promise<number> {
-  const { containerId } = driver.layout({ name, technicalId });
+): Promise<{ rss: number; own: number }> {
+  const { containerId, cgroup } = driver.layout({ name, technicalId });
   const { stdout } = await run('runc', [
     '--root',
     join(driver.root, 'runc'),
@@ -36,13 +41,26 @@ export async function machineRssMiB(
     'json',
     containerId,
   ]);
-  let kib = 0;
+  let rss = 0;
   for (const pid of (JSON.parse(stdout) as number[] | null) ?? []) {
     // a heartbeat's curl may have exited between the listing and this read
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    kib += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+    rss += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
   }
-  return kib / 1024;
+  const memory = `/sys/fs/cgroup/memory${cgroup}`;
+  const usage = Number(await readFile(join(memory, 'memory.usage_in_bytes'), 'utf8'));
+  const stat = await readFile(join(memory, 'memory.stat'), 'utf8');
+  const field = (key: string) => Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
+  const own = usage - field('total_active_file') - field('total_inactive_file');
+  return { rss: rss / 2 ** 20, own: own / 2 ** 20 };
+}
+
+export async function machineRssMiB(
+  driver: LocalMachineDriver,
+  technicalId: string,
+  name: string,
+): Promise<number> {
+  return (await machineMemoryMiB(driver, technicalId, name)).rss;
 }
 
 /** Resolves once the shoot cannot be read any more (its finalizer gone). */

@@ -1,5 +1,7 @@
 // Command demo-web answers GET / with the pod's hostname and a short text. It listens on :8080
-// (LISTEN_ADDRESS or -listen to change it) and shuts down cleanly on SIGTERM or SIGINT.
+// (LISTEN_ADDRESS or -listen to change it) and shuts down cleanly on SIGTERM or SIGINT. Called as
+// `hostname` (the image links /bin/hostname to it) it prints the hostname, so that
+// `kubectl exec … -- hostname` works in an image without a shell.
 package main
 
 import (
@@ -11,13 +13,18 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 )
 
-const version = "1.0"
+const version = "1.1"
 
 func main() {
+	if filepath.Base(os.Args[0]) == "hostname" {
+		printHostname()
+		return
+	}
 	defaultAddress := ":8080"
 	if v := os.Getenv("LISTEN_ADDRESS"); v != "" {
 		defaultAddress = v
@@ -64,4 +71,13 @@ func main() {
 			log.Fatalf("demo-web: shutdown: %v", err)
 		}
 	}
+}
+
+func printHostname() {
+	hostname, err := os.Hostname()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hostname: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println(hostname)
 }

@@ -154,7 +154,7 @@ const shell: BuiltinImage = {
   runtime: { cmd: ['/bin/sh'], env: [DEFAULT_PATH] },
 };
 
-export const DEMO_WEB_VERSION = '1.0';
+export const DEMO_WEB_VERSION = '1.1';
 const DEMO_WEB_HINT = 'the demo-web image needs Go 1.26 or newer (https://go.dev/doc/install)';
 
 /** A static Go web server (infra/images/demo-web) answering GET / with the pod's hostname. */
@@ -187,6 +187,8 @@ const demoWeb: BuiltinImage = {
       },
     );
     await chmod(join(root, 'demo-web'), 0o755);
+    await mkdir(join(root, 'bin'), { mode: 0o755 });
+    await symlink('../demo-web', join(root, 'bin', 'hostname'));
   },
   runtime: { entrypoint: ['/demo-web'], exposedPorts: ['8080/tcp'], user: '65532:65532' },
 };

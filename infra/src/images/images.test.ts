@@ -15,6 +15,7 @@ import {
   PAUSE_VERSION,
 } from './definitions.js';
 import { ImageError, ImageErrorCode } from './errors.js';
+import { DEFAULT_PATH } from './layout.js';
 import { PushRecords } from './records.js';
 import { Registry } from './registry.js';
 import { run } from './run.js';
@@ -335,6 +336,9 @@ describe('built-in images in a real registry', () => {
         if (!body) await new Promise((r) => setTimeout(r, 100));
       }
       expect(body).toBe(`hostname: demo-web-7f9c\nHello from gardener-ts demo-web ${DEMO_WEB_VERSION}.\n`);
+      // what `kubectl exec … -- hostname` runs: the image's /bin/hostname, on its PATH
+      const hostname = await run('runc', runcArgs('exec', '--env', `PATH=${DEFAULT_PATH}`, id, 'hostname'));
+      expect(hostname.stdout).toBe('demo-web-7f9c\n');
       await run('runc', runcArgs('kill', id, 'TERM'));
       expect(await exited).toBe(0);
     } finally {

@@ -16,6 +16,8 @@ export const INIT_PATH = '/usr/local/sbin/gardener-machine-init';
 export const STOPPED_DIR = '/run/gardener-node/stopped';
 
 const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
+/** Go's GC target for the node's daemons (default 100); see the machine init. */
+const NODE_GOGC = 50;
 /** Lease duration the kubelet claims; the controller-manager's grace period decides NotReady. */
 const LEASE_DURATION_SECONDS = 40;
 
@@ -199,6 +201,9 @@ export function kubeletArgs(spec: PlacedMachineSpec): string[] {
 export const MACHINE_INIT_SCRIPT = `#!/bin/bash
 set -u
 trap 'kill -TERM -1 2>/dev/null; exit 0' TERM INT
+# the node's Go daemons (containerd and its shims, kubelet, kube-proxy) collect garbage sooner: a
+# smaller heap for a little CPU, as machines are many and idle most of the time
+export GOGC=${NODE_GOGC}
 LOG=${NODE_LOG_DIR}
 mkdir -p -m 0755 /run/sshd "$LOG" ${STOPPED_DIR}
 id gardener >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --password '*' gardener
