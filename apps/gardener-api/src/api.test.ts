@@ -203,6 +203,67 @@ describe('shoots', () => {
       .send({ preconditions: { uid: cm.metadata.uid, resourceVersion: cm.metadata.resourceVersion } })
       .expect(200);
   });
+
+  it('keeps a shoot writable whose stored hibernation schedules predate the stricter rules', async () => {
+    const stale = [{ start: '00 20 * * 1-5', end: '0 24 * * *', location: 'Europe/Berlin' }];
+    const stillInvalid = [{ start: '00 20 * * 1-5', end: '0 25 * * *', location: 'Europe/Berlin' }];
+    const shootWith = (name: string, schedules?: typeof stale) => {
+      const shoot = exampleShoot(name);
+      delete shoot.spec.networking.nodes; // the seed gives it a free one
+      if (schedules) shoot.spec.hibernation = { schedules };
+      return shoot;
+    };
+    const onCreate = await api.post(SHOOTS).send(shootWith('old-cron', stale)).expect(422);
+    expectStatus(onCreate.body, 422, 'Invalid');
+    expect(onCreate.body.details.causes).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.hibernation.schedules[0].end',
+        message: expect.stringContaining('expected range 0-23'),
+      },
+    ]);
+
+    // stored as by a server from before cron-parser validated schedules: written into the table
+    await api.post(SHOOTS).send(shootWith('old-cron')).expect(201);
+    await rawQuery(
+      `UPDATE objects SET body = jsonb_set(body, '{spec,hibernation,schedules}', '${JSON.stringify(stale)}')
+       WHERE kind = 'Shoot' AND namespace = 'garden-dev' AND name = 'old-cron'`,
+    );
+    const merge = (body: unknown) =>
+      api
+        .patch(`${SHOOTS}/old-cron`)
+        .set('content-type', 'application/merge-patch+json')
+        .send(JSON.stringify(body));
+
+    const labelled = await merge({ metadata: { labels: { team: 'a' }, finalizers: ['test/hold'] } });
+    expect(labelled.status).toBe(200);
+    expect(labelled.body.spec.hibernation.schedules).toEqual(stale);
+    const hibernated = await api
+      .put(`${SHOOTS}/old-cron`)
+      .send({
+        ...labelled.body,
+        spec: { ...labelled.body.spec, hibernation: { enabled: true, schedules: stale } },
+      })
+      .expect(200);
+    expect(hibernated.body.spec.hibernation).toEqual({ enabled: true, schedules: stale });
+
+    const refusedOnCreate = await api
+      .post(`${SHOOTS}?dryRun=All`)
+      .send(shootWith('new-cron', stillInvalid))
+      .expect(422);
+    expect(refusedOnCreate.body.details.causes.map((c: { field: string }) => c.field)).toEqual([
+      'spec.hibernation.schedules[0].end',
+    ]);
+    const changed = await merge({ spec: { hibernation: { schedules: stillInvalid } } }).expect(422);
+    expectStatus(changed.body, 422, 'Invalid');
+    expect(changed.body.details.causes).toEqual(refusedOnCreate.body.details.causes);
+    expect((await api.get(`${SHOOTS}/old-cron`)).body.spec.hibernation.schedules).toEqual(stale);
+
+    await merge(CONFIRM).expect(200);
+    await api.delete(`${SHOOTS}/old-cron`).expect(200);
+    await merge({ metadata: { finalizers: null } }).expect(200);
+    await api.get(`${SHOOTS}/old-cron`).expect(404);
+  });
 });
 
 describe('secrets, configmaps and bindings', () => {

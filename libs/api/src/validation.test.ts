@@ -1053,3 +1053,100 @@ describe('a shoot has at most 32 hibernation schedules', () => {
     expect(await check(shootWithSchedules(32))).toBeUndefined();
   });
 });
+
+describe('hibernation schedules stored before the rules got stricter are ratcheted on update', () => {
+  const type = resourceByKind('Shoot');
+  if (!type) throw new Error('no Shoot type');
+  const invalidSchedules = [{ start: '00 20 * * 1-5', end: '0 24 * * *', location: 'Europe/Berlin' }];
+  const tooManySchedules = Array.from({ length: 33 }, () => ({
+    start: '00 20 * * 1-5',
+    end: '00 07 * * 1-5',
+    location: 'Europe/Berlin',
+  }));
+  const shootWith = (schedules: unknown[]): Any => {
+    const shoot = valid('Shoot');
+    shoot.spec.hibernation.schedules = structuredClone(schedules);
+    return shoot;
+  };
+
+  /** A shoot as the store holds it: admitted with valid schedules, then given ones today's rules refuse. */
+  const stored = async (schedules: unknown[]): Promise<Any> => {
+    const shoot = decodeStrict(type.schema, valid('Shoot'), 'Shoot') as KubeObject;
+    const admitted = (await admit(type, shoot, undefined, { lookups })) as Any;
+    admitted.spec.hibernation.schedules = structuredClone(schedules);
+    return admitted;
+  };
+
+  /** Decodes and admits `obj` as an update of `old`; returns the admitted object or the error. */
+  const update = async (obj: Any, old: Any): Promise<{ admitted?: Any; error?: ApiError }> => {
+    try {
+      const decoded = decodeStrict(type.schema, structuredClone(obj), 'Shoot') as KubeObject;
+      return {
+        admitted: (await admit(type, decoded, structuredClone(old) as KubeObject, { lookups })) as Any,
+      };
+    } catch (error) {
+      if (error instanceof ApiError) return { error };
+      throw error;
+    }
+  };
+
+  const unrelatedChanges: [string, Mutator<Any>][] = [
+    ['a label', (s) => (s.metadata.labels = { ...s.metadata.labels, team: 'blue' })],
+    ['an annotation', (s) => (s.metadata.annotations = { 'gardener.cloud/operation': 'maintain' })],
+    ['hibernation.enabled', (s) => (s.spec.hibernation.enabled = true)],
+    ['a worker maximum', (s) => (s.spec.provider.workers[0].maximum += 1)],
+  ];
+  const storedCases: [string, unknown[]][] = [
+    ['an unparsable cron', invalidSchedules],
+    ['33 schedules', tooManySchedules],
+  ];
+
+  describe.each(storedCases)('stored with %s', (_, schedules) => {
+    it.each(unrelatedChanges)(
+      'accepts an update of only %s, leaving the schedules as stored',
+      async (_, change) => {
+        const old = await stored(schedules);
+        const next = structuredClone(old);
+        change(next);
+        const { admitted, error } = await update(next, old);
+        expect(error).toBeUndefined();
+        expect(admitted?.spec.hibernation.schedules).toEqual(schedules);
+      },
+    );
+
+    it('refuses an update that changes them to schedules still invalid, as create does', async () => {
+      const [first, ...rest] = structuredClone(schedules) as Any[];
+      const changed = [{ ...first, end: '0 25 * * *' }, ...rest];
+      if (changed.length > 32) changed.push({ ...first });
+      const onCreate = await check(shootWith(changed));
+      expect(onCreate?.code).toBe(ApiErrorCode.Invalid);
+      expect(onCreate?.details.causes?.map((c) => c.type)).toEqual([
+        schedules.length > 32 ? 'FieldValueTooMany' : 'FieldValueInvalid',
+      ]);
+      const old = await stored(schedules);
+      const next = structuredClone(old);
+      next.spec.hibernation.schedules = changed;
+      const { error } = await update(next, old);
+      expect(error?.code).toBe(ApiErrorCode.Invalid);
+      expect(error?.details.causes).toEqual(onCreate?.details.causes);
+    });
+
+    it('still refuses them on create', async () => {
+      const error = await check(shootWith(schedules));
+      expect(error?.code).toBe(ApiErrorCode.Invalid);
+      expect(error?.details.causes?.map((c) => c.field)).toEqual([
+        schedules.length > 32 ? 'spec.hibernation.schedules' : 'spec.hibernation.schedules[0].end',
+      ]);
+    });
+  });
+
+  it('counts the same schedules with their keys in another order as unchanged', async () => {
+    const old = await stored(invalidSchedules);
+    const next = structuredClone(old);
+    next.spec.hibernation.schedules = [
+      { location: 'Europe/Berlin', end: '0 24 * * *', start: '00 20 * * 1-5' },
+    ];
+    next.metadata.labels = { team: 'blue' };
+    expect((await update(next, old)).error).toBeUndefined();
+  });
+});

@@ -6,6 +6,7 @@ import type { Seed } from '../kinds/seed.js';
 import type { Shoot } from '../kinds/shoot.js';
 import { nodesInside, PROTECTED_TAINT, type SeedCandidate, seedUnfitReason } from '../placement.js';
 import { GARDEN_NAMESPACE } from '../resources.js';
+import { jsonEqual } from '../strategy.js';
 import { compareVersions, isExpired, parseVersion } from '../versions.js';
 import { duplicates, nameProblem } from './metadata.js';
 
@@ -81,8 +82,11 @@ function validateMaintenance(shoot: Shoot): FieldError[] {
   return errors;
 }
 
-function validateHibernation(shoot: Shoot): FieldError[] {
+function validateHibernation(shoot: Shoot, old: Shoot | undefined): FieldError[] {
   const schedules = shoot.spec.hibernation?.schedules ?? [];
+  // Ratcheting, as Kubernetes does: these rules got stricter (cron-parser, the cap of 32), so an
+  // update that leaves the stored schedules as they were is not refused for them; changed ones are.
+  if (old && jsonEqual(schedules, old.spec.hibernation?.schedules ?? [])) return [];
   if (schedules.length > MAX_HIBERNATION_SCHEDULES) {
     return [
       err(
@@ -238,7 +242,7 @@ export function validateShoot(shoot: Shoot, old?: Shoot): FieldError[] {
     ...validateNetworking(shoot),
     ...validateWorkers(shoot),
     ...validateMaintenance(shoot),
-    ...validateHibernation(shoot),
+    ...validateHibernation(shoot, old),
     ...validateTolerations(shoot, old),
   );
   return errors;
