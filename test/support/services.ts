@@ -21,25 +21,34 @@ export interface GardenServices {
   stop(): Promise<void>;
 }
 
+/** A gardenlet in this process on the garden's database, queue prefix and directories. */
+export async function startTestGardenlet(
+  garden: Garden,
+  overrides: Partial<GardenletConfig> = {},
+): Promise<INestApplicationContext> {
+  Object.assign(process.env, garden.gardenletEnv);
+  const config = { ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600, ...overrides };
+  const { GardenletModule } = await import('../../apps/gardenlet/src/gardenlet.module.js');
+  return NestFactory.createApplicationContext(GardenletModule.forRoot(config), { logger: false });
+}
+
 /**
  * A gardenlet in this process and the real garden API as its own process (plain HTTP on
- * loopback), both on the garden's database, queue prefix and directories.
+ * loopback), both on the garden's database, queue prefix and directories; `apiEnv` adds to the
+ * API's environment.
  */
 export async function startGardenServices(
   garden: Garden,
   overrides: Partial<GardenletConfig> = {},
+  apiEnv: Record<string, string> = {},
 ): Promise<GardenServices> {
-  Object.assign(process.env, garden.gardenletEnv);
-  const config = { ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600, ...overrides };
-  const { GardenletModule } = await import('../../apps/gardenlet/src/gardenlet.module.js');
-  const gardenlet = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), {
-    logger: false,
-  });
+  const gardenlet = await startTestGardenlet(garden, overrides);
   const api = await startServer({
     ...garden.gardenletEnv,
     PORT: '0',
     GARDENER_TLS: 'off',
     GARDENER_DATA_DIR: join(garden.root, 'api'),
+    ...apiEnv,
   });
   const adminToken = (await readFile(join(garden.root, 'api', 'admin.token'), 'utf8')).trim();
   return {

@@ -15,6 +15,7 @@ import {
 } from '@nestjs/common';
 import type { ApiConfig } from './config.js';
 import { ProjectControllerLifecycle } from './controllers/project.lifecycle.js';
+import { SeedLifecycleControllerLifecycle } from './controllers/seed-lifecycle.lifecycle.js';
 import { REQUEST_AUTHORIZER, TOKEN_STORE, TokenAuthorizer } from './http/authorizer.js';
 import { DiscoveryController, PublicInfoController } from './http/discovery.controller.js';
 import { ResourceController } from './http/resource.controller.js';
@@ -133,6 +134,7 @@ export class AppModule {
         StoreLifecycle,
         SchedulerLifecycle,
         ProjectControllerLifecycle,
+        SeedLifecycleControllerLifecycle,
         { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },
         JobsLifecycle,
       ],

@@ -46,6 +46,8 @@ export interface ApiConfig {
    * besides reacting to project events and to shoots and bastions going.
    */
   projectResyncSeconds: number;
+  /** How long a seed's GardenletReady may go without a heartbeat before it (and its shoots) turn Unknown. */
+  seedGraceSeconds: number;
   /** provider packages besides the built-in `local` whose provider-config checks admission runs */
   providerPackages: string[];
   watchLimits: WatchLimitSettings;
@@ -131,6 +133,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     sweepIntervalSeconds: integer(env, 'GARDENER_SWEEP_SECONDS', 60),
     scheduleRetrySeconds: integer(env, 'GARDENER_SCHEDULE_RETRY_SECONDS', 30),
     projectResyncSeconds: positive(env, 'GARDENER_PROJECT_RESYNC_SECONDS', 30),
+    seedGraceSeconds: positive(env, 'GARDENER_SEED_GRACE_SECONDS', 40),
     providerPackages: providerPackagesFromEnv(env),
     watchLimits: watchLimits(env),
     projectQuotaDefaults: projectQuotaDefaults(env),

@@ -17,6 +17,8 @@ export interface GardenletConfig {
   /** provider packages to load besides the built-in `local` */
   readonly providerPackages: readonly string[];
   readonly queuePrefix: string;
+  /** how often the seed's GardenletReady is renewed (the heartbeat) */
+  readonly heartbeatSeconds: number;
   /** how often the health conditions of the seed's shoots are checked */
   readonly careIntervalSeconds: number;
   /** per condition type, seconds a failing health check shows Progressing before False */
@@ -57,6 +59,7 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     concurrency,
     providerPackages: providerPackagesFromEnv(env),
     queuePrefix: env.GARDENER_QUEUE_PREFIX || 'gardener-ts',
+    heartbeatSeconds: Number(env.GARDENLET_HEARTBEAT_SECONDS || 10),
     careIntervalSeconds: Number(env.GARDENLET_CARE_INTERVAL_SECONDS || 60),
     conditionThresholdSeconds: conditionThresholds(env.GARDENLET_CONDITION_THRESHOLDS ?? ''),
     machineSyncSeconds: Number(env.GARDENLET_MACHINE_SYNC_SECONDS || 10),

@@ -4,6 +4,7 @@ import {
   HibernationScheduler,
   MachineSync,
   MaintenanceScheduler,
+  SeedHeartbeat,
   ShootCare,
   type TaskOutcome,
 } from '@gardener-ts/botanist';
@@ -145,6 +146,16 @@ export class GardenletModule {
               beforeTask: config.killAtTask ? killAt(config.killAtTask) : undefined,
               onTaskDone: logTaskOutcome,
             }),
+        },
+        {
+          provide: 'SeedHeartbeatPeriodic',
+          inject: [STORE],
+          useFactory: (store: Store) => {
+            const heartbeat = new SeedHeartbeat(resourcesOf(store), config.seedName);
+            return new Periodic('SeedHeartbeat', config.heartbeatSeconds * 1000, () => heartbeat.beat(), {
+              runAtStart: true,
+            });
+          },
         },
         {
           provide: 'ShootCarePeriodic',

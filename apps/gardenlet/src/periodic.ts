@@ -10,18 +10,22 @@ export class Periodic implements OnApplicationBootstrap, OnApplicationShutdown {
     readonly name: string,
     private readonly intervalMs: number,
     private readonly check: () => Promise<void>,
+    private readonly options: { runAtStart?: boolean } = {},
   ) {
     this.logger = new Logger(name);
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.round ??= this.check()
-        .catch((error: Error) => this.logger.warn(`${this.name} failed: ${error.message}`))
-        .finally(() => {
-          this.round = undefined;
-        });
-    }, this.intervalMs);
+    if (this.options.runAtStart) this.runRound();
+    this.timer = setInterval(() => this.runRound(), this.intervalMs);
+  }
+
+  private runRound(): void {
+    this.round ??= this.check()
+      .catch((error: Error) => this.logger.warn(`${this.name} failed: ${error.message}`))
+      .finally(() => {
+        this.round = undefined;
+      });
   }
 
   async onApplicationShutdown(): Promise<void> {

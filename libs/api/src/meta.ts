@@ -43,6 +43,23 @@ export const conditionSchema = z.strictObject({
   codes: z.array(z.string()).optional(),
 });
 export type Condition = z.infer<typeof conditionSchema>;
+export type ConditionStatus = Condition['status'];
+
+/** Sets one condition; lastTransitionTime moves only when the status changes. */
+export function withCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+  status: ConditionStatus,
+  reason: string,
+  message: string,
+  now = new Date(),
+): Condition[] {
+  const stamp = now.toISOString();
+  const previous = conditions?.find((c) => c.type === type);
+  const lastTransitionTime = previous?.status === status ? (previous.lastTransitionTime ?? stamp) : stamp;
+  const others = (conditions ?? []).filter((c) => c.type !== type);
+  return [...others, { type, status, reason, message, lastTransitionTime, lastUpdateTime: stamp }];
+}
 
 export const lastOperationSchema = z.strictObject({
   type: z.enum(['Create', 'Reconcile', 'Delete', 'Migrate', 'Restore']),

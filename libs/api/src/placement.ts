@@ -1,5 +1,5 @@
 import { cidrContains, overlaps, parseCidr } from './cidr.js';
-import type { Seed } from './kinds/seed.js';
+import { GARDENLET_READY_CONDITION, type Seed } from './kinds/seed.js';
 import type { Shoot } from './kinds/shoot.js';
 import { GARDEN_NAMESPACE } from './resources.js';
 
@@ -29,9 +29,19 @@ const invisible: Filter = (_s, { seed }) =>
   seed.spec.settings?.scheduling?.visible === false ? 'is not visible for scheduling' : undefined;
 
 const notReady: Filter = (_s, { seed }) =>
-  seed.status?.conditions?.some((c) => c.type === 'GardenletReady' && c.status === 'False')
+  seed.status?.conditions?.some((c) => c.type === GARDENLET_READY_CONDITION && c.status === 'False')
     ? 'is not ready'
     : undefined;
+
+/**
+ * The scheduler sends no new shoot to a seed whose gardenlet stopped posting its status (the seed
+ * lifecycle made GardenletReady Unknown). A user may still name it: its shoots wait in its queue.
+ */
+export function gardenletGoneReason(seed: Seed): string | undefined {
+  return seed.status?.conditions?.some((c) => c.type === GARDENLET_READY_CONDITION && c.status === 'Unknown')
+    ? 'has no gardenlet posting its status'
+    : undefined;
+}
 
 /** Gardener's default strategy: same provider type and region (testing shoots ignore the region). */
 const sameRegion: Filter = (shoot, { seed }) => {

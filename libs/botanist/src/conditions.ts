@@ -1,7 +1,8 @@
-import type { Shoot } from '@gardener-ts/api';
+import type { ConditionStatus, Shoot } from '@gardener-ts/api';
 
+export type { ConditionStatus } from '@gardener-ts/api';
+export { withCondition } from '@gardener-ts/api';
 export type Conditions = NonNullable<NonNullable<Shoot['status']>['conditions']>;
-export type ConditionStatus = 'True' | 'False' | 'Unknown' | 'Progressing';
 
 /** What a health check found for one condition. */
 export interface Verdict {
@@ -38,22 +39,6 @@ export function withGracePeriod(
     if (Number.isFinite(since) && now.getTime() - since >= thresholdMs) return verdict;
   }
   return { ...verdict, status: 'Progressing' };
-}
-
-/** Sets one condition; lastTransitionTime moves only when the status changes. */
-export function withCondition(
-  conditions: Conditions | undefined,
-  type: string,
-  status: ConditionStatus,
-  reason: string,
-  message: string,
-  now = new Date(),
-): Conditions {
-  const stamp = now.toISOString();
-  const previous = conditions?.find((c) => c.type === type);
-  const lastTransitionTime = previous?.status === status ? (previous.lastTransitionTime ?? stamp) : stamp;
-  const others = (conditions ?? []).filter((c) => c.type !== type);
-  return [...others, { type, status, reason, message, lastTransitionTime, lastUpdateTime: stamp }];
 }
 
 /** True when applying the change would alter what a user sees (not just timestamps). */

@@ -22,6 +22,7 @@ export {
   SeedGarbageCollector,
   type SeedGarbageCollectorOptions,
 } from './seed-gc.js';
+export { SeedHeartbeat } from './seed-heartbeat.js';
 export { ShootStatusWriter } from './shoot-status.js';
 export { type ShootHealth, STATUS_LABEL, shootHealth } from './status-label.js';
 export { podsOf, serviceCidrOf } from './workers.js';

@@ -23,6 +23,26 @@ describe('chooseSeed', () => {
     ).toEqual({ seedName: 'b' });
   });
 
+  it('sends no shoot to a seed whose gardenlet stopped posting its status (GardenletReady Unknown)', () => {
+    const gone = seed('a-gone', (s) => {
+      s.status = { conditions: [{ type: 'GardenletReady', status: 'Unknown', reason: 'StatusUnknown' }] };
+    });
+    const alive = seed('b-alive', (s) => {
+      s.status = { conditions: [{ type: 'GardenletReady', status: 'True', reason: 'GardenletReady' }] };
+    });
+    expect(
+      pick([
+        { seed: gone, shoots: 0 },
+        { seed: alive, shoots: 9 },
+      ]),
+    ).toEqual({ seedName: 'b-alive' });
+    expect(pick([{ seed: gone, shoots: 0 }])).toEqual({
+      reason: 'Failed to schedule shoot: 0/1 seeds are available: 1 seed has no gardenlet posting its status',
+    });
+    // a seed that never had a gardenlet takes shoots: they wait in its queue for it
+    expect(pick([{ seed: seed('fresh'), shoots: 0 }])).toEqual({ seedName: 'fresh' });
+  });
+
   it('needs the same provider type and region, except for testing shoots (region only)', () => {
     const other = seed('far', (s) => (s.spec.provider.region = 'eu-1'));
     const result = pick([{ seed: other, shoots: 0 }]);

@@ -1,5 +1,6 @@
 import {
   defaultShoot,
+  gardenletGoneReason,
   type SeedCandidate,
   type Shoot,
   seedNetworkReason,
@@ -35,6 +36,7 @@ export function chooseSeed(
   const fitting: SeedCandidate[] = [];
   for (const candidate of candidates) {
     const reason =
+      gardenletGoneReason(candidate.seed) ??
       seedUnfitReason(target, candidate) ??
       (options.ignoreNetworks ? undefined : seedNetworkReason(target, candidate));
     if (reason === undefined) fitting.push(candidate);

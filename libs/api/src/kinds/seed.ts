@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { conditionSchema, lastOperationSchema, objectMetaSchema } from '../meta.js';
 import { CORE_API_VERSION } from './groups.js';
 
+/** The gardenlet's own condition on its Seed; its lastUpdateTime is the gardenlet's heartbeat. */
+export const GARDENLET_READY_CONDITION = 'GardenletReady';
+
 const secretReference = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1) });
 
 export const seedSpecSchema = z.strictObject({

@@ -1,0 +1,52 @@
+import { SeedLifecycle } from '@gardener-ts/garden-controllers';
+import { ResourceService, type Store } from '@gardener-ts/store';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ApiConfig } from '../config.js';
+import { API_CONFIG, STORE } from '../tokens.js';
+
+/** How often seeds' heartbeats are looked at: a quarter of the grace period, at least every 10 s. */
+const passMs = (graceSeconds: number) => Math.min(10_000, Math.max(1_000, (graceSeconds * 1000) / 4));
+
+/**
+ * The seed lifecycle controller (libs/garden-controllers) in the API process: seeds whose gardenlet
+ * stopped beating, and their shoots, turn Unknown. Every API process runs it; one pass at a time.
+ */
+@Injectable()
+export class SeedLifecycleControllerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('seed-lifecycle');
+  private readonly controller: SeedLifecycle;
+  private readonly everyMs: number;
+  private timer?: NodeJS.Timeout;
+  private pass?: Promise<void>;
+
+  constructor(
+    @Inject(STORE) store: Store,
+    @Inject(ResourceService) resources: ResourceService,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.controller = new SeedLifecycle(resources, store.pool, { graceMs: config.seedGraceSeconds * 1000 });
+    this.everyMs = passMs(config.seedGraceSeconds);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.pass ??= this.controller
+        .checkAll()
+        .catch((error: unknown) => this.logger.warn(error instanceof Error ? error.message : String(error)))
+        .finally(() => {
+          this.pass = undefined;
+        });
+    }, this.everyMs);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.pass;
+  }
+}
