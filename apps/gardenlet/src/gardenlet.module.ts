@@ -8,6 +8,7 @@ import {
   ShootCare,
   type TaskOutcome,
 } from '@gardener-ts/botanist';
+import { GardenClient, InProcessTransport } from '@gardener-ts/client';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { createShootJobHandler, ShootLeases, ShootQueue } from '@gardener-ts/jobs';
@@ -151,7 +152,10 @@ export class GardenletModule {
           provide: 'SeedHeartbeatPeriodic',
           inject: [STORE],
           useFactory: (store: Store) => {
-            const heartbeat = new SeedHeartbeat(resourcesOf(store), config.seedName);
+            const heartbeat = new SeedHeartbeat(
+              new GardenClient(new InProcessTransport(resourcesOf(store))),
+              config.seedName,
+            );
             return new Periodic('SeedHeartbeat', config.heartbeatSeconds * 1000, () => heartbeat.beat(), {
               runAtStart: true,
             });

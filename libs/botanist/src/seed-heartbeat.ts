@@ -1,8 +1,5 @@
-import { GARDENLET_READY_CONDITION, requireResourceByKind, type Seed, withCondition } from '@gardener-ts/api';
-import type { ResourceService } from '@gardener-ts/store';
-import { hasReason } from './errors.js';
-
-const SEED = requireResourceByKind('Seed');
+import { GARDENLET_READY_CONDITION, withCondition } from '@gardener-ts/api';
+import type { GardenClient } from '@gardener-ts/client';
 
 /**
  * The gardenlet's heartbeat: its Seed's GardenletReady condition, True and freshly updated on every
@@ -11,34 +8,21 @@ const SEED = requireResourceByKind('Seed');
  */
 export class SeedHeartbeat {
   constructor(
-    private readonly resources: ResourceService,
+    private readonly client: GardenClient,
     private readonly seedName: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async beat(): Promise<void> {
-    for (;;) {
-      const seed = (await this.resources.get(SEED, undefined, this.seedName)) as unknown as Seed;
-      const conditions = withCondition(
-        seed.status?.conditions,
+    await this.client.updateStatus('Seed', { name: this.seedName }, (status) => {
+      status.conditions = withCondition(
+        status.conditions,
         GARDENLET_READY_CONDITION,
         'True',
         'GardenletReady',
         'Gardenlet is posting ready status.',
         this.now(),
       );
-      try {
-        await this.resources.update(
-          SEED,
-          undefined,
-          this.seedName,
-          { ...seed, status: { ...seed.status, conditions } },
-          { subresource: 'status' },
-        );
-        return;
-      } catch (error) {
-        if (!hasReason(error, 'Conflict')) throw error;
-      }
-    }
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { GardenClient, InProcessTransport } from '@gardener-ts/client';
 import { SeedLifecycle } from '@gardener-ts/garden-controllers';
 import { ResourceService, type Store } from '@gardener-ts/store';
 import {
@@ -30,7 +31,8 @@ export class SeedLifecycleControllerLifecycle implements OnApplicationBootstrap,
     @Inject(ResourceService) resources: ResourceService,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
-    this.controller = new SeedLifecycle(resources, store.pool, { graceMs: config.seedGraceSeconds * 1000 });
+    const client = new GardenClient(new InProcessTransport(resources));
+    this.controller = new SeedLifecycle(client, store.pool, { graceMs: config.seedGraceSeconds * 1000 });
     this.everyMs = passMs(config.seedGraceSeconds);
   }
 

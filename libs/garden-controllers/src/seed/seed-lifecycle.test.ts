@@ -13,6 +13,7 @@ import {
   type Shoot,
   withCondition,
 } from '@gardener-ts/api';
+import { GardenClient, InProcessTransport } from '@gardener-ts/client';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeedLifecycle, SHOOT_HEALTH_CONDITIONS } from './seed-lifecycle.js';
@@ -86,7 +87,10 @@ beforeAll(async () => {
   resources = new ResourceService(store.repository, store.watches);
   await resources.create(requireResourceByKind('CloudProfile'), undefined, exampleCloudProfile());
   await resources.create(requireResourceByKind('Project'), undefined, exampleProject('dev'));
-  lifecycle = new SeedLifecycle(resources, store.pool, { graceMs: GRACE_MS, now: () => clock });
+  lifecycle = new SeedLifecycle(new GardenClient(new InProcessTransport(resources)), store.pool, {
+    graceMs: GRACE_MS,
+    now: () => clock,
+  });
 });
 
 afterAll(async () => {

@@ -1,18 +1,7 @@
-import {
-  ApiError,
-  type Condition,
-  GARDENLET_READY_CONDITION,
-  requireResourceByKind,
-  type Seed,
-  type Shoot,
-  withCondition,
-} from '@gardener-ts/api';
-import type { ResourceService } from '@gardener-ts/store';
+import { type Condition, GARDENLET_READY_CONDITION, type Seed, withCondition } from '@gardener-ts/api';
+import { type GardenClient, ignoreNotFound } from '@gardener-ts/client';
 import type { Pool } from 'pg';
 import { whileHoldingLock } from '../project/pass-lock.js';
-
-const SEED = requireResourceByKind('Seed');
-const SHOOT = requireResourceByKind('Shoot');
 
 /** The shoot conditions a gardenlet keeps; nobody vouches for them while it is gone. */
 export const SHOOT_HEALTH_CONDITIONS = [
@@ -39,7 +28,7 @@ export interface SeedLifecycleOptions {
  */
 export class SeedLifecycle {
   constructor(
-    private readonly resources: ResourceService,
+    private readonly client: GardenClient,
     private readonly pool: Pool,
     private readonly options: SeedLifecycleOptions,
   ) {}
@@ -47,72 +36,55 @@ export class SeedLifecycle {
   /** One pass over every seed; several API replicas take turns (an advisory lock). */
   async checkAll(): Promise<void> {
     await whileHoldingLock(this.pool, 'gardener-ts:seed-lifecycle', async () => {
-      const { items } = await this.resources.list(SEED, undefined, {});
-      for (const seed of items as unknown as Seed[]) await this.check(seed);
+      for (const seed of await this.client.list('Seed')) await this.check(seed);
     });
   }
 
   private async check(seed: Seed): Promise<void> {
-    const ready = seed.status?.conditions?.find((c) => c.type === GARDENLET_READY_CONDITION);
-    if (!ready) return;
-    if (ready.status === 'True' && this.stale(ready)) await this.markSeedUnknown(seed);
-    else if (ready.status !== 'Unknown') return;
-    await this.markShootsUnknown(seed.metadata.name ?? '');
+    const current = this.beatStopped(seed) ? await this.markSeedUnknown(seed) : seed;
+    if (gardenletReady(current)?.status === 'Unknown') await this.markShootsUnknown(seed.metadata.name ?? '');
   }
 
-  private stale(condition: Condition): boolean {
-    const beat = Date.parse(condition.lastUpdateTime ?? condition.lastTransitionTime ?? '');
+  /** Decided again on a fresh read: a beat that came meanwhile wins. */
+  private markSeedUnknown(seed: Seed): Promise<Seed> {
+    return this.client.updateStatus('Seed', { name: seed.metadata.name ?? '' }, (status, current) => {
+      if (!this.beatStopped(current)) return false;
+      status.conditions = withCondition(
+        status.conditions,
+        GARDENLET_READY_CONDITION,
+        'Unknown',
+        UNKNOWN_REASON,
+        SEED_GONE_MESSAGE,
+        this.now(),
+      );
+    });
+  }
+
+  /** GardenletReady is True but its last beat is older than the grace period. */
+  private beatStopped(seed: Seed): boolean {
+    const ready = gardenletReady(seed);
+    if (ready?.status !== 'True') return false;
+    const beat = Date.parse(ready.lastUpdateTime ?? ready.lastTransitionTime ?? '');
     return !Number.isFinite(beat) || this.now().getTime() - beat > this.options.graceMs;
   }
 
-  private async markSeedUnknown(seed: Seed): Promise<void> {
-    const conditions = withCondition(
-      seed.status?.conditions,
-      GARDENLET_READY_CONDITION,
-      'Unknown',
-      UNKNOWN_REASON,
-      SEED_GONE_MESSAGE,
-      this.now(),
-    );
-    // written against the read version: a beat that came meanwhile wins (a Conflict, left alone)
-    await this.resources
-      .update(
-        SEED,
-        undefined,
-        seed.metadata.name ?? '',
-        { ...seed, status: { ...seed.status, conditions } },
-        {
-          subresource: 'status',
-        },
-      )
-      .catch(ignoreConflict);
-  }
-
   private async markShootsUnknown(seedName: string): Promise<void> {
-    const { items } = await this.resources.list(SHOOT, undefined, {
-      fieldSelector: `spec.seedName=${seedName}`,
-    });
-    for (const shoot of items as unknown as Shoot[]) {
-      if (allUnknown(shoot.status?.conditions)) continue;
-      let conditions = shoot.status?.conditions;
-      for (const type of SHOOT_HEALTH_CONDITIONS)
-        conditions = withCondition(
-          conditions,
-          type,
-          'Unknown',
-          UNKNOWN_REASON,
-          SHOOT_GONE_MESSAGE,
-          this.now(),
-        );
-      await this.resources
-        .update(
-          SHOOT,
-          shoot.metadata.namespace,
-          shoot.metadata.name ?? '',
-          { ...shoot, status: { ...shoot.status, conditions } },
-          { subresource: 'status' },
-        )
-        .catch(ignoreConflict);
+    for (const shoot of await this.client.list('Shoot', { fieldSelector: `spec.seedName=${seedName}` })) {
+      const key = { namespace: shoot.metadata.namespace, name: shoot.metadata.name ?? '' };
+      await this.client
+        .updateStatus('Shoot', key, (status) => {
+          if (allUnknown(status.conditions)) return false;
+          for (const type of SHOOT_HEALTH_CONDITIONS)
+            status.conditions = withCondition(
+              status.conditions,
+              type,
+              'Unknown',
+              UNKNOWN_REASON,
+              SHOOT_GONE_MESSAGE,
+              this.now(),
+            );
+        })
+        .catch(ignoreNotFound);
     }
   }
 
@@ -121,13 +93,12 @@ export class SeedLifecycle {
   }
 }
 
+function gardenletReady(seed: Seed | undefined): Condition | undefined {
+  return seed?.status?.conditions?.find((c) => c.type === GARDENLET_READY_CONDITION);
+}
+
 function allUnknown(conditions: readonly Condition[] | undefined): boolean {
   return SHOOT_HEALTH_CONDITIONS.every((type) =>
     conditions?.some((c) => c.type === type && c.status === 'Unknown' && c.reason === UNKNOWN_REASON),
   );
-}
-
-/** Someone wrote meanwhile (the gardenlet back, or the shoot gone): the next pass looks again. */
-function ignoreConflict(error: unknown): void {
-  if (!(error instanceof ApiError && (error.code === 'Conflict' || error.code === 'NotFound'))) throw error;
 }

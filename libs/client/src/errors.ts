@@ -1,0 +1,36 @@
+/** What went wrong with a request, as controllers act on it (Kubernetes' Status reasons). */
+export enum ClientErrorCode {
+  NotFound = 'NotFound',
+  AlreadyExists = 'AlreadyExists',
+  Conflict = 'Conflict',
+  Invalid = 'Invalid',
+  BadRequest = 'BadRequest',
+  Unauthorized = 'Unauthorized',
+  Forbidden = 'Forbidden',
+  /** The server could not be reached or answered 5xx: try again later. */
+  Unavailable = 'Unavailable',
+  Internal = 'Internal',
+}
+
+export class ClientError extends Error {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+const hasCode = (error: unknown, code: ClientErrorCode) =>
+  error instanceof ClientError && error.code === code;
+
+export const isNotFound = (error: unknown) => hasCode(error, ClientErrorCode.NotFound);
+export const isConflict = (error: unknown) => hasCode(error, ClientErrorCode.Conflict);
+export const isAlreadyExists = (error: unknown) => hasCode(error, ClientErrorCode.AlreadyExists);
+
+/** For `.catch(ignoreNotFound)`: a NotFound becomes undefined, anything else is thrown again. */
+export function ignoreNotFound(error: unknown): undefined {
+  if (isNotFound(error)) return undefined;
+  throw error;
+}

@@ -1,0 +1,159 @@
+import type { KubeObject, ResourceType } from '@gardener-ts/api';
+import { Agent, fetch } from 'undici';
+import { ClientError, ClientErrorCode } from './errors.js';
+import type { ListQuery, PatchType, Transport } from './transport.js';
+
+export interface HttpTransportOptions {
+  /** the garden API, e.g. https://127.0.0.1:8080 */
+  readonly server: string;
+  readonly token: string;
+  /** PEM of the CA that signed the server's certificate (https only) */
+  readonly caPem?: string;
+  readonly timeoutMs?: number;
+}
+
+const PATCH_TYPES: Readonly<Record<PatchType, string>> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+};
+
+/** Kubernetes Status reasons as ClientError codes; 5xx and network failures are Unavailable. */
+const REASONS: Readonly<Record<string, ClientErrorCode>> = {
+  NotFound: ClientErrorCode.NotFound,
+  AlreadyExists: ClientErrorCode.AlreadyExists,
+  Conflict: ClientErrorCode.Conflict,
+  Invalid: ClientErrorCode.Invalid,
+  BadRequest: ClientErrorCode.BadRequest,
+  Unauthorized: ClientErrorCode.Unauthorized,
+  Forbidden: ClientErrorCode.Forbidden,
+};
+
+/** For answers that are not a Status (a proxy's, say). */
+const BY_STATUS: Readonly<Record<number, ClientErrorCode>> = {
+  400: ClientErrorCode.BadRequest,
+  401: ClientErrorCode.Unauthorized,
+  403: ClientErrorCode.Forbidden,
+  404: ClientErrorCode.NotFound,
+  409: ClientErrorCode.Conflict,
+  422: ClientErrorCode.Invalid,
+};
+
+/** The garden's objects over its REST API with a bearer token, as any gardenlet on another host would. */
+export class HttpTransport implements Transport {
+  private readonly dispatcher: Agent;
+  private readonly server: string;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    this.server = options.server.replace(/\/+$/, '');
+    this.dispatcher = new Agent(options.caPem ? { connect: { ca: options.caPem } } : {});
+  }
+
+  get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+    return this.request('GET', objectPath(type, namespace, name));
+  }
+
+  async list(type: ResourceType, namespace: string | undefined, query: ListQuery): Promise<KubeObject[]> {
+    const params = new URLSearchParams();
+    if (query.labelSelector) params.set('labelSelector', query.labelSelector);
+    if (query.fieldSelector) params.set('fieldSelector', query.fieldSelector);
+    const items: KubeObject[] = [];
+    let next: string | undefined;
+    do {
+      if (next) params.set('continue', next);
+      params.set('limit', '500');
+      const page = await this.request<{ items: KubeObject[]; metadata: { continue?: string } }>(
+        'GET',
+        `${collectionPath(type, namespace)}?${params}`,
+      );
+      items.push(...page.items);
+      next = page.metadata.continue || undefined;
+    } while (next);
+    return items;
+  }
+
+  create(type: ResourceType, namespace: string | undefined, body: KubeObject): Promise<KubeObject> {
+    return this.request('POST', collectionPath(type, namespace), body);
+  }
+
+  update(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: KubeObject,
+    subresource?: 'status',
+  ): Promise<KubeObject> {
+    const path = objectPath(type, namespace, name) + (subresource ? `/${subresource}` : '');
+    return this.request('PUT', path, body);
+  }
+
+  patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patchType: PatchType,
+    body: unknown,
+  ): Promise<KubeObject> {
+    return this.request('PATCH', objectPath(type, namespace, name), body, PATCH_TYPES[patchType]);
+  }
+
+  async delete(type: ResourceType, namespace: string | undefined, name: string): Promise<void> {
+    await this.request('DELETE', objectPath(type, namespace, name));
+  }
+
+  private async request<T = KubeObject>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<T> {
+    let response: Awaited<ReturnType<typeof fetch>>;
+    try {
+      response = await fetch(`${this.server}${path}`, {
+        method,
+        dispatcher: this.dispatcher,
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': contentType }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      const reason =
+        error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
+      throw new ClientError(
+        ClientErrorCode.Unavailable,
+        `${method} ${path}: the garden API does not answer (${reason})`,
+      );
+    }
+    const text = await response.text();
+    if (response.ok) return JSON.parse(text) as T;
+    throw statusError(method, path, response.status, text);
+  }
+}
+
+function statusError(method: string, path: string, status: number, text: string): ClientError {
+  let parsed: { reason?: string; message?: string } = {};
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not a Status: the status code says it
+  }
+  const code =
+    REASONS[parsed.reason ?? ''] ??
+    BY_STATUS[status] ??
+    (status >= 500 ? ClientErrorCode.Unavailable : ClientErrorCode.Internal);
+  return new ClientError(code, `${method} ${path}: ${parsed.message ?? `HTTP ${status}`}`);
+}
+
+function collectionPath(type: ResourceType, namespace: string | undefined): string {
+  const root = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
+  // a namespaced kind without a namespace: across all namespaces
+  const scope = type.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${root}${scope}/${type.plural}`;
+}
+
+function objectPath(type: ResourceType, namespace: string | undefined, name: string): string {
+  return `${collectionPath(type, namespace)}/${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,67 @@
+import { ApiError, type KubeObject, type ResourceType } from '@gardener-ts/api';
+import { type ResourceService, StoreError } from '@gardener-ts/store';
+import { ClientError, ClientErrorCode } from './errors.js';
+import type { ListQuery, PatchType, Transport } from './transport.js';
+
+const CODES: Readonly<Record<string, ClientErrorCode>> = {
+  NotFound: ClientErrorCode.NotFound,
+  AlreadyExists: ClientErrorCode.AlreadyExists,
+  Conflict: ClientErrorCode.Conflict,
+  Invalid: ClientErrorCode.Invalid,
+  BadRequest: ClientErrorCode.BadRequest,
+  Unauthorized: ClientErrorCode.Unauthorized,
+  Forbidden: ClientErrorCode.Forbidden,
+};
+
+/** The API's and the store's errors as ClientErrors; anything else (a bug, the database down) as it is. */
+function toClientError(error: unknown): never {
+  if (error instanceof ApiError || error instanceof StoreError)
+    throw new ClientError(CODES[error.code] ?? ClientErrorCode.Internal, error.message);
+  throw error;
+}
+
+/**
+ * The garden's objects through its own ResourceService, as the API serves them (admission,
+ * defaults, status subresources), for controllers that run in the garden's process.
+ */
+export class InProcessTransport implements Transport {
+  constructor(private readonly resources: ResourceService) {}
+
+  get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+    return this.resources.get(type, namespace, name).catch(toClientError);
+  }
+
+  async list(type: ResourceType, namespace: string | undefined, query: ListQuery): Promise<KubeObject[]> {
+    return (await this.resources.list(type, namespace, query).catch(toClientError)).items;
+  }
+
+  create(type: ResourceType, namespace: string | undefined, body: KubeObject): Promise<KubeObject> {
+    return this.resources.create(type, namespace, body).catch(toClientError);
+  }
+
+  update(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: KubeObject,
+    subresource?: 'status',
+  ): Promise<KubeObject> {
+    return this.resources
+      .update(type, namespace, name, body, subresource ? { subresource } : {})
+      .catch(toClientError);
+  }
+
+  patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patchType: PatchType,
+    body: unknown,
+  ): Promise<KubeObject> {
+    return this.resources.patch(type, namespace, name, patchType, body).catch(toClientError);
+  }
+
+  async delete(type: ResourceType, namespace: string | undefined, name: string): Promise<void> {
+    await this.resources.delete(type, namespace, name).catch(toClientError);
+  }
+}
