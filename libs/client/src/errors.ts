@@ -22,6 +22,21 @@ export class ClientError extends Error {
   }
 }
 
+const REASONS: ReadonlySet<string> = new Set([
+  ClientErrorCode.NotFound,
+  ClientErrorCode.AlreadyExists,
+  ClientErrorCode.Conflict,
+  ClientErrorCode.Invalid,
+  ClientErrorCode.BadRequest,
+  ClientErrorCode.Unauthorized,
+  ClientErrorCode.Forbidden,
+]);
+
+/** The code of a Kubernetes Status reason (the API's and the store's codes are those reasons), if it has one. */
+export function codeOfReason(reason: string | undefined): ClientErrorCode | undefined {
+  return reason !== undefined && REASONS.has(reason) ? (reason as ClientErrorCode) : undefined;
+}
+
 const hasCode = (error: unknown, code: ClientErrorCode) =>
   error instanceof ClientError && error.code === code;
 

@@ -1,6 +1,6 @@
 import type { KubeObject, ResourceType } from '@gardener-ts/api';
 import { Agent, fetch } from 'undici';
-import { ClientError, ClientErrorCode } from './errors.js';
+import { ClientError, ClientErrorCode, codeOfReason } from './errors.js';
 import type { ListQuery, PatchType, Transport } from './transport.js';
 
 export interface HttpTransportOptions {
@@ -15,17 +15,6 @@ export interface HttpTransportOptions {
 const PATCH_TYPES: Readonly<Record<PatchType, string>> = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
-};
-
-/** Kubernetes Status reasons as ClientError codes; 5xx and network failures are Unavailable. */
-const REASONS: Readonly<Record<string, ClientErrorCode>> = {
-  NotFound: ClientErrorCode.NotFound,
-  AlreadyExists: ClientErrorCode.AlreadyExists,
-  Conflict: ClientErrorCode.Conflict,
-  Invalid: ClientErrorCode.Invalid,
-  BadRequest: ClientErrorCode.BadRequest,
-  Unauthorized: ClientErrorCode.Unauthorized,
-  Forbidden: ClientErrorCode.Forbidden,
 };
 
 /** For answers that are not a Status (a proxy's, say). */
@@ -141,7 +130,7 @@ function statusError(method: string, path: string, status: number, text: string)
     // not a Status: the status code says it
   }
   const code =
-    REASONS[parsed.reason ?? ''] ??
+    codeOfReason(parsed.reason) ??
     BY_STATUS[status] ??
     (status >= 500 ? ClientErrorCode.Unavailable : ClientErrorCode.Internal);
   return new ClientError(code, `${method} ${path}: ${parsed.message ?? `HTTP ${status}`}`);

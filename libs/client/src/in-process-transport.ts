@@ -1,22 +1,12 @@
 import { ApiError, type KubeObject, type ResourceType } from '@gardener-ts/api';
 import { type ResourceService, StoreError } from '@gardener-ts/store';
-import { ClientError, ClientErrorCode } from './errors.js';
+import { ClientError, ClientErrorCode, codeOfReason } from './errors.js';
 import type { ListQuery, PatchType, Transport } from './transport.js';
-
-const CODES: Readonly<Record<string, ClientErrorCode>> = {
-  NotFound: ClientErrorCode.NotFound,
-  AlreadyExists: ClientErrorCode.AlreadyExists,
-  Conflict: ClientErrorCode.Conflict,
-  Invalid: ClientErrorCode.Invalid,
-  BadRequest: ClientErrorCode.BadRequest,
-  Unauthorized: ClientErrorCode.Unauthorized,
-  Forbidden: ClientErrorCode.Forbidden,
-};
 
 /** The API's and the store's errors as ClientErrors; anything else (a bug, the database down) as it is. */
 function toClientError(error: unknown): never {
   if (error instanceof ApiError || error instanceof StoreError)
-    throw new ClientError(CODES[error.code] ?? ClientErrorCode.Internal, error.message);
+    throw new ClientError(codeOfReason(error.code) ?? ClientErrorCode.Internal, error.message);
   throw error;
 }
 
