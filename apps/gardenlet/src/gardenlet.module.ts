@@ -28,6 +28,7 @@ import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
 import {
   BOTANIST,
   EXTENSIONS,
+  GARDEN_CLIENT,
   GARDENLET_CONFIG,
   MACHINES,
   REDIS,
@@ -116,6 +117,11 @@ export class GardenletModule {
         {
           provide: STORE,
           useFactory: () => openStore({ databaseUrl: config.databaseUrl, keyFile: config.keyFile }),
+        },
+        {
+          provide: GARDEN_CLIENT,
+          inject: [STORE],
+          useFactory: (store: Store) => new GardenClient(new InProcessTransport(resourcesOf(store))),
         },
         { provide: SEED, useValue: new LocalSeedBackend() },
         {

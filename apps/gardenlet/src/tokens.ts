@@ -7,3 +7,5 @@ export const SEED = Symbol('SeedBackend');
 export const EXTENSIONS = Symbol('ExtensionRegistry');
 export const MACHINES = Symbol('MachineControllerManager');
 export const SHOOT_QUEUE_CLIENT = Symbol('ShootQueue');
+/** The one typed client (libs/client) every controller of the gardenlet reads and writes objects with. */
+export const GARDEN_CLIENT = Symbol('GardenClient');
