@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { exampleShoot } from '@gardener-ts/api';
 import { HibernationScheduler, ShootCare, STATUS_LABEL } from '@gardener-ts/botanist';
+import { GardenClient, InProcessTransport } from '@gardener-ts/client';
 import { binary } from '@gardener-ts/infra/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGarden, type Garden, kind, SHOOT, until } from './support/garden.js';
@@ -164,7 +165,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
 
   it('care notices a control plane that went down (Progressing, then False), and the next reconcile brings it back', async () => {
     const care = new ShootCare({
-      resources: garden.resources,
+      client: new GardenClient(new InProcessTransport(garden.resources)),
       seed: garden.seed,
       seedName: 'local',
       thresholds: { ControlPlaneHealthy: 1000, APIServerAvailable: 1000 },
@@ -205,7 +206,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
       settledState((s) => s.status?.lastOperation?.state === 'Succeeded' && s.status.hibernated === enabled);
     let clock = Date.now();
     const scheduler = new HibernationScheduler({
-      resources: garden.resources,
+      client: new GardenClient(new InProcessTransport(garden.resources)),
       seedName: 'local',
       enqueue: (shoot) => garden.enqueue(shoot.metadata.name ?? ''),
       logger: console,

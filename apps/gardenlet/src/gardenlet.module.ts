@@ -137,15 +137,15 @@ export class GardenletModule {
         },
         {
           provide: BOTANIST,
-          inject: [STORE, SEED, EXTENSIONS, MACHINES],
+          inject: [GARDEN_CLIENT, SEED, EXTENSIONS, MACHINES],
           useFactory: (
-            store: Store,
+            client: GardenClient,
             seed: LocalSeedBackend,
             extensions: ExtensionRegistry,
             machines: MachineControllerManager,
           ) =>
             new Botanist({
-              resources: resourcesOf(store),
+              client,
               seed,
               seedName: config.seedName,
               extensions,
@@ -156,12 +156,9 @@ export class GardenletModule {
         },
         {
           provide: 'SeedHeartbeatPeriodic',
-          inject: [STORE],
-          useFactory: (store: Store) => {
-            const heartbeat = new SeedHeartbeat(
-              new GardenClient(new InProcessTransport(resourcesOf(store))),
-              config.seedName,
-            );
+          inject: [GARDEN_CLIENT],
+          useFactory: (client: GardenClient) => {
+            const heartbeat = new SeedHeartbeat(client, config.seedName);
             return new Periodic('SeedHeartbeat', config.heartbeatSeconds * 1000, () => heartbeat.beat(), {
               runAtStart: true,
             });
@@ -169,10 +166,10 @@ export class GardenletModule {
         },
         {
           provide: 'ShootCarePeriodic',
-          inject: [STORE, SEED],
-          useFactory: (store: Store, seed: LocalSeedBackend) => {
+          inject: [GARDEN_CLIENT, SEED],
+          useFactory: (client: GardenClient, seed: LocalSeedBackend) => {
             const care = new ShootCare({
-              resources: resourcesOf(store),
+              client,
               seed,
               seedName: config.seedName,
               nodes: shootNodesVia(seed),
@@ -185,10 +182,10 @@ export class GardenletModule {
         },
         {
           provide: 'MachineSyncPeriodic',
-          inject: [STORE, MACHINES],
-          useFactory: (store: Store, machines: MachineControllerManager) => {
+          inject: [GARDEN_CLIENT, MACHINES],
+          useFactory: (client: GardenClient, machines: MachineControllerManager) => {
             const sync = new MachineSync({
-              resources: resourcesOf(store),
+              client,
               machines,
               leases: new ShootLeases(redis, config.queuePrefix, config.takeoverMs),
               seedName: config.seedName,
@@ -223,10 +220,10 @@ export class GardenletModule {
         MachineOperations,
         {
           provide: 'HibernationPeriodic',
-          inject: [STORE],
-          useFactory: (store: Store) => {
+          inject: [GARDEN_CLIENT],
+          useFactory: (client: GardenClient) => {
             const scheduler = new HibernationScheduler({
-              resources: resourcesOf(store),
+              client,
               seedName: config.seedName,
               enqueue: enqueueOn(shootQueue),
               logger: new Logger('HibernationSchedules'),
@@ -236,10 +233,10 @@ export class GardenletModule {
         },
         {
           provide: 'MaintenancePeriodic',
-          inject: [STORE],
-          useFactory: (store: Store) => {
+          inject: [GARDEN_CLIENT],
+          useFactory: (client: GardenClient) => {
             const scheduler = new MaintenanceScheduler({
-              resources: resourcesOf(store),
+              client,
               seedName: config.seedName,
               enqueue: enqueueOn(shootQueue),
             });

@@ -1,4 +1,5 @@
-import { type CloudProfile, requireResourceByKind, SHOOT_OPERATIONS, type Shoot } from '@gardener-ts/api';
+import { SHOOT_OPERATIONS, type Shoot } from '@gardener-ts/api';
+import { type GardenClient, ignoreNotFound, isAlreadyExists, type ObjectOf } from '@gardener-ts/client';
 import {
   type ControlPlaneContext,
   ExtensionError,
@@ -12,17 +13,15 @@ import {
 import { Flow, FlowError, type Task, type TaskOutcome } from '@gardener-ts/flow';
 import type { MachineControllerManager, WorkerContext } from '@gardener-ts/machine';
 import type { ControlPlaneEndpoint, SeedBackend } from '@gardener-ts/seed';
-import type { ResourceService } from '@gardener-ts/store';
 import { withCondition } from './conditions.js';
-import { hasReason, ignoreNotFound } from './errors.js';
 import { maintenancePatch, maintenanceUpdates } from './maintenance.js';
 import { ProgressNote } from './progress.js';
-import { CONFIG_MAP, type OperationType, SECRET, SHOOT, ShootStatusWriter } from './shoot-status.js';
+import { keyOf } from './seed-shoots.js';
+import { type OperationType, ShootStatusWriter } from './shoot-status.js';
 import { deleteWorkers, hasWorkers, podsOf, serviceCidrOf, waitWorkersReady } from './workers.js';
 
 /** Gardener's finalizer on shoots: the gardenlet removes it once everything is gone. */
 export const SHOOT_FINALIZER = 'gardener';
-const CLOUD_PROFILE = requireResourceByKind('CloudProfile');
 export const OPERATION_ANNOTATION = 'gardener.cloud/operation';
 /** Operations a reconcile acts on (admission refuses any other). */
 const RECONCILE_OPERATIONS: readonly string[] = SHOOT_OPERATIONS;
@@ -51,7 +50,7 @@ function failedAndUntouched(shoot: Shoot): boolean {
 const DEFAULT_RETRY_WINDOW_MS = 12 * 60 * 60 * 1000;
 
 export interface BotanistOptions {
-  readonly resources: ResourceService;
+  readonly client: GardenClient;
   readonly seed: SeedBackend;
   readonly seedName: string;
   readonly extensions: ExtensionRegistry;
@@ -80,7 +79,7 @@ export class Botanist {
 
   /** Looks at the shoot's latest state and converges it: reconcile, or delete when marked. */
   async converge(key: ShootKey, signal: AbortSignal): Promise<void> {
-    const status = new ShootStatusWriter(this.options.resources, key.namespace, key.name);
+    const status = new ShootStatusWriter(this.options.client, key.namespace, key.name);
     const shoot = await status.read().catch(ignoreNotFound);
     if (!shoot || shoot.spec.seedName !== this.options.seedName) return;
     if (shoot.metadata.deletionTimestamp) return this.delete(shoot, status, signal);
@@ -311,11 +310,9 @@ export class Botanist {
   }
 
   private async infrastructureContext(shoot: Shoot): Promise<InfrastructureContext> {
-    const cloudProfile = (await this.options.resources.get(
-      CLOUD_PROFILE,
-      undefined,
-      shoot.spec.cloudProfileName ?? '',
-    )) as unknown as CloudProfile;
+    const cloudProfile = await this.options.client.get('CloudProfile', {
+      name: shoot.spec.cloudProfileName ?? '',
+    });
     return { shoot, cloudProfile, credentials: {}, technicalId: technicalIdOf(shoot) };
   }
 
@@ -329,13 +326,12 @@ export class Botanist {
     const updated =
       updates.changes.length === 0
         ? shoot
-        : ((await this.options.resources.patch(
-            SHOOT,
-            shoot.metadata.namespace,
-            shoot.metadata.name ?? '',
+        : await this.options.client.patch(
+            'Shoot',
+            keyOf(shoot),
             'strategic',
             maintenancePatch(shoot, updates),
-          )) as unknown as Shoot);
+          );
     await status.update((s) => {
       s.lastMaintenance = {
         description: updates.changes.length ? updates.changes.join('; ') : 'Nothing to update.',
@@ -349,37 +345,23 @@ export class Botanist {
   /** Removes the operations acted on from the annotation, keeping any it does not know. */
   private async clearOperations(shoot: Shoot, handled: readonly string[]): Promise<void> {
     if (handled.length === 0) return;
-    const current = (await this.options.resources.get(
-      SHOOT,
-      shoot.metadata.namespace,
-      shoot.metadata.name ?? '',
-    )) as unknown as Shoot;
+    const current = await this.options.client.get('Shoot', keyOf(shoot));
     const left = (current.metadata.annotations?.[OPERATION_ANNOTATION] ?? '')
       .split(';')
       .map((op) => op.trim())
       .filter((op) => op && !handled.includes(op));
-    await this.options.resources.patch(SHOOT, shoot.metadata.namespace, shoot.metadata.name ?? '', 'merge', {
+    await this.options.client.patch('Shoot', keyOf(shoot), 'merge', {
       metadata: { annotations: { [OPERATION_ANNOTATION]: left.length ? left.join(';') : null } },
     });
   }
 
   private async ensureFinalizer(shoot: Shoot): Promise<void> {
     if (shoot.metadata.finalizers?.includes(SHOOT_FINALIZER)) return;
-    await this.options.resources.patch(SHOOT, shoot.metadata.namespace, shoot.metadata.name ?? '', 'merge', {
-      metadata: { finalizers: [...(shoot.metadata.finalizers ?? []), SHOOT_FINALIZER] },
-    });
+    await this.options.client.ensureFinalizer('Shoot', keyOf(shoot), SHOOT_FINALIZER);
   }
 
   private async removeFinalizer(shoot: Shoot): Promise<void> {
-    const current = (await this.options.resources.get(
-      SHOOT,
-      shoot.metadata.namespace,
-      shoot.metadata.name ?? '',
-    )) as unknown as Shoot;
-    const remaining = (current.metadata.finalizers ?? []).filter((f) => f !== SHOOT_FINALIZER);
-    await this.options.resources.patch(SHOOT, shoot.metadata.namespace, shoot.metadata.name ?? '', 'merge', {
-      metadata: { finalizers: remaining.length ? remaining : null },
-    });
+    await this.options.client.removeFinalizer('Shoot', keyOf(shoot), SHOOT_FINALIZER);
   }
 
   /** Gardener keeps a shoot's SSH key pair as `<shoot>.ssh-keypair` in the project namespace. */
@@ -388,28 +370,35 @@ export class Botanist {
       id_ed25519: Buffer.from(infrastructure.secrets.sshPrivateKey ?? '').toString('base64'),
       'id_ed25519.pub': Buffer.from(infrastructure.sshPublicKey).toString('base64'),
     };
-    await this.apply(SECRET, shoot, `${shoot.metadata.name}.ssh-keypair`, { type: 'Opaque', data });
+    await this.apply('Secret', shoot, `${shoot.metadata.name}.ssh-keypair`, { type: 'Opaque', data });
   }
 
   /** `<shoot>.ca-cluster` holds the cluster CA for clients, as in Gardener. */
   private async publishAccess(shoot: Shoot, caPem: string): Promise<void> {
-    await this.apply(CONFIG_MAP, shoot, `${shoot.metadata.name}.ca-cluster`, { data: { 'ca.crt': caPem } });
+    await this.apply('ConfigMap', shoot, `${shoot.metadata.name}.ca-cluster`, { data: { 'ca.crt': caPem } });
   }
 
   private async removeAccess(shoot: Shoot): Promise<void> {
-    for (const [type, name] of [
-      [CONFIG_MAP, `${shoot.metadata.name}.ca-cluster`],
-      [SECRET, `${shoot.metadata.name}.ssh-keypair`],
+    for (const [kind, name] of [
+      ['ConfigMap', `${shoot.metadata.name}.ca-cluster`],
+      ['Secret', `${shoot.metadata.name}.ssh-keypair`],
     ] as const) {
-      await this.options.resources.delete(type, shoot.metadata.namespace, name).catch(ignoreNotFound);
+      await this.options.client
+        .delete(kind, { namespace: shoot.metadata.namespace, name })
+        .catch(ignoreNotFound);
     }
   }
 
   /** create, or replace the content of, a namespaced object owned by the shoot */
-  private async apply(type: typeof SECRET, shoot: Shoot, name: string, content: Record<string, unknown>) {
+  private async apply(
+    kind: 'Secret' | 'ConfigMap',
+    shoot: Shoot,
+    name: string,
+    content: Record<string, unknown>,
+  ) {
     const body = {
       apiVersion: 'v1',
-      kind: type.kind,
+      kind,
       metadata: {
         name,
         namespace: shoot.metadata.namespace,
@@ -418,10 +407,10 @@ export class Botanist {
       ...content,
     };
     try {
-      await this.options.resources.create(type, shoot.metadata.namespace, body);
+      await this.options.client.create(kind, body as ObjectOf<typeof kind>);
     } catch (error) {
-      if (!hasReason(error, 'AlreadyExists')) throw error;
-      await this.options.resources.patch(type, shoot.metadata.namespace, name, 'merge', content);
+      if (!isAlreadyExists(error)) throw error;
+      await this.options.client.patch(kind, { namespace: shoot.metadata.namespace, name }, 'merge', content);
     }
   }
 }

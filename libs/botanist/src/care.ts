@@ -1,8 +1,8 @@
 import type { Shoot } from '@gardener-ts/api';
+import type { GardenClient } from '@gardener-ts/client';
 import { technicalIdOf } from '@gardener-ts/extensions';
 import type { ShootNodes } from '@gardener-ts/machine';
 import type { SeedBackend, SystemComponentsHealth } from '@gardener-ts/seed';
-import type { ResourceService } from '@gardener-ts/store';
 import {
   conditionChanged,
   DEFAULT_CONDITION_THRESHOLDS,
@@ -10,11 +10,12 @@ import {
   withCondition,
   withGracePeriod,
 } from './conditions.js';
-import { SHOOT, ShootStatusWriter } from './shoot-status.js';
+import { shootsOnSeed } from './seed-shoots.js';
+import { ShootStatusWriter } from './shoot-status.js';
 import { hasWorkers } from './workers.js';
 
 export interface ShootCareOptions {
-  readonly resources: ResourceService;
+  readonly client: GardenClient;
   readonly seed: SeedBackend;
   readonly seedName: string;
   /** the shoot's nodes, for EveryNodeReady; without it shoots with workers get no such condition */
@@ -33,10 +34,7 @@ export class ShootCare {
   }
 
   async checkAll(): Promise<void> {
-    const { items } = await this.options.resources.list(SHOOT, undefined, {
-      fieldSelector: `spec.seedName=${this.options.seedName}`,
-    });
-    for (const shoot of items as unknown as Shoot[]) {
+    for (const shoot of await shootsOnSeed(this.options.client, this.options.seedName)) {
       if (this.caredFor(shoot)) await this.check(shoot);
     }
   }
@@ -62,7 +60,7 @@ export class ShootCare {
     )
       return;
     const writer = new ShootStatusWriter(
-      this.options.resources,
+      this.options.client,
       shoot.metadata.namespace ?? '',
       shoot.metadata.name ?? '',
     );

@@ -1,5 +1,5 @@
-import { exampleShoot, type Shoot, validateShoot } from '@gardener-ts/api';
-import type { ResourceService } from '@gardener-ts/store';
+import { exampleShoot, type KubeObject, type Shoot, validateShoot } from '@gardener-ts/api';
+import { GardenClient, type Transport } from '@gardener-ts/client';
 import { describe, expect, it } from 'vitest';
 import { HibernationScheduler, scheduledHibernation } from './hibernation-schedule.js';
 
@@ -71,23 +71,29 @@ describe('HibernationScheduler: each shoot is checked on its own', () => {
     return shoot;
   };
 
-  /** The store as the scheduler sees it: shoots listed, merge patches of spec.hibernation.enabled. */
+  /** The garden as the scheduler sees it: shoots listed, merge patches of spec.hibernation.enabled. */
   function seedWith(shoots: Shoot[], refusePatchOf = new Set<string>()) {
     const flipped: string[] = [];
-    const resources = {
-      list: async () => ({ items: shoots }),
-      patch: async (_type: unknown, namespace: string, name: string, _kind: string, patch: unknown) => {
+    const unused = () => Promise.reject(new Error('not used by the scheduler'));
+    const transport: Transport = {
+      list: async () => shoots as unknown as KubeObject[],
+      patch: async (_type, namespace, name, _patchType, patch) => {
         if (refusePatchOf.has(name)) throw new Error(`Shoot "${name}" is invalid`);
         const enabled = (patch as { spec: { hibernation: { enabled: boolean } } }).spec.hibernation.enabled;
         flipped.push(`${namespace}/${name}: ${enabled}`);
-        return shoots.find((s) => s.metadata.name === name);
+        return shoots.find((s) => s.metadata.name === name) as unknown as KubeObject;
       },
-    } as unknown as ResourceService;
+      get: unused,
+      create: unused,
+      update: unused,
+      delete: unused,
+    };
+    const client = new GardenClient(transport);
     const clock = { now: at('2026-11-25T18:59:00Z') };
     const warnings: string[] = [];
     const enqueued: string[] = [];
     const scheduler = new HibernationScheduler({
-      resources,
+      client,
       seedName: 'local',
       enqueue: async (shoot) => void enqueued.push(shoot.metadata.name ?? ''),
       now: () => clock.now,

@@ -1,6 +1,6 @@
 import { DEFAULT_SCHEDULE_LOCATION, lastCronTrigger, type Shoot } from '@gardener-ts/api';
-import type { ResourceService } from '@gardener-ts/store';
-import { SHOOT } from './shoot-status.js';
+import type { GardenClient } from '@gardener-ts/client';
+import { keyOf, shootsOnSeed } from './seed-shoots.js';
 
 type Schedules = NonNullable<NonNullable<Shoot['spec']['hibernation']>['schedules']>;
 
@@ -42,7 +42,7 @@ export class HibernationScheduler {
 
   constructor(
     private readonly options: {
-      resources: ResourceService;
+      client: GardenClient;
       seedName: string;
       /** asks the gardenlet to look at the shoot (the flip is a spec change) */
       enqueue(shoot: Shoot): Promise<void>;
@@ -56,19 +56,12 @@ export class HibernationScheduler {
   async checkAll(): Promise<void> {
     const now = this.now();
     const retryFrom = new Map<string, Date>();
-    for (const shoot of await this.shootsOnSeed()) {
+    for (const shoot of await shootsOnSeed(this.options.client, this.options.seedName)) {
       const from = this.retryFrom.get(shootKey(shoot)) ?? this.lastCheck;
       if (!(await this.check(shoot, from, now))) retryFrom.set(shootKey(shoot), from);
     }
     this.retryFrom = retryFrom;
     this.lastCheck = now;
-  }
-
-  private async shootsOnSeed(): Promise<Shoot[]> {
-    const { items } = await this.options.resources.list(SHOOT, undefined, {
-      fieldSelector: `spec.seedName=${this.options.seedName}`,
-    });
-    return items as unknown as Shoot[];
   }
 
   /** Flips the shoot if its schedules say so for (from, now]; false if the flip failed. */
@@ -97,14 +90,10 @@ export class HibernationScheduler {
   }
 
   private async flip(shoot: Shoot, hibernate: boolean): Promise<void> {
-    const updated = await this.options.resources.patch(
-      SHOOT,
-      shoot.metadata.namespace,
-      shoot.metadata.name ?? '',
-      'merge',
-      { spec: { hibernation: { enabled: hibernate } } },
-    );
-    await this.options.enqueue(updated as unknown as Shoot);
+    const updated = await this.options.client.patch('Shoot', keyOf(shoot), 'merge', {
+      spec: { hibernation: { enabled: hibernate } },
+    });
+    await this.options.enqueue(updated);
   }
 
   private report(shoot: Shoot, what: string, error: unknown): void {

@@ -1,12 +1,10 @@
-import { type CloudProfile, requireResourceByKind, type Shoot } from '@gardener-ts/api';
+import type { Shoot } from '@gardener-ts/api';
+import type { GardenClient } from '@gardener-ts/client';
 import { technicalIdOf } from '@gardener-ts/extensions';
 import type { ShootLeases } from '@gardener-ts/jobs';
 import type { MachineControllerManager } from '@gardener-ts/machine';
-import type { ResourceService } from '@gardener-ts/store';
-import { SHOOT } from './shoot-status.js';
+import { shootsOnSeed } from './seed-shoots.js';
 import { hasWorkers } from './workers.js';
-
-const CLOUD_PROFILE = requireResourceByKind('CloudProfile');
 
 /**
  * Between flows (and while a failed operation waits for its retry) the machine controller still
@@ -17,7 +15,7 @@ const CLOUD_PROFILE = requireResourceByKind('CloudProfile');
 export class MachineSync {
   constructor(
     private readonly options: {
-      resources: ResourceService;
+      client: GardenClient;
       machines: MachineControllerManager;
       leases: ShootLeases;
       seedName: string;
@@ -25,10 +23,7 @@ export class MachineSync {
   ) {}
 
   async syncAll(): Promise<void> {
-    const { items } = await this.options.resources.list(SHOOT, undefined, {
-      fieldSelector: `spec.seedName=${this.options.seedName}`,
-    });
-    for (const shoot of items as unknown as Shoot[]) {
+    for (const shoot of await shootsOnSeed(this.options.client, this.options.seedName)) {
       if (withLiveWorkers(shoot)) await this.sync(shoot);
     }
   }
@@ -37,11 +32,9 @@ export class MachineSync {
     const lease = await this.options.leases.acquire(shoot.metadata.uid ?? '');
     if (!lease) return; // the shoot's flow runs right now and syncs the machines itself
     try {
-      const cloudProfile = (await this.options.resources.get(
-        CLOUD_PROFILE,
-        undefined,
-        shoot.spec.cloudProfileName ?? '',
-      )) as unknown as CloudProfile;
+      const cloudProfile = await this.options.client.get('CloudProfile', {
+        name: shoot.spec.cloudProfileName ?? '',
+      });
       await this.options.machines.sync({
         shoot,
         cloudProfile,

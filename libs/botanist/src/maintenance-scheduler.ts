@@ -1,7 +1,7 @@
 import type { Shoot } from '@gardener-ts/api';
-import type { ResourceService } from '@gardener-ts/store';
+import type { GardenClient } from '@gardener-ts/client';
 import { inMaintenanceWindow } from './maintenance.js';
-import { SHOOT } from './shoot-status.js';
+import { keyOf, shootsOnSeed } from './seed-shoots.js';
 
 const OPERATION_ANNOTATION = 'gardener.cloud/operation';
 /** one maintenance per window: a shoot maintained this recently is left alone */
@@ -14,7 +14,7 @@ const MAINTAINED_WITHIN_MS = 20 * 60 * 60 * 1000;
 export class MaintenanceScheduler {
   constructor(
     private readonly options: {
-      resources: ResourceService;
+      client: GardenClient;
       seedName: string;
       enqueue(shoot: Shoot): Promise<void>;
       now?: () => Date;
@@ -23,24 +23,15 @@ export class MaintenanceScheduler {
 
   async checkAll(): Promise<void> {
     const now = this.options.now?.() ?? new Date();
-    const { items } = await this.options.resources.list(SHOOT, undefined, {
-      fieldSelector: `spec.seedName=${this.options.seedName}`,
-    });
-    for (const shoot of items as unknown as Shoot[]) {
+    for (const shoot of await shootsOnSeed(this.options.client, this.options.seedName)) {
       if (!due(shoot, now)) continue;
       const operations = shoot.metadata.annotations?.[OPERATION_ANNOTATION];
-      const updated = await this.options.resources.patch(
-        SHOOT,
-        shoot.metadata.namespace,
-        shoot.metadata.name ?? '',
-        'merge',
-        {
-          metadata: {
-            annotations: { [OPERATION_ANNOTATION]: operations ? `${operations};maintain` : 'maintain' },
-          },
+      const updated = await this.options.client.patch('Shoot', keyOf(shoot), 'merge', {
+        metadata: {
+          annotations: { [OPERATION_ANNOTATION]: operations ? `${operations};maintain` : 'maintain' },
         },
-      );
-      await this.options.enqueue(updated as unknown as Shoot);
+      });
+      await this.options.enqueue(updated);
     }
   }
 }

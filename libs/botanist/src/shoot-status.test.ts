@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleCloudProfile, exampleProject, exampleShoot, resourceByKind } from '@gardener-ts/api';
+import { GardenClient, InProcessTransport } from '@gardener-ts/client';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHOOT, ShootStatusWriter } from './shoot-status.js';
@@ -41,7 +42,12 @@ describe('ShootStatusWriter', () => {
   const window = { finalCause: false, progress: 40, retryWindowMs: 12 * HOUR };
 
   it('an error within the retry window will be retried; past it the operation is Failed', async () => {
-    const writer = new ShootStatusWriter(resources, 'garden-st', 's1', now);
+    const writer = new ShootStatusWriter(
+      new GardenClient(new InProcessTransport(resources)),
+      'garden-st',
+      's1',
+      now,
+    );
     await writer.progress('Create', 40, 'running deploy-infrastructure');
     expect(await writer.failed('Create', failure, window)).toBe(false);
     let shoot = await writer.read();
@@ -60,7 +66,12 @@ describe('ShootStatusWriter', () => {
   });
 
   it('a run after Failed starts a new retry cycle, and progress of one operation never goes back', async () => {
-    const writer = new ShootStatusWriter(resources, 'garden-st', 's1', now);
+    const writer = new ShootStatusWriter(
+      new GardenClient(new InProcessTransport(resources)),
+      'garden-st',
+      's1',
+      now,
+    );
     await writer.progress('Create', 10, 'starting again');
     let shoot = await writer.read();
     expect(shoot.status?.retryCycleStartTime).toBeUndefined();
@@ -76,7 +87,12 @@ describe('ShootStatusWriter', () => {
   });
 
   it('a final cause is Failed at once', async () => {
-    const writer = new ShootStatusWriter(resources, 'garden-st', 's1', now);
+    const writer = new ShootStatusWriter(
+      new GardenClient(new InProcessTransport(resources)),
+      'garden-st',
+      's1',
+      now,
+    );
     expect(await writer.failed('Reconcile', failure, { ...window, finalCause: true })).toBe(true);
     const shoot = await writer.read();
     expect(shoot.status?.lastOperation?.state).toBe('Failed');

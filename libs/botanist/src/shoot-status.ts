@@ -1,7 +1,6 @@
 import { type LastOperation, requireResourceByKind, type Shoot } from '@gardener-ts/api';
+import type { GardenClient } from '@gardener-ts/client';
 import type { TaskFailure } from '@gardener-ts/flow';
-import type { ResourceService } from '@gardener-ts/store';
-import { hasReason } from './errors.js';
 import { STATUS_LABEL, shootHealth } from './status-label.js';
 
 export const SHOOT = requireResourceByKind('Shoot');
@@ -10,45 +9,36 @@ export const CONFIG_MAP = requireResourceByKind('ConfigMap');
 
 export type OperationType = LastOperation['type'];
 
-/** Writes a shoot's status subresource, re-reading on conflicts: status is the gardenlet's alone. */
+/** Writes a shoot's status subresource (re-read on conflicts by the client): status is the gardenlet's alone. */
 export class ShootStatusWriter {
   constructor(
-    private readonly resources: ResourceService,
+    private readonly client: GardenClient,
     private readonly namespace: string,
     private readonly name: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async read(): Promise<Shoot> {
-    return (await this.resources.get(SHOOT, this.namespace, this.name)) as unknown as Shoot;
+  read(): Promise<Shoot> {
+    return this.client.get('Shoot', this.key());
   }
 
   /** Changes the status and keeps the shoot's status label in step with it. */
   async update(change: (status: NonNullable<Shoot['status']>, shoot: Shoot) => void): Promise<Shoot> {
-    for (;;) {
-      const shoot = await this.read();
-      const status = structuredClone(shoot.status ?? {});
+    const updated = await this.client.updateStatus('Shoot', this.key(), (status, shoot) => {
       change(status, shoot);
-      try {
-        const updated = (await this.resources.update(
-          SHOOT,
-          this.namespace,
-          this.name,
-          { ...shoot, status },
-          { subresource: 'status' },
-        )) as unknown as Shoot;
-        await this.syncStatusLabel(updated);
-        return updated;
-      } catch (error) {
-        if (!hasReason(error, 'Conflict')) throw error;
-      }
-    }
+    });
+    await this.syncStatusLabel(updated);
+    return updated;
+  }
+
+  private key() {
+    return { namespace: this.namespace, name: this.name };
   }
 
   private async syncStatusLabel(shoot: Shoot): Promise<void> {
     const health = shootHealth(shoot);
     if (shoot.metadata.labels?.[STATUS_LABEL] === health) return;
-    await this.resources.patch(SHOOT, this.namespace, this.name, 'merge', {
+    await this.client.patch('Shoot', this.key(), 'merge', {
       metadata: { labels: { [STATUS_LABEL]: health } },
     });
   }

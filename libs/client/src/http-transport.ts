@@ -15,6 +15,7 @@ export interface HttpTransportOptions {
 const PATCH_TYPES: Readonly<Record<PatchType, string>> = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
 };
 
 /** For answers that are not a Status (a proxy's, say). */

@@ -1,6 +1,7 @@
 import type { KubeObject, ResourceType } from '@gardener-ts/api';
 
-export type PatchType = 'merge' | 'json';
+/** `strategic` only for the kinds that take it (Secret, ConfigMap, Shoot: see the resource types). */
+export type PatchType = 'merge' | 'json' | 'strategic';
 
 export interface ListQuery {
   readonly labelSelector?: string;
