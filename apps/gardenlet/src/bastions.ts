@@ -1,12 +1,12 @@
 import { BastionController } from '@gardener-ts/botanist';
+import type { GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry } from '@gardener-ts/extensions';
 import { ShootLeases } from '@gardener-ts/jobs';
-import { ResourceService, type Store } from '@gardener-ts/store';
 import type { Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
 import { Periodic } from './periodic.js';
-import { EXTENSIONS, STORE } from './tokens.js';
+import { EXTENSIONS, GARDEN_CLIENT } from './tokens.js';
 
 /**
  * A pass over the seed's bastions every 2 s: a new bastion is picked up within that, a keepalive
@@ -19,10 +19,10 @@ export function bastionProviders(config: GardenletConfig, redis: Redis): Provide
   return [
     {
       provide: 'BastionPeriodic',
-      inject: [STORE, EXTENSIONS],
-      useFactory: (store: Store, extensions: ExtensionRegistry) => {
+      inject: [GARDEN_CLIENT, EXTENSIONS],
+      useFactory: (client: GardenClient, extensions: ExtensionRegistry) => {
         const controller = new BastionController({
-          resources: new ResourceService(store.repository, store.watches),
+          client,
           seedName: config.seedName,
           actuator: (type) => extensions.bastion(type),
           // keyed by the bastion's uid; a lease lost to a dead gardenlet is free after the TTL

@@ -8,16 +8,15 @@ import {
   exampleProject,
   exampleSeed,
   exampleShoot,
-  requireResourceByKind,
 } from '@gardener-ts/api';
+import { GardenClient, InProcessTransport } from '@gardener-ts/client';
 import type { BastionActuator, BastionContext, BastionStatus } from '@gardener-ts/extensions';
 import { ShootLeases } from '@gardener-ts/jobs';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASTION, BASTION_FINALIZER, BastionController } from './bastion-controller.js';
+import { BASTION_FINALIZER, BastionController } from './bastion-controller.js';
 
-const SHOOT = requireResourceByKind('Shoot');
 const NAMESPACE = 'garden-dev';
 const HOUR = 60 * 60 * 1000;
 
@@ -68,14 +67,14 @@ describe('Bastion controller (real PostgreSQL store)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let dir: string;
   let store: Store;
-  let resources: ResourceService;
+  let client: GardenClient;
   let redis: Redis;
   let clock: number;
   const cloud = new MemoryBastions();
 
   const controller = (leases?: ShootLeases) =>
     new BastionController({
-      resources,
+      client,
       seedName: 'local',
       actuator: (type) => {
         if (type !== 'local') throw new Error(`no actuator for ${type}`);
@@ -85,39 +84,39 @@ describe('Bastion controller (real PostgreSQL store)', () => {
       now: () => new Date(clock),
     });
 
-  const read = async (name: string) =>
-    (await resources.get(BASTION, NAMESPACE, name).catch(() => undefined)) as unknown as Bastion | undefined;
+  const at = (name: string) => ({ namespace: NAMESPACE, name });
+  const read = (name: string) => client.find('Bastion', at(name));
 
   async function createShoot(name: string, third: number): Promise<void> {
     const shoot = exampleShoot(name, NAMESPACE);
     shoot.spec.seedName = 'local';
     shoot.spec.networking = { ...shoot.spec.networking, nodes: `10.249.${third}.0/24` };
-    await resources.create(SHOOT, NAMESPACE, shoot);
+    await client.create('Shoot', shoot);
   }
 
   async function createBastion(name: string, shoot: string): Promise<Bastion> {
-    return (await resources.create(BASTION, NAMESPACE, {
+    return client.create('Bastion', {
       apiVersion: 'operations.gardener.cloud/v1alpha1',
       kind: 'Bastion',
-      metadata: { name },
+      metadata: { name, namespace: NAMESPACE },
       spec: {
         shootRef: { name: shoot },
         sshPublicKey: sshKey(),
         ingress: [{ ipBlock: { cidr: '10.249.9.1/32' } }],
       },
-    })) as unknown as Bastion;
+    });
   }
 
   beforeAll(async () => {
     db = await createTestDatabase('gts_bastion_ctl');
     dir = mkdtempSync(join(tmpdir(), 'gts-bastion-ctl-'));
     store = await openStore({ databaseUrl: db.url, keyFile: join(dir, 'secrets.key') });
-    resources = new ResourceService(store.repository, store.watches);
-    await resources.create(requireResourceByKind('CloudProfile'), undefined, exampleCloudProfile());
+    client = new GardenClient(new InProcessTransport(new ResourceService(store.repository, store.watches)));
+    await client.create('CloudProfile', exampleCloudProfile());
     const seed = exampleSeed();
     seed.spec.networks.shootDefaults = { nodes: '10.249.0.0/16' }; // the range the shoots' nodes are from
-    await resources.create(requireResourceByKind('Seed'), undefined, seed);
-    await resources.create(requireResourceByKind('Project'), undefined, exampleProject('dev'));
+    await client.create('Seed', seed);
+    await client.create('Project', exampleProject('dev'));
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   });
 
@@ -156,7 +155,7 @@ describe('Bastion controller (real PostgreSQL store)', () => {
   it('a changed ingress reaches the provider; a settled bastion is left alone', async () => {
     const before = cloud.calls.length;
     await controller().reconcileAll();
-    await resources.patch(BASTION, NAMESPACE, 'cli-alpha', 'merge', {
+    await client.patch('Bastion', at('cli-alpha'), 'merge', {
       spec: { ingress: [{ ipBlock: { cidr: '192.0.2.0/24' } }] },
     });
     const c = controller();
@@ -169,7 +168,7 @@ describe('Bastion controller (real PostgreSQL store)', () => {
 
   it('keepalive moves the heartbeat to now and the expiry an hour on, then the annotation goes', async () => {
     clock += 30 * 60 * 1000;
-    await resources.patch(BASTION, NAMESPACE, 'cli-alpha', 'merge', {
+    await client.patch('Bastion', at('cli-alpha'), 'merge', {
       metadata: { annotations: { 'gardener.cloud/operation': 'keepalive' } },
     });
     await controller().reconcileAll();
@@ -185,18 +184,11 @@ describe('Bastion controller (real PostgreSQL store)', () => {
     const created = Date.parse((await read('cli-alpha'))?.metadata.creationTimestamp ?? '');
     // as if keepalives had come all along
     const lastHeartbeatTimestamp = new Date(created + 23 * HOUR).toISOString().replace(/\.\d+Z$/, 'Z');
-    await resources.patch(
-      BASTION,
-      NAMESPACE,
-      'cli-alpha',
-      'merge',
-      { status: { lastHeartbeatTimestamp } },
-      {
-        subresource: 'status',
-      },
-    );
+    await client.updateStatus('Bastion', at('cli-alpha'), (status) => {
+      status.lastHeartbeatTimestamp = lastHeartbeatTimestamp;
+    });
     clock = created + 23.5 * HOUR;
-    await resources.patch(BASTION, NAMESPACE, 'cli-alpha', 'merge', {
+    await client.patch('Bastion', at('cli-alpha'), 'merge', {
       metadata: { annotations: { 'gardener.cloud/operation': 'keepalive' } },
     });
     await controller().reconcileAll();
@@ -219,7 +211,7 @@ describe('Bastion controller (real PostgreSQL store)', () => {
     clock = Date.parse(created.metadata.creationTimestamp ?? '');
     await controller().reconcileAll();
     expect(cloud.live.has('shoot--dev--alpha--cli-user')).toBe(true);
-    await resources.delete(BASTION, NAMESPACE, 'cli-user');
+    await client.delete('Bastion', at('cli-user'));
     expect((await read('cli-user'))?.metadata.deletionTimestamp).toBeTruthy();
     await controller().reconcileAll();
     expect(await read('cli-user')).toBeUndefined();
@@ -233,14 +225,14 @@ describe('Bastion controller (real PostgreSQL store)', () => {
     clock = Date.parse(one.metadata.creationTimestamp ?? '');
     await controller().reconcileAll();
     // beta is marked for deletion (a finalizer keeps it), alpha disappears entirely
-    await resources.patch(SHOOT, NAMESPACE, 'beta', 'merge', {
+    await client.patch('Shoot', at('beta'), 'merge', {
       metadata: { finalizers: ['gardener'], annotations: { 'confirmation.gardener.cloud/deletion': 'true' } },
     });
-    await resources.delete(SHOOT, NAMESPACE, 'beta');
-    await resources.patch(SHOOT, NAMESPACE, 'alpha', 'merge', {
+    await client.delete('Shoot', at('beta'));
+    await client.patch('Shoot', at('alpha'), 'merge', {
       metadata: { annotations: { 'confirmation.gardener.cloud/deletion': 'true' } },
     });
-    await resources.delete(SHOOT, NAMESPACE, 'alpha');
+    await client.delete('Shoot', at('alpha'));
     await controller().reconcileAll();
     expect(await read('cli-beta')).toBeUndefined();
     expect(await read('cli-gamma')).toBeUndefined();

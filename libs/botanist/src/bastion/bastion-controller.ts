@@ -1,19 +1,12 @@
-import {
-  BASTION_READY_CONDITION,
-  type Bastion,
-  requireResourceByKind,
-  type Shoot,
-  timestamp,
-} from '@gardener-ts/api';
+import { BASTION_READY_CONDITION, type Bastion, type Shoot, timestamp } from '@gardener-ts/api';
+import type { GardenClient, ObjectKey } from '@gardener-ts/client';
 import {
   type BastionActuator,
   type BastionContext,
   type BastionStatus,
   technicalIdOf,
 } from '@gardener-ts/extensions';
-import type { ResourceService } from '@gardener-ts/store';
 import { withCondition } from '../conditions.js';
-import { ignoreNotFound } from '../errors.js';
 import {
   annotationWithoutKeepalive,
   DEFAULT_LIFETIME,
@@ -24,8 +17,6 @@ import {
   reasonToRemove,
 } from './lifetime.js';
 
-export const BASTION = requireResourceByKind('Bastion');
-const SHOOT = requireResourceByKind('Shoot');
 /** the gardenlet's finalizer: the provider's bastion is gone before the object is */
 export const BASTION_FINALIZER = 'gardener';
 
@@ -35,7 +26,7 @@ export interface BastionLeases {
 }
 
 export interface BastionControllerOptions {
-  readonly resources: ResourceService;
+  readonly client: GardenClient;
   readonly seedName: string;
   /** the provider's Bastion actuator for a provider type */
   readonly actuator: (providerType: string) => BastionActuator;
@@ -45,6 +36,9 @@ export interface BastionControllerOptions {
   readonly resyncMs?: number;
   readonly now?: () => Date;
 }
+
+/** The status the Bastion object carries (BastionStatus is what the provider reports). */
+type BastionObjectStatus = NonNullable<Bastion['status']>;
 
 interface Attempt {
   readonly at: number;
@@ -63,21 +57,20 @@ const MAX_BACKOFF_MS = 60_000;
 export class BastionController {
   private readonly attempts = new Map<string, Attempt>();
   private readonly lifetime: Lifetime;
+  private readonly client: GardenClient;
 
   constructor(private readonly options: BastionControllerOptions) {
     this.lifetime = options.lifetime ?? DEFAULT_LIFETIME;
+    this.client = options.client;
   }
 
   /** One pass over every bastion of this seed; one failing bastion does not hold up the others. */
   async reconcileAll(): Promise<void> {
-    const { items } = await this.options.resources.list(BASTION, undefined, {
+    const bastions = await this.client.list('Bastion', {
       fieldSelector: `spec.seedName=${this.options.seedName}`,
     });
-    const seen = new Set(items.map((b) => b.metadata.uid ?? ''));
-    for (const uid of this.attempts.keys()) if (!seen.has(uid)) this.attempts.delete(uid);
-    const results = await Promise.allSettled(
-      (items as unknown as Bastion[]).map((bastion) => this.underLease(bastion)),
-    );
+    this.forgetAttemptsExcept(bastions);
+    const results = await Promise.allSettled(bastions.map((bastion) => this.underLease(bastion)));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
       throw new Error(
@@ -86,11 +79,17 @@ export class BastionController {
     }
   }
 
+  /** Attempts are remembered only for bastions that still exist. */
+  private forgetAttemptsExcept(bastions: Bastion[]): void {
+    const seen = new Set(bastions.map(uidOf));
+    for (const uid of this.attempts.keys()) if (!seen.has(uid)) this.attempts.delete(uid);
+  }
+
   private async underLease(bastion: Bastion): Promise<void> {
-    const lease = await this.options.leases?.acquire(bastion.metadata.uid ?? '');
+    const lease = await this.options.leases?.acquire(uidOf(bastion));
     if (this.options.leases && !lease) return; // another gardenlet works on it right now
     try {
-      const current = await this.read(bastion);
+      const current = await this.client.find('Bastion', keyOf(bastion));
       if (current) await this.reconcile(current);
     } finally {
       await lease?.release();
@@ -102,14 +101,8 @@ export class BastionController {
     const now = this.now();
     const shoot = await this.shootOf(bastion);
     if (bastion.metadata.deletionTimestamp) return this.finalize(bastion, shoot);
-    const removal = reasonToRemove(bastion, shoot, this.lifetime, now);
-    if (removal || !shoot) {
-      await this.options.resources.delete(BASTION, bastion.metadata.namespace, bastion.metadata.name ?? '');
-      const marked = await this.read(bastion);
-      if (marked) await this.finalize(marked, shoot);
-      return;
-    }
-    let current = await this.ensureFinalizer(bastion);
+    if (!shoot || reasonToRemove(bastion, shoot, this.lifetime, now)) return this.remove(bastion, shoot);
+    let current = await this.withFinalizer(bastion);
     if (keepaliveRequested(current)) current = await this.keepalive(current, now);
     if (this.due(current, now)) await this.provide(current, shoot, now);
     else await this.refreshLifetime(current);
@@ -119,12 +112,18 @@ export class BastionController {
     return this.options.now?.() ?? new Date();
   }
 
+  /** Deletes the object, then finalizes it at once (its finalizer keeps it until then). */
+  private async remove(bastion: Bastion, shoot: Shoot | undefined): Promise<void> {
+    await this.client.delete('Bastion', keyOf(bastion));
+    const marked = await this.client.find('Bastion', keyOf(bastion));
+    if (marked) await this.finalize(marked, shoot);
+  }
+
   /** The actuator runs when the spec changed, the bastion is not Ready (with backoff), or on resync. */
   private due(bastion: Bastion, now: Date): boolean {
-    const attempt = this.attempts.get(bastion.metadata.uid ?? '');
-    const generation = bastion.metadata.generation ?? 1;
+    const attempt = this.attempts.get(uidOf(bastion));
+    if (!attempt || attempt.generation !== generationOf(bastion)) return true;
     const ready = conditionOf(bastion)?.status === 'True';
-    if (!attempt || attempt.generation !== generation) return true;
     const wait = ready
       ? (this.options.resyncMs ?? 60_000)
       : Math.min(1000 * 2 ** Math.max(0, attempt.failures - 1), MAX_BACKOFF_MS);
@@ -132,32 +131,41 @@ export class BastionController {
   }
 
   private async provide(bastion: Bastion, shoot: Shoot, now: Date): Promise<void> {
-    const uid = bastion.metadata.uid ?? '';
-    const generation = bastion.metadata.generation ?? 1;
-    const previous = this.attempts.get(uid);
-    let result: BastionStatus;
+    let provided: BastionStatus;
     try {
-      result = await this.actuatorFor(bastion).reconcile(contextOf(bastion, shoot));
+      provided = await this.actuatorFor(bastion).reconcile(contextOf(bastion, shoot));
     } catch (error) {
-      const failures = previous?.generation === generation ? previous.failures + 1 : 1;
-      this.attempts.set(uid, { at: now.getTime(), generation, failures });
-      await this.writeStatus(bastion, (status) => {
-        status.conditions = withCondition(
-          status.conditions,
-          BASTION_READY_CONDITION,
-          'False',
-          'FailedReconciling',
-          `the bastion could not be made ready: ${(error as Error).message}`,
-          now,
-        );
-      });
+      await this.reportFailure(bastion, error as Error, now);
       throw error;
     }
-    this.attempts.set(uid, { at: now.getTime(), generation, failures: 0 });
+    this.attempts.set(uidOf(bastion), { at: now.getTime(), generation: generationOf(bastion), failures: 0 });
+    await this.reportReady(bastion, provided, now);
+  }
+
+  /** Counts the failure (for the backoff) and shows it as BastionReady False. */
+  private async reportFailure(bastion: Bastion, error: Error, now: Date): Promise<void> {
+    const generation = generationOf(bastion);
+    const previous = this.attempts.get(uidOf(bastion));
+    const failures = previous?.generation === generation ? previous.failures + 1 : 1;
+    this.attempts.set(uidOf(bastion), { at: now.getTime(), generation, failures });
     await this.writeStatus(bastion, (status) => {
-      status.ingress = { ip: result.ip, ...(result.hostname ? { hostname: result.hostname } : {}) };
-      if (result.hostKey) status.sshHostKeys = [result.hostKey];
-      status.observedGeneration = generation;
+      status.conditions = withCondition(
+        status.conditions,
+        BASTION_READY_CONDITION,
+        'False',
+        'FailedReconciling',
+        `the bastion could not be made ready: ${error.message}`,
+        now,
+      );
+    });
+  }
+
+  /** Where to connect, the host key and BastionReady True, for the generation the actuator saw. */
+  private async reportReady(bastion: Bastion, provided: BastionStatus, now: Date): Promise<void> {
+    await this.writeStatus(bastion, (status) => {
+      status.ingress = { ip: provided.ip, ...(provided.hostname ? { hostname: provided.hostname } : {}) };
+      if (provided.hostKey) status.sshHostKeys = [provided.hostKey];
+      status.observedGeneration = generationOf(bastion);
       status.conditions = withCondition(
         status.conditions,
         BASTION_READY_CONDITION,
@@ -174,19 +182,13 @@ export class BastionController {
     await this.writeStatus(bastion, () => {});
   }
 
-  private async writeStatus(bastion: Bastion, change: (status: NonNullable<Bastion['status']>) => void) {
-    const status: NonNullable<Bastion['status']> = structuredClone(bastion.status ?? {});
-    status.lastHeartbeatTimestamp ??= bastion.metadata.creationTimestamp ?? timestamp(this.now());
-    change(status);
-    status.expirationTimestamp = timestamp(expiryOf({ ...bastion, status }, this.lifetime));
-    await this.options.resources.patch(
-      BASTION,
-      bastion.metadata.namespace,
-      bastion.metadata.name ?? '',
-      'merge',
-      { status },
-      { subresource: 'status' },
-    );
+  /** Writes the status as `change` edits it (on the stored object), with heartbeat and expiry. */
+  private async writeStatus(bastion: Bastion, change: (status: BastionObjectStatus) => void): Promise<void> {
+    await this.client.updateStatus('Bastion', keyOf(bastion), (status, stored) => {
+      status.lastHeartbeatTimestamp ??= stored.metadata.creationTimestamp ?? timestamp(this.now());
+      change(status);
+      status.expirationTimestamp = timestamp(expiryOf({ ...stored, status }, this.lifetime));
+    });
   }
 
   /** Heartbeat first, then the annotation goes: a crash in between only repeats the keepalive. */
@@ -194,57 +196,56 @@ export class BastionController {
     await this.writeStatus(bastion, (status) => {
       status.lastHeartbeatTimestamp = timestamp(now);
     });
-    const { namespace, name } = bastion.metadata;
-    return (await this.options.resources.patch(BASTION, namespace, name ?? '', 'merge', {
+    return this.client.patch('Bastion', keyOf(bastion), 'merge', {
       metadata: { annotations: { [OPERATION_ANNOTATION]: annotationWithoutKeepalive(bastion) } },
-    })) as unknown as Bastion;
+    });
   }
 
-  private async ensureFinalizer(bastion: Bastion): Promise<Bastion> {
+  /** A bastion that has the finalizer already costs no request. */
+  private async withFinalizer(bastion: Bastion): Promise<Bastion> {
     if (bastion.metadata.finalizers?.includes(BASTION_FINALIZER)) return bastion;
-    const { namespace, name } = bastion.metadata;
-    return (await this.options.resources.patch(BASTION, namespace, name ?? '', 'merge', {
-      metadata: { finalizers: [...(bastion.metadata.finalizers ?? []), BASTION_FINALIZER] },
-    })) as unknown as Bastion;
+    return this.client.ensureFinalizer('Bastion', keyOf(bastion), BASTION_FINALIZER);
   }
 
   /** The provider's bastion goes first; the finalizer last, which removes the object. */
   private async finalize(bastion: Bastion, shoot: Shoot | undefined): Promise<void> {
     if (!bastion.metadata.finalizers?.includes(BASTION_FINALIZER)) return;
-    // a provider without a Bastion actuator cannot have made anything to remove
-    const actuator = (() => {
-      try {
-        return this.actuatorFor(bastion);
-      } catch {
-        return undefined;
-      }
-    })();
-    await actuator?.delete(contextOf(bastion, shoot));
-    const remaining = (bastion.metadata.finalizers ?? []).filter((f) => f !== BASTION_FINALIZER);
-    await this.options.resources
-      .patch(BASTION, bastion.metadata.namespace, bastion.metadata.name ?? '', 'merge', {
-        metadata: { finalizers: remaining.length > 0 ? remaining : null },
-      })
-      .catch(ignoreNotFound);
-    this.attempts.delete(bastion.metadata.uid ?? '');
+    await this.actuatorIfAny(bastion)?.delete(contextOf(bastion, shoot));
+    await this.client.removeFinalizer('Bastion', keyOf(bastion), BASTION_FINALIZER);
+    this.attempts.delete(uidOf(bastion));
   }
 
   private actuatorFor(bastion: Bastion): BastionActuator {
     return this.options.actuator(bastion.spec.providerType ?? '');
   }
 
-  private async read(bastion: Bastion): Promise<Bastion | undefined> {
-    const { namespace, name } = bastion.metadata;
-    return (await this.options.resources
-      .get(BASTION, namespace, name ?? '')
-      .catch(ignoreNotFound)) as unknown as Bastion | undefined;
+  /** A provider without a Bastion actuator cannot have made anything to remove. */
+  private actuatorIfAny(bastion: Bastion): BastionActuator | undefined {
+    try {
+      return this.actuatorFor(bastion);
+    } catch {
+      return undefined;
+    }
   }
 
-  private async shootOf(bastion: Bastion): Promise<Shoot | undefined> {
-    return (await this.options.resources
-      .get(SHOOT, bastion.metadata.namespace, bastion.spec.shootRef.name)
-      .catch(ignoreNotFound)) as unknown as Shoot | undefined;
+  private shootOf(bastion: Bastion): Promise<Shoot | undefined> {
+    return this.client.find('Shoot', {
+      namespace: bastion.metadata.namespace,
+      name: bastion.spec.shootRef.name,
+    });
   }
+}
+
+function keyOf(bastion: Bastion): ObjectKey {
+  return { namespace: bastion.metadata.namespace, name: bastion.metadata.name ?? '' };
+}
+
+function uidOf(bastion: Bastion): string {
+  return bastion.metadata.uid ?? '';
+}
+
+function generationOf(bastion: Bastion): number {
+  return bastion.metadata.generation ?? 1;
 }
 
 function conditionOf(bastion: Bastion) {
