@@ -4,8 +4,6 @@ import type { TaskFailure } from '@gardener-ts/flow';
 import { STATUS_LABEL, shootHealth } from './status-label.js';
 
 export const SHOOT = requireResourceByKind('Shoot');
-export const SECRET = requireResourceByKind('Secret');
-export const CONFIG_MAP = requireResourceByKind('ConfigMap');
 
 export type OperationType = LastOperation['type'];
 
