@@ -201,15 +201,15 @@ export class GardenletModule {
         },
         {
           provide: 'SeedGarbageCollectorPeriodic',
-          inject: [STORE, SEED, EXTENSIONS, GardenletMetrics],
+          inject: [GARDEN_CLIENT, SEED, EXTENSIONS, GardenletMetrics],
           useFactory: (
-            store: Store,
+            client: GardenClient,
             seed: LocalSeedBackend,
             extensions: ExtensionRegistry,
             metrics: GardenletMetrics,
           ) =>
             seedGarbageCollection(config, {
-              resources: resourcesOf(store),
+              client,
               seed,
               extensions,
               shootQueue,

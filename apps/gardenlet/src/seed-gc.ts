@@ -1,8 +1,8 @@
 import { controlPlaneCollector, SeedGarbageCollector } from '@gardener-ts/botanist';
+import type { GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry, SeedResource } from '@gardener-ts/extensions';
 import { ShootLeases, type ShootQueue } from '@gardener-ts/jobs';
 import type { SeedBackend } from '@gardener-ts/seed';
-import type { ResourceService } from '@gardener-ts/store';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
@@ -19,7 +19,7 @@ const logger = new Logger('SeedGarbageCollector');
 export function seedGarbageCollection(
   config: GardenletConfig,
   dependencies: {
-    resources: ResourceService;
+    client: GardenClient;
     seed: SeedBackend;
     extensions: ExtensionRegistry;
     shootQueue: ShootQueue;
@@ -30,7 +30,7 @@ export function seedGarbageCollection(
   const { extensions, shootQueue, metrics } = dependencies;
   const leases = new ShootLeases(dependencies.redis, config.queuePrefix, config.takeoverMs);
   const collector = new SeedGarbageCollector({
-    resources: dependencies.resources,
+    client: dependencies.client,
     collectors: [
       controlPlaneCollector(dependencies.seed),
       ...extensions.types().flatMap((type) => extensions.provider(type).seedResources ?? []),

@@ -8,6 +8,7 @@ import {
   exampleShoot,
   requireResourceByKind,
 } from '@gardener-ts/api';
+import { GardenClient, InProcessTransport } from '@gardener-ts/client';
 import type { SeedResource, SeedResourceCollector } from '@gardener-ts/extensions';
 import { ShootLeases } from '@gardener-ts/jobs';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
@@ -66,7 +67,7 @@ describe('seed garbage collector (real PostgreSQL store)', () => {
   const collector = (options: { lock?: boolean } = {}) => {
     const leases = new ShootLeases(redis, `gts-seed-gc-${process.pid}`, 10_000);
     return new SeedGarbageCollector({
-      resources,
+      client: new GardenClient(new InProcessTransport(resources)),
       // given out of order on purpose: the collector sorts them into the delete flow's order
       collectors: [
         seed.collector('infrastructure', 'infrastructure'),

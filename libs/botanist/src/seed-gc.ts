@@ -1,12 +1,11 @@
 import type { Shoot } from '@gardener-ts/api';
+import type { GardenClient } from '@gardener-ts/client';
 import { type SeedResource, type SeedResourceCollector, technicalIdOf } from '@gardener-ts/extensions';
 import type { HeldLease } from '@gardener-ts/jobs';
 import type { SeedBackend } from '@gardener-ts/seed';
-import type { ResourceService } from '@gardener-ts/store';
-import { SHOOT } from './shoot-status.js';
 
 export interface SeedGarbageCollectorOptions {
-  readonly resources: ResourceService;
+  readonly client: GardenClient;
   /** the seed's own resources (control planes) and the providers', each in its phase */
   readonly collectors: readonly SeedResourceCollector[];
   /** how long resources stay without an owning shoot before they are removed */
@@ -97,9 +96,8 @@ export class SeedGarbageCollector {
 
   /** Technical IDs of every shoot in the store (any seed, being deleted or not) and of running flows. */
   private async ownedTechnicalIds(): Promise<Set<string>> {
-    const { items } = await this.options.resources.list(SHOOT, undefined, {});
     const owned = new Set<string>();
-    for (const shoot of items as unknown as Shoot[]) {
+    for (const shoot of await this.options.client.list('Shoot')) {
       owned.add(technicalIdOf(shoot));
       if (shoot.status?.technicalID) owned.add(shoot.status.technicalID);
     }
