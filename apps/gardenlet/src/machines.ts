@@ -1,5 +1,6 @@
-import { clusterDnsAddress, requireResourceByKind, type Shoot } from '@gardener-ts/api';
+import { clusterDnsAddress, type Shoot } from '@gardener-ts/api';
 import { serviceCidrOf } from '@gardener-ts/botanist';
+import { GardenClient, InProcessTransport } from '@gardener-ts/client';
 import type { ExtensionRegistry, NodeBootstrap } from '@gardener-ts/extensions';
 import { MachineControllerManager, type ShootNodes, shootNodesFromKubeconfig } from '@gardener-ts/machine';
 import type { SeedBackend } from '@gardener-ts/seed';
@@ -9,24 +10,29 @@ import type { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
 import { GARDENLET_CONFIG, MACHINES } from './tokens.js';
 
-const SECRET = requireResourceByKind('Secret');
 /** machines have this long to use their bootstrap token (Gardener's machine creation timeout) */
 const BOOTSTRAP_TOKEN_TTL_SECONDS = 20 * 60;
 /** the gardenlet's own client certificates for shoots are renewed this long before they expire */
 const KUBECONFIG_RENEW_MS = 10 * 60 * 1000;
 
+/** The gardenlet's GardenClient, or one made over the garden's ResourceService. */
+function clientOf(garden: GardenClient | ResourceService): GardenClient {
+  return garden instanceof GardenClient ? garden : new GardenClient(new InProcessTransport(garden));
+}
+
 export function createMachineController(
   config: GardenletConfig,
-  resources: ResourceService,
+  garden: GardenClient | ResourceService,
   seed: SeedBackend,
   extensions: ExtensionRegistry,
   redis: Redis,
 ): MachineControllerManager {
+  const client = clientOf(garden);
   return new MachineControllerManager({
-    resources,
+    client,
     drivers: (type) => extensions.machines(type),
     nodes: shootNodesVia(seed),
-    bootstrap: (shoot, technicalId) => nodeBootstrap(resources, seed, shoot, technicalId),
+    bootstrap: (shoot, technicalId) => nodeBootstrap(client, seed, shoot, technicalId),
     queue: { connection: redis, prefix: config.queuePrefix, name: `machines.${config.seedName}` },
     orphanGraceMs: config.orphanGraceSeconds * 1000,
   });
@@ -34,7 +40,7 @@ export function createMachineController(
 
 /** What a new machine needs to join: the API server, its CA, a fresh bootstrap token, the SSH key. */
 async function nodeBootstrap(
-  resources: ResourceService,
+  client: GardenClient,
   seed: SeedBackend,
   shoot: Shoot,
   technicalId: string,
@@ -45,7 +51,7 @@ async function nodeBootstrap(
       ttlSeconds: BOOTSTRAP_TOKEN_TTL_SECONDS,
       description: `machines of shoot ${shoot.metadata.namespace}/${shoot.metadata.name}`,
     }),
-    shootSshPublicKey(resources, shoot),
+    shootSshPublicKey(client, shoot),
   ]);
   return {
     apiServerUrl: endpoint.url,
@@ -58,12 +64,11 @@ async function nodeBootstrap(
   };
 }
 
-async function shootSshPublicKey(resources: ResourceService, shoot: Shoot): Promise<string> {
-  const secret = (await resources.get(
-    SECRET,
-    shoot.metadata.namespace,
-    `${shoot.metadata.name}.ssh-keypair`,
-  )) as { data?: Record<string, string> };
+async function shootSshPublicKey(client: GardenClient, shoot: Shoot): Promise<string> {
+  const secret = await client.get('Secret', {
+    namespace: shoot.metadata.namespace,
+    name: `${shoot.metadata.name}.ssh-keypair`,
+  });
   return Buffer.from(secret.data?.['id_ed25519.pub'] ?? '', 'base64').toString('utf8');
 }
 

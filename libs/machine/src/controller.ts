@@ -1,11 +1,11 @@
 import type { Shoot } from '@gardener-ts/api';
+import type { GardenClient } from '@gardener-ts/client';
 import {
   GardenerErrorCode,
   type MachineDriver,
   type MachineInfo,
   type NodeBootstrap,
 } from '@gardener-ts/extensions';
-import type { ResourceService } from '@gardener-ts/store';
 import { MachineControllerError, MachineControllerErrorCode } from './errors.js';
 import { MachineObjects } from './objects.js';
 import { type MachineJob, MachineOperator } from './operations.js';
@@ -28,7 +28,8 @@ const HEALTH_TIMEOUT_MS = 10 * 60_000;
 const ORPHAN_GRACE_MS = 10 * 60_000;
 
 export interface MachineControllerOptions {
-  readonly resources: ResourceService;
+  /** the garden's objects (the gardenlet's GARDEN_CLIENT) */
+  readonly client: GardenClient;
   /** the provider's driver by `spec.provider.type` (ExtensionRegistry.machines) */
   readonly drivers: (providerType: string) => MachineDriver;
   /** the shoot's Nodes, through its API server */
@@ -62,7 +63,7 @@ export class MachineControllerManager {
   private readonly orphansSeen = new Map<string, number>();
 
   constructor(private readonly options: MachineControllerOptions) {
-    this.objects = new MachineObjects(options.resources);
+    this.objects = new MachineObjects(options.client);
     this.now = options.clock ?? (() => new Date());
     this.operator = new MachineOperator({
       objects: this.objects,
@@ -88,8 +89,8 @@ export class MachineControllerManager {
       const shootName = context.shoot.metadata.name ?? '';
       const zones = poolZones(context.shoot, context.cloudProfile);
       for (const zone of zones) {
-        await this.objects.upsert(machineClassFor(context, zone));
-        const applied = await this.objects.upsert(machineDeploymentFor(context, zone));
+        await this.objects.upsert('MachineClass', machineClassFor(context, zone));
+        const applied = await this.objects.upsert('MachineDeployment', machineDeploymentFor(context, zone));
         if (applied === 'deleting') {
           throw new MachineControllerError(
             MachineControllerErrorCode.DeletionInProgress,

@@ -1,7 +1,8 @@
-// The machine controller against a real PostgreSQL store (objects through ResourceService) and
-// real Redis (BullMQ jobs, two controller instances as two gardenlet processes). The cloud and the
-// shoot's nodes are a small in-memory driver and node source defined below: a real cloud is not
-// the point here (the local and simulated drivers are tested with their own packages).
+// The machine controller against a real PostgreSQL store (objects through a GardenClient over its
+// ResourceService) and real Redis (BullMQ jobs, two controller instances as two gardenlet
+// processes). The cloud and the shoot's nodes are a small in-memory driver and node source defined
+// below: a real cloud is not the point here (the local and simulated drivers are tested with their
+// own packages).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,15 +13,11 @@ import {
   exampleProject,
   exampleSeed,
   exampleShoot,
-  type KubeObject,
   type Machine,
-  type MachineClass,
-  type MachineDeployment,
-  type MachineSet,
   requireResourceByKind,
-  type Shoot,
   type Worker,
 } from '@gardener-ts/api';
+import { GardenClient, InProcessTransport, type ObjectOf } from '@gardener-ts/client';
 import {
   type CreateMachineRequest,
   GardenerErrorCode,
@@ -36,14 +33,14 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MachineControllerManager } from './controller.js';
 import { parseDuration } from './durations.js';
+import type { MachineKind } from './objects.js';
 import { distributeOverZones } from './pools.js';
 import { planPool } from './rollout.js';
 import type { ShootNodes } from './shoot-nodes.js';
 import type { WorkerContext, WorkerState } from './types.js';
 
-const SHOOT = requireResourceByKind('Shoot');
 const MACHINE = requireResourceByKind('Machine');
-const KINDS = ['Machine', 'MachineSet', 'MachineDeployment', 'MachineClass'].map(requireResourceByKind);
+const KINDS = ['Machine', 'MachineSet', 'MachineDeployment', 'MachineClass'] as const;
 const NAMESPACE = 'garden-dev';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -136,6 +133,7 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let dir: string;
 let store: Store;
 let service: ResourceService;
+let client: GardenClient;
 let redis: Redis;
 let prefix: string;
 let cloudProfile: CloudProfile;
@@ -146,7 +144,7 @@ const operationWorkers: { close(): Promise<void> }[] = [];
 
 function controller(queued = true): MachineControllerManager {
   const made = new MachineControllerManager({
-    resources: service,
+    client,
     drivers: (type) => {
       if (type !== 'local') throw new Error(`unexpected provider ${type}`);
       return cloud.driver;
@@ -173,13 +171,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gts-machine-'));
   store = await openStore({ databaseUrl: db.url, keyFile: join(dir, 'secrets.key') });
   service = new ResourceService(store.repository, store.watches);
-  cloudProfile = (await service.create(
-    requireResourceByKind('CloudProfile'),
-    undefined,
-    exampleCloudProfile(),
-  )) as unknown as CloudProfile;
-  await service.create(requireResourceByKind('Seed'), undefined, exampleSeed());
-  await service.create(requireResourceByKind('Project'), undefined, exampleProject('dev'));
+  client = new GardenClient(new InProcessTransport(service));
+  cloudProfile = await client.create('CloudProfile', exampleCloudProfile());
+  await client.create('Seed', exampleSeed());
+  await client.create('Project', exampleProject('dev'));
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   prefix = `gardener-ts-test-${randomBytes(4).toString('hex')}`;
   first = controller();
@@ -219,7 +214,7 @@ function pool(overrides: Partial<Worker> = {}): Worker {
 async function newShoot(name: string, workers: Worker[]): Promise<WorkerContext> {
   const shoot = exampleShoot(name, NAMESPACE);
   shoot.spec.provider.workers = workers;
-  const created = (await service.create(SHOOT, NAMESPACE, shoot)) as unknown as Shoot;
+  const created = await client.create('Shoot', shoot);
   return {
     shoot: created,
     technicalId: technicalIdOf(created),
@@ -237,13 +232,12 @@ function withPool(context: WorkerContext, change: Partial<Worker>): WorkerContex
   return { ...context, shoot };
 }
 
-async function listOf<T>(kind: string, context: WorkerContext): Promise<T[]> {
-  const list = await service.list(requireResourceByKind(kind), NAMESPACE, {
+async function listOf<K extends MachineKind>(kind: K, context: WorkerContext): Promise<ObjectOf<K>[]> {
+  const list = await client.list(kind, {
+    namespace: NAMESPACE,
     labelSelector: `shoot.gardener.cloud/name=${context.shoot.metadata.name}`,
   });
-  return (list.items as unknown as T[]).sort((a, b) =>
-    ((a as KubeObject).metadata.name ?? '').localeCompare((b as KubeObject).metadata.name ?? ''),
-  );
+  return list.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
 }
 
 const phaseOf = (m: Machine) =>
@@ -281,7 +275,7 @@ async function deleteAll(context: WorkerContext, manager = first): Promise<void>
     if (Date.now() > deadline) throw new Error('workers not deleted in time');
     await sleep(20);
   }
-  for (const kind of KINDS) expect(await listOf(kind.kind, context), kind.kind).toEqual([]);
+  for (const kind of KINDS) expect(await listOf(kind, context), kind).toEqual([]);
   expect(cloud.machinesOf(context.technicalId)).toEqual([]);
   expect(cloud.nodesOf(context.technicalId)).toEqual([]);
 }
@@ -330,7 +324,7 @@ describe('MachineControllerManager', () => {
       }),
     ]);
     await first.applyWorkers(context);
-    const deployments = await listOf<MachineDeployment>('MachineDeployment', context);
+    const deployments = await listOf('MachineDeployment', context);
     expect(
       deployments.map((d) => [d.metadata.name, d.spec.replicas, d.spec.strategy?.rollingUpdate]),
     ).toEqual([
@@ -338,7 +332,7 @@ describe('MachineControllerManager', () => {
       ['spread-pool-a-z2', 2, { maxSurge: 0, maxUnavailable: 0 }],
       ['spread-pool-a-z3', 1, { maxSurge: 0, maxUnavailable: 0 }],
     ]);
-    const classes = await listOf<MachineClass>('MachineClass', context);
+    const classes = await listOf('MachineClass', context);
     expect(classes.map((c) => c.nodeTemplate?.zone)).toEqual(['zone-a', 'zone-b', 'zone-c']);
     expect(classes[0]?.providerSpec).toMatchObject({
       machineClass: {
@@ -352,7 +346,7 @@ describe('MachineControllerManager', () => {
 
     const state = await settle(context);
     expect(state).toMatchObject({ desired: 5, ready: 5, updated: 5, errors: [], settled: true });
-    const machines = await listOf<Machine>('Machine', context);
+    const machines = await listOf('Machine', context);
     expect(machines).toHaveLength(5);
     for (const m of machines) {
       expect(m.metadata.name).toMatch(/^spread-pool-a-z[123]-[0-9a-f]{5}-[a-z0-9]{5}$/);
@@ -369,7 +363,7 @@ describe('MachineControllerManager', () => {
     expect(request?.bootstrap.bootstrapToken).toBe(BOOTSTRAP.bootstrapToken);
     expect(request?.infrastructure).toEqual({ network: 'spread' });
     expect(bootstrapped).toContain('spread');
-    const sets = await listOf<MachineSet>('MachineSet', context);
+    const sets = await listOf('MachineSet', context);
     expect(sets.map((s) => s.status)).toEqual(
       [2, 2, 1].map((n) => expect.objectContaining({ replicas: n, readyReplicas: n, availableReplicas: n })),
     );
@@ -378,10 +372,8 @@ describe('MachineControllerManager', () => {
     await first.applyWorkers(twoZones);
     const after = await settle(twoZones);
     expect(after).toMatchObject({ desired: 5, ready: 5, settled: true });
-    expect(
-      (await listOf<MachineDeployment>('MachineDeployment', context)).map((d) => d.spec.replicas),
-    ).toEqual([3, 2]);
-    expect((await listOf<MachineClass>('MachineClass', context)).map((c) => c.metadata.name)).toEqual([
+    expect((await listOf('MachineDeployment', context)).map((d) => d.spec.replicas)).toEqual([3, 2]);
+    expect((await listOf('MachineClass', context)).map((c) => c.metadata.name)).toEqual([
       'spread-pool-a-z1',
       'spread-pool-a-z2',
     ]);
@@ -394,14 +386,14 @@ describe('MachineControllerManager', () => {
     let context = await newShoot('scale', [pool({ minimum: 2 })]);
     await first.applyWorkers(context);
     await settle(context);
-    const running = (await listOf<Machine>('Machine', context)).map((m) => m.metadata.name ?? '');
+    const running = (await listOf('Machine', context)).map((m) => m.metadata.name ?? '');
 
     cloud.joins = false; // the next machines stay Pending
     context = withPool(context, { minimum: 4 });
     await first.applyWorkers(context);
     await until(async () => {
       await first.sync(context);
-      const machines = await listOf<Machine>('Machine', context);
+      const machines = await listOf('Machine', context);
       return machines.length === 4 && machines.every((m) => m.spec.providerID);
     });
     cloud.joins = true;
@@ -431,7 +423,7 @@ describe('MachineControllerManager', () => {
     expect(state.machines.map((m) => m.name)).toEqual([running[0]]);
     expect(cloud.machinesOf(context.technicalId)).toEqual([running[0]]);
     expect(cloud.nodesOf(context.technicalId).map((n) => n.name)).toEqual([running[0]]);
-    const [deployment] = await listOf<MachineDeployment>('MachineDeployment', context);
+    const [deployment] = await listOf('MachineDeployment', context);
     expect(deployment?.status).toMatchObject({
       replicas: 1,
       readyReplicas: 1,
@@ -450,8 +442,8 @@ describe('MachineControllerManager', () => {
     ]);
     await first.applyWorkers(context);
     await settle(context);
-    const before = new Set((await listOf<Machine>('Machine', context)).map((m) => m.metadata.name));
-    const oldSets = (await listOf<MachineSet>('MachineSet', context)).map((s) => s.metadata.name);
+    const before = new Set((await listOf('Machine', context)).map((m) => m.metadata.name));
+    const oldSets = (await listOf('MachineSet', context)).map((s) => s.metadata.name);
 
     // the watcher: every stored change and every change at the cloud keeps the promise
     const violations: string[] = [];
@@ -495,19 +487,19 @@ describe('MachineControllerManager', () => {
     }
     expect(mostMachines).toBe(desired + maxSurge); // the surge was used
     expect(fewestReady).toBe(desired);
-    const machines = await listOf<Machine>('Machine', context);
+    const machines = await listOf('Machine', context);
     expect(machines.filter((m) => before.has(m.metadata.name))).toEqual([]);
     for (const m of machines) {
       expect(cloud.machines.get(m.metadata.name ?? '')?.request?.machineClass.machineType).toBe(
         'local-medium',
       );
     }
-    const sets = await listOf<MachineSet>('MachineSet', context);
+    const sets = await listOf('MachineSet', context);
     expect(sets).toHaveLength(2);
     expect(sets.filter((s) => oldSets.includes(s.metadata.name))).toEqual([]);
-    expect(
-      (await listOf<MachineDeployment>('MachineDeployment', context)).map((d) => d.status?.updatedReplicas),
-    ).toEqual([2, 1]);
+    expect((await listOf('MachineDeployment', context)).map((d) => d.status?.updatedReplicas)).toEqual([
+      2, 1,
+    ]);
     await deleteAll(context);
   });
 
@@ -517,9 +509,7 @@ describe('MachineControllerManager', () => {
     ]);
     await first.applyWorkers(context);
     await settle(context);
-    const [healthy, sick1, sick2] = (await listOf<Machine>('Machine', context)).map(
-      (m) => m.metadata.name ?? '',
-    );
+    const [healthy, sick1, sick2] = (await listOf('Machine', context)).map((m) => m.metadata.name ?? '');
     const runningWhenReplaced: Record<string, number> = {};
     const violations: string[] = [];
     const stored = new Map<string, Machine>();
@@ -615,7 +605,7 @@ describe('MachineControllerManager', () => {
     try {
       await first.applyWorkers(context);
       await first.sync(context);
-      const [machine] = await listOf<Machine>('Machine', context);
+      const [machine] = await listOf('Machine', context);
       const name = machine?.metadata.name ?? '';
       await until(() => (cloud.creates.get(name) ?? 0) >= 3);
       const retrying = await first.sync(context);
@@ -634,11 +624,11 @@ describe('MachineControllerManager', () => {
       context = withPool(context, { minimum: 2 });
       await first.applyWorkers(context);
       await first.sync(context);
-      const added = (await listOf<Machine>('Machine', context)).find((m) => m.metadata.name !== name);
+      const added = (await listOf('Machine', context)).find((m) => m.metadata.name !== name);
       const failedName = added?.metadata.name ?? '';
       let failed: Machine | undefined;
       await until(async () => {
-        failed = (await listOf<Machine>('Machine', context)).find((m) => m.metadata.name === failedName);
+        failed = (await listOf('Machine', context)).find((m) => m.metadata.name === failedName);
         return failed?.status?.currentStatus?.phase === 'Failed';
       });
       expect(failed?.status?.lastOperation).toMatchObject({

@@ -1,30 +1,22 @@
 import {
-  ApiError,
-  ApiErrorCode,
+  applyMergePatch,
   type KubeObject,
   type Machine,
   type MachineClass,
   type MachineDeployment,
   type MachineSet,
-  requireResourceByKind,
-  type Shoot,
 } from '@gardener-ts/api';
-import { type ResourceService, StoreError, StoreErrorCode } from '@gardener-ts/store';
+import {
+  type GardenClient,
+  type GardenKind,
+  ignoreNotFound,
+  isAlreadyExists,
+  type ObjectKey,
+  type ObjectOf,
+} from '@gardener-ts/client';
 import { MACHINE_FINALIZER, shootSelector } from './names.js';
 
-export const MACHINE_CLASS = requireResourceByKind('MachineClass');
-export const MACHINE_DEPLOYMENT = requireResourceByKind('MachineDeployment');
-export const MACHINE_SET = requireResourceByKind('MachineSet');
-export const MACHINE = requireResourceByKind('Machine');
-const SHOOT = requireResourceByKind('Shoot');
-
-type MachineKind = 'MachineClass' | 'MachineDeployment' | 'MachineSet' | 'Machine';
-const TYPES = {
-  MachineClass: MACHINE_CLASS,
-  MachineDeployment: MACHINE_DEPLOYMENT,
-  MachineSet: MACHINE_SET,
-  Machine: MACHINE,
-};
+export type MachineKind = 'MachineClass' | 'MachineDeployment' | 'MachineSet' | 'Machine';
 
 /** A shoot's machine objects, as one pass reads them. */
 export interface ShootObjects {
@@ -34,150 +26,111 @@ export interface ShootObjects {
   readonly machines: Machine[];
 }
 
-export function isNotFound(error: unknown): boolean {
-  return (
-    (error instanceof ApiError && error.code === ApiErrorCode.NotFound) ||
-    (error instanceof StoreError && error.code === StoreErrorCode.NotFound)
-  );
-}
-
-function isAlreadyExists(error: unknown): boolean {
-  return (
-    (error instanceof ApiError && error.code === ApiErrorCode.AlreadyExists) ||
-    (error instanceof StoreError && error.code === StoreErrorCode.AlreadyExists)
-  );
-}
-
 export function isDeleting(obj: { metadata: { deletionTimestamp?: string | null } }): boolean {
   return Boolean(obj.metadata.deletionTimestamp);
 }
 
-/** The machine kinds through the garden's ResourceService (the same path the API serves). */
+function keyOf(obj: KubeObject): ObjectKey {
+  return { namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
+}
+
+/**
+ * The desired object in place of the stored one: the desired spec, the stored metadata (without
+ * its resourceVersion) with the desired labels added, the stored status.
+ */
+function overStored<T extends KubeObject>(desired: T, stored: T): T {
+  const next = {
+    ...structuredClone(desired),
+    metadata: {
+      ...stored.metadata,
+      labels: { ...stored.metadata.labels, ...desired.metadata.labels },
+    },
+    ...(stored.status === undefined ? {} : { status: stored.status }),
+  };
+  delete next.metadata.resourceVersion;
+  return next;
+}
+
+/** Applies a JSON merge patch to a status in place (updateStatus hands out the copy to change). */
+function mergeInto(status: object, patch: unknown): void {
+  const merged = applyMergePatch(status, patch) as object;
+  for (const key of Object.keys(status)) if (!(key in merged)) Reflect.deleteProperty(status, key);
+  Object.assign(status, merged);
+}
+
+/** The machine kinds through the garden's client, with our finalizer on what we create. */
 export class MachineObjects {
-  constructor(private readonly resources: ResourceService) {}
+  constructor(private readonly client: GardenClient) {}
 
   async list(namespace: string, shootName: string): Promise<ShootObjects> {
+    const ofShoot = { namespace, labelSelector: shootSelector(shootName) };
     const [classes, deployments, sets, machines] = await Promise.all([
-      this.listKind<MachineClass>('MachineClass', namespace, shootName),
-      this.listKind<MachineDeployment>('MachineDeployment', namespace, shootName),
-      this.listKind<MachineSet>('MachineSet', namespace, shootName),
-      this.listKind<Machine>('Machine', namespace, shootName),
+      this.client.list('MachineClass', ofShoot),
+      this.client.list('MachineDeployment', ofShoot),
+      this.client.list('MachineSet', ofShoot),
+      this.client.list('Machine', ofShoot),
     ]);
     return { classes, deployments, sets, machines };
   }
 
-  async listKind<T>(kind: MachineKind, namespace: string, shootName: string): Promise<T[]> {
-    const list = await this.resources.list(TYPES[kind], namespace, {
-      labelSelector: shootSelector(shootName),
-    });
-    return list.items as unknown as T[];
-  }
-
-  async get<T>(kind: MachineKind, namespace: string, name: string): Promise<T | undefined> {
-    try {
-      return (await this.resources.get(TYPES[kind], namespace, name)) as unknown as T;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
-  async getShoot(namespace: string, name: string): Promise<Shoot | undefined> {
-    try {
-      return (await this.resources.get(SHOOT, namespace, name)) as unknown as Shoot;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+  /** The object, or undefined when there is none. */
+  find<K extends GardenKind>(kind: K, namespace: string, name: string): Promise<ObjectOf<K> | undefined> {
+    return this.client.find(kind, { namespace, name });
   }
 
   /** Creates the object with our finalizer (classes have none), then writes its status. */
-  async create<T extends KubeObject>(obj: T, status?: unknown): Promise<T> {
-    const type = TYPES[obj.kind as MachineKind];
+  async create<K extends MachineKind>(kind: K, obj: ObjectOf<K>, status?: unknown): Promise<ObjectOf<K>> {
     const body = structuredClone(obj);
-    if (obj.kind !== 'MachineClass') body.metadata.finalizers = [MACHINE_FINALIZER];
-    const created = await this.resources.create(type, obj.metadata.namespace, body);
-    if (status === undefined) return created as T;
-    return this.patchStatus(
-      obj.kind as MachineKind,
-      obj.metadata.namespace ?? '',
-      obj.metadata.name ?? '',
-      status,
-    );
+    if (kind !== 'MachineClass') body.metadata.finalizers = [MACHINE_FINALIZER];
+    const created = await this.client.create(kind, body);
+    if (status === undefined) return created;
+    const { namespace, name } = keyOf(obj);
+    return this.mergeStatus(kind, namespace ?? '', name, status);
   }
 
   /**
    * Creates, or replaces the spec and adds the labels; `'deleting'` when the stored object is
    * marked for deletion (it cannot be brought back, only made again once it is gone).
    */
-  async upsert<T extends KubeObject>(desired: T): Promise<T | 'deleting'> {
-    const kind = desired.kind as MachineKind;
-    const namespace = desired.metadata.namespace ?? '';
-    const name = desired.metadata.name ?? '';
+  async upsert<K extends MachineKind>(kind: K, desired: ObjectOf<K>): Promise<ObjectOf<K> | 'deleting'> {
     for (;;) {
-      const current = await this.get<T>(kind, namespace, name);
-      if (!current) {
-        try {
-          return await this.create(desired);
-        } catch (error) {
-          if (isAlreadyExists(error)) continue;
-          throw error;
-        }
+      const stored = await this.client.find(kind, keyOf(desired));
+      if (stored && isDeleting(stored)) return 'deleting';
+      if (stored) return this.client.update(kind, overStored(desired, stored));
+      try {
+        return await this.create(kind, desired);
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
       }
-      if (isDeleting(current)) return 'deleting';
-      const next = {
-        ...structuredClone(desired),
-        metadata: {
-          ...current.metadata,
-          labels: { ...current.metadata.labels, ...desired.metadata.labels },
-        },
-        ...(current.status === undefined ? {} : { status: current.status }),
-      };
-      delete next.metadata.resourceVersion;
-      return (await this.resources.update(TYPES[kind], namespace, name, next)) as T;
     }
   }
 
-  async patch<T>(kind: MachineKind, namespace: string, name: string, patch: unknown): Promise<T> {
-    return (await this.resources.patch(TYPES[kind], namespace, name, 'merge', patch)) as unknown as T;
+  patch<K extends MachineKind>(
+    kind: K,
+    namespace: string,
+    name: string,
+    patch: unknown,
+  ): Promise<ObjectOf<K>> {
+    return this.client.patch(kind, { namespace, name }, 'merge', patch);
   }
 
-  async patchStatus<T>(kind: MachineKind, namespace: string, name: string, status: unknown): Promise<T> {
-    return (await this.resources.patch(
-      TYPES[kind],
-      namespace,
-      name,
-      'merge',
-      { status },
-      {
-        subresource: 'status',
-      },
-    )) as unknown as T;
+  /** A JSON merge patch of the status (null removes a field). */
+  mergeStatus<K extends MachineKind>(
+    kind: K,
+    namespace: string,
+    name: string,
+    patch: unknown,
+  ): Promise<ObjectOf<K>> {
+    return this.client.updateStatus(kind, { namespace, name }, (status) => mergeInto(status, patch));
   }
 
   /** Marks for deletion (our finalizer keeps it until its work is done); gone is fine. */
   async delete(kind: MachineKind, namespace: string, name: string): Promise<void> {
-    try {
-      await this.resources.delete(TYPES[kind], namespace, name);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    await this.client.delete(kind, { namespace, name }).catch(ignoreNotFound);
   }
 
   /** Drops our finalizer; an object marked for deletion is then gone. */
-  async release(kind: MachineKind, namespace: string, name: string): Promise<void> {
-    const current = await this.get<KubeObject>(kind, namespace, name);
-    if (!current?.metadata.finalizers?.includes(MACHINE_FINALIZER)) return;
-    const finalizers = current.metadata.finalizers.filter((f) => f !== MACHINE_FINALIZER);
-    try {
-      await this.resources.patch(TYPES[kind], namespace, name, 'merge', {
-        metadata: { finalizers, resourceVersion: current.metadata.resourceVersion },
-      });
-    } catch (error) {
-      if (isNotFound(error)) return;
-      if (error instanceof StoreError && error.code === StoreErrorCode.Conflict)
-        return this.release(kind, namespace, name);
-      throw error;
-    }
+  release(kind: MachineKind, namespace: string, name: string): Promise<void> {
+    return this.client.removeFinalizer(kind, { namespace, name }, MACHINE_FINALIZER);
   }
 }

@@ -1,4 +1,4 @@
-import type { Machine, MachineClass, Shoot } from '@gardener-ts/api';
+import type { Machine, Shoot } from '@gardener-ts/api';
 import { SSH_HOST_KEYS_ANNOTATION } from '@gardener-ts/api';
 import {
   isMachineNotFound,
@@ -76,23 +76,19 @@ export class MachineOperator {
   }
 
   private async current(job: MachineJob): Promise<Machine | undefined> {
-    const machine = await this.deps.objects.get<Machine>('Machine', job.namespace, job.name);
+    const machine = await this.deps.objects.find('Machine', job.namespace, job.name);
     return machine?.metadata.uid === job.uid ? machine : undefined;
   }
 
   private async create(machine: Machine, job: MachineJob): Promise<void> {
-    const machineClass = await this.deps.objects.get<MachineClass>(
-      'MachineClass',
-      job.namespace,
-      machine.spec.class.name,
-    );
+    const machineClass = await this.deps.objects.find('MachineClass', job.namespace, machine.spec.class.name);
     if (!machineClass) {
       throw new MachineControllerError(
         MachineControllerErrorCode.ClassNotFound,
         `MachineClass ${machine.spec.class.name} of machine ${job.name} is gone`,
       );
     }
-    const shoot = await this.deps.objects.getShoot(job.namespace, job.shoot);
+    const shoot = await this.deps.objects.find('Shoot', job.namespace, job.shoot);
     if (!shoot) {
       throw new MachineControllerError(
         MachineControllerErrorCode.ShootNotFound,
@@ -138,7 +134,7 @@ export class MachineOperator {
         ? { metadata: { annotations: { [SSH_HOST_KEYS_ANNOTATION]: info.sshHostKeys.join('\n') } } }
         : {}),
     });
-    await this.deps.objects.patchStatus('Machine', job.namespace, job.name, {
+    await this.deps.objects.mergeStatus('Machine', job.namespace, job.name, {
       node: info.nodeName,
       addresses: info.addresses.map((a) => ({ type: a.type, address: a.address })),
       lastOperation: {
@@ -178,14 +174,14 @@ export class MachineOperator {
 
   private async record(job: MachineJob, lastOperation: Omit<LastOperation, 'lastUpdateTime'>): Promise<void> {
     await this.deps.objects
-      .patchStatus('Machine', job.namespace, job.name, {
+      .mergeStatus('Machine', job.namespace, job.name, {
         lastOperation: { ...lastOperation, lastUpdateTime: this.deps.now().toISOString() },
       })
       .catch(() => undefined);
   }
 
   private async fail(job: MachineJob, change: PhaseChange): Promise<void> {
-    await this.deps.objects.patchStatus(
+    await this.deps.objects.mergeStatus(
       'Machine',
       job.namespace,
       job.name,

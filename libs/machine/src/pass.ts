@@ -147,7 +147,7 @@ export class ShootPass {
 
   private async setPhase(machine: Machine, change: PhaseChange): Promise<void> {
     const name = machine.metadata.name ?? '';
-    const updated = await this.deps.objects.patchStatus<Machine>(
+    const updated = await this.deps.objects.mergeStatus(
       'Machine',
       this.namespace,
       name,
@@ -208,7 +208,7 @@ export class ShootPass {
       const template = this.setTemplate(deployment, name);
       if (existing) {
         if (!jsonEqual(existing.spec.template, template)) {
-          const updated = await this.deps.objects.patch<MachineSet>('MachineSet', this.namespace, name, {
+          const updated = await this.deps.objects.patch('MachineSet', this.namespace, name, {
             spec: { template },
           });
           this.sets.set(name, updated);
@@ -216,7 +216,7 @@ export class ShootPass {
         continue;
       }
       const rolling = this.setsOf(deployment).some((s) => this.machinesOf(s).length > 0);
-      const created = await this.deps.objects.create<MachineSet>({
+      const created = await this.deps.objects.create('MachineSet', {
         apiVersion: MACHINE_API_VERSION,
         kind: 'MachineSet',
         metadata: {
@@ -285,7 +285,7 @@ export class ShootPass {
     if (!isDeleting(set) && set.spec.replicas !== target) {
       this.sets.set(
         name,
-        await this.deps.objects.patch<MachineSet>('MachineSet', this.namespace, name, {
+        await this.deps.objects.patch('MachineSet', this.namespace, name, {
           spec: { replicas: target },
         }),
       );
@@ -312,7 +312,8 @@ export class ShootPass {
       },
       spec: structuredClone(template.spec),
     };
-    const created = await this.deps.objects.create<Machine>(
+    const created = await this.deps.objects.create(
+      'Machine',
       machine,
       statusPatch(
         {
@@ -332,7 +333,7 @@ export class ShootPass {
   private async deleteMachine(machine: Machine): Promise<void> {
     const name = machine.metadata.name ?? '';
     await this.deps.objects.delete('Machine', this.namespace, name);
-    const marked = await this.deps.objects.get<Machine>('Machine', this.namespace, name);
+    const marked = await this.deps.objects.find('Machine', this.namespace, name);
     if (!marked) {
       this.machines.delete(name);
       return;
@@ -438,12 +439,7 @@ export class ShootPass {
     // a merge patch: fields the new status no longer has are removed with null
     const patch: Record<string, unknown> = { ...status };
     for (const key of Object.keys(old)) if (!(key in status)) patch[key] = null;
-    const updated = await this.deps.objects.patchStatus<T>(
-      kind,
-      this.namespace,
-      obj.metadata.name ?? '',
-      patch,
-    );
+    const updated = await this.deps.objects.mergeStatus(kind, this.namespace, obj.metadata.name ?? '', patch);
     if (kind === 'MachineSet') this.sets.set(obj.metadata.name ?? '', updated as MachineSet);
     else this.deployments.set(obj.metadata.name ?? '', updated as MachineDeployment);
   }
