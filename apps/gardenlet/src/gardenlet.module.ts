@@ -52,10 +52,6 @@ function enqueueOn(queue: ShootQueue): (shoot: Shoot) => Promise<void> {
     });
 }
 
-function resourcesOf(store: Store): ResourceService {
-  return new ResourceService(store.repository, store.watches);
-}
-
 /** What every provider package's createProvider is given: the tofu runner and the seed. */
 async function createExtensions(config: GardenletConfig, seed: LocalSeedBackend): Promise<ExtensionRegistry> {
   const stateKey = await loadOrCreateStateKey(config.tofuStateKeyFile);
@@ -121,7 +117,8 @@ export class GardenletModule {
         {
           provide: GARDEN_CLIENT,
           inject: [STORE],
-          useFactory: (store: Store) => new GardenClient(new InProcessTransport(resourcesOf(store))),
+          useFactory: (store: Store) =>
+            new GardenClient(new InProcessTransport(new ResourceService(store.repository, store.watches))),
         },
         { provide: SEED, useValue: new LocalSeedBackend() },
         {
@@ -131,9 +128,9 @@ export class GardenletModule {
         },
         {
           provide: MACHINES,
-          inject: [STORE, SEED, EXTENSIONS],
-          useFactory: (store: Store, seed: LocalSeedBackend, extensions: ExtensionRegistry) =>
-            createMachineController(config, resourcesOf(store), seed, extensions, redis),
+          inject: [GARDEN_CLIENT, SEED, EXTENSIONS],
+          useFactory: (client: GardenClient, seed: LocalSeedBackend, extensions: ExtensionRegistry) =>
+            createMachineController(config, client, seed, extensions, redis),
         },
         {
           provide: BOTANIST,

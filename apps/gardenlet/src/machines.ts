@@ -1,10 +1,9 @@
 import { clusterDnsAddress, type Shoot } from '@gardener-ts/api';
 import { serviceCidrOf } from '@gardener-ts/botanist';
-import { GardenClient, InProcessTransport } from '@gardener-ts/client';
+import type { GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry, NodeBootstrap } from '@gardener-ts/extensions';
 import { MachineControllerManager, type ShootNodes, shootNodesFromKubeconfig } from '@gardener-ts/machine';
 import type { SeedBackend } from '@gardener-ts/seed';
-import type { ResourceService } from '@gardener-ts/store';
 import { Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
@@ -16,18 +15,13 @@ const BOOTSTRAP_TOKEN_TTL_SECONDS = 20 * 60;
 const KUBECONFIG_RENEW_MS = 10 * 60 * 1000;
 
 /** The gardenlet's GardenClient, or one made over the garden's ResourceService. */
-function clientOf(garden: GardenClient | ResourceService): GardenClient {
-  return garden instanceof GardenClient ? garden : new GardenClient(new InProcessTransport(garden));
-}
-
 export function createMachineController(
   config: GardenletConfig,
-  garden: GardenClient | ResourceService,
+  client: GardenClient,
   seed: SeedBackend,
   extensions: ExtensionRegistry,
   redis: Redis,
 ): MachineControllerManager {
-  const client = clientOf(garden);
   return new MachineControllerManager({
     client,
     drivers: (type) => extensions.machines(type),
