@@ -6,8 +6,14 @@ import { providerPackagesFromEnv } from '@gardener-ts/extensions';
 export interface GardenletConfig {
   readonly seedName: string;
   readonly redisUrl: string;
+  /**
+   * A kubeconfig of the garden API (server, CA, bearer token): the gardenlet then reads and writes
+   * the garden's objects only through the API, and DATABASE_URL serves its tofu state alone.
+   */
+  readonly gardenKubeconfig?: string | undefined;
+  /** the garden's database without GARDEN_KUBECONFIG; in any case where tofu state is kept */
   readonly databaseUrl: string;
-  /** the garden's Secret key (the API's GARDENER_KEY_FILE): the gardenlet writes Secrets too */
+  /** the garden's Secret key (the API's GARDENER_KEY_FILE), without GARDEN_KUBECONFIG only */
   readonly keyFile: string;
   /** OpenTofu state passphrase, outside the database */
   readonly tofuStateKeyFile: string;
@@ -52,6 +58,7 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
   return {
     seedName: env.SEED_NAME || 'local',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    gardenKubeconfig: env.GARDEN_KUBECONFIG || undefined,
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     keyFile: env.GARDENER_KEY_FILE || join(dataDir, 'secrets.key'),
     tofuStateKeyFile: env.GARDENER_TOFU_STATE_KEY_FILE || join(dataDir, 'tofu-state.key'),

@@ -8,18 +8,18 @@ import {
   ShootCare,
   type TaskOutcome,
 } from '@gardener-ts/botanist';
-import { GardenClient, InProcessTransport } from '@gardener-ts/client';
+import type { GardenClient } from '@gardener-ts/client';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { createShootJobHandler, ShootLeases, ShootQueue } from '@gardener-ts/jobs';
 import { MachineControllerManager } from '@gardener-ts/machine';
 import { LocalSeedBackend } from '@gardener-ts/seed';
-import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { bastionProviders } from './bastions.js';
 import type { GardenletConfig } from './config.js';
+import { type GardenAccess, openGardenAccess } from './garden-access.js';
 import { createMachineController, MachineOperations, shootNodesVia } from './machines.js';
 import { GardenletMetrics, MetricsServer } from './metrics.js';
 import { Periodic } from './periodic.js';
@@ -28,6 +28,7 @@ import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
 import {
   BOTANIST,
   EXTENSIONS,
+  GARDEN_ACCESS,
   GARDEN_CLIENT,
   GARDENLET_CONFIG,
   MACHINES,
@@ -35,7 +36,6 @@ import {
   SEED,
   SHOOT_JOB_HANDLER,
   SHOOT_QUEUE_CLIENT,
-  STORE,
 } from './tokens.js';
 
 /** Schedules have minute resolution; checking twice a minute fires each trigger within 30 s. */
@@ -80,13 +80,13 @@ function logTaskOutcome(flow: string, { taskId, durationMs, error }: TaskOutcome
 class Connections implements OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(STORE) private readonly store: Store,
+    @Inject(GARDEN_ACCESS) private readonly garden: GardenAccess,
     @Inject(SHOOT_QUEUE_CLIENT) private readonly shootQueue: ShootQueue,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.shootQueue.close();
-    await this.store.close();
+    await this.garden.close();
     this.redis.disconnect();
   }
 }
@@ -110,15 +110,11 @@ export class GardenletModule {
         { provide: GARDENLET_CONFIG, useValue: config },
         { provide: REDIS, useValue: redis },
         { provide: SHOOT_QUEUE_CLIENT, useValue: shootQueue },
-        {
-          provide: STORE,
-          useFactory: () => openStore({ databaseUrl: config.databaseUrl, keyFile: config.keyFile }),
-        },
+        { provide: GARDEN_ACCESS, useFactory: () => openGardenAccess(config) },
         {
           provide: GARDEN_CLIENT,
-          inject: [STORE],
-          useFactory: (store: Store) =>
-            new GardenClient(new InProcessTransport(new ResourceService(store.repository, store.watches))),
+          inject: [GARDEN_ACCESS],
+          useFactory: (access: GardenAccess) => access.client,
         },
         { provide: SEED, useValue: new LocalSeedBackend() },
         {

@@ -1,7 +1,8 @@
 export const GARDENLET_CONFIG = Symbol('GardenletConfig');
 export const SHOOT_JOB_HANDLER = Symbol('ShootJobHandler');
 export const REDIS = Symbol('Redis');
-export const STORE = Symbol('Store');
+/** How the gardenlet reaches the garden: its API, or (in the garden's own host) its database. */
+export const GARDEN_ACCESS = Symbol('GardenAccess');
 export const BOTANIST = Symbol('Botanist');
 export const SEED = Symbol('SeedBackend');
 export const EXTENSIONS = Symbol('ExtensionRegistry');

@@ -1,0 +1,125 @@
+// A gardenlet that is a client of the garden API alone: it gets the garden's kubeconfig (server,
+// CA, token) and a database of its own for tofu state, never the garden's database. A shoot
+// created over REST is reconciled, hibernated and deleted by it; its heartbeat keeps the seed Ready.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Shoot, technicalId } from '@gardener-ts/api';
+import { createTestDatabase, queryRows } from '@gardener-ts/infra/testing';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Agent, fetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
+import { createGarden, type Garden, until } from './support/garden.js';
+import { expectNothingLeft } from './support/leftovers.js';
+import { startTestGardenlet } from './support/services.js';
+
+describe('a gardenlet that reaches the garden only through its API', () => {
+  let garden: Garden;
+  let api: RunningServer;
+  let gardenlet: INestApplicationContext;
+  let tofuState: Awaited<ReturnType<typeof createTestDatabase>>;
+  let token: string;
+  const name = 'remote';
+
+  let trustGarden: Agent;
+  const call = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
+    const response = await fetch(`${api.url}${path}`, {
+      method,
+      dispatcher: trustGarden,
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const shoots = () => `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots`;
+  const read = async () => (await call('GET', `${shoots()}/${name}`)).body as unknown as Shoot;
+
+  beforeAll(async () => {
+    garden = await createGarden();
+    const dataDir = join(garden.root, 'api');
+    api = await startServer({
+      ...garden.gardenletEnv,
+      PORT: '0',
+      GARDENER_TLS: 'on',
+      GARDENER_DATA_DIR: dataDir,
+    });
+    token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
+    const kubeconfig = await readFile(join(dataDir, 'garden.kubeconfig'), 'utf8');
+    const ca = Buffer.from(
+      /certificate-authority-data: (\S+)/.exec(kubeconfig)?.[1] ?? '',
+      'base64',
+    ).toString();
+    trustGarden = new Agent({ connect: { ca } });
+    tofuState = await createTestDatabase('gardener_ts_seed_state');
+    gardenlet = await startTestGardenlet(garden, {
+      gardenKubeconfig: join(dataDir, 'garden.kubeconfig'),
+      // the seed's own database, for tofu state only: not the garden's
+      databaseUrl: tofuState.url,
+      keyFile: join(garden.root, 'no-garden-key'),
+      heartbeatSeconds: 1,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await gardenlet?.close();
+    await api?.stop();
+    await tofuState?.drop();
+    await garden?.close();
+  });
+
+  it('keeps its seed Ready over the API', async () => {
+    const ready = await until(async () => {
+      const { body } = await call('GET', '/apis/core.gardener.cloud/v1beta1/seeds/local');
+      const conditions = (body.status as Shoot['status'])?.conditions ?? [];
+      return conditions.find((c) => c.type === 'GardenletReady' && c.status === 'True');
+    }, 30_000);
+    expect(ready.reason).toBe('GardenletReady');
+  });
+
+  it('creates a shoot it reads and writes only through the API, then deletes it', async () => {
+    garden.track(name);
+    const created = await call('POST', shoots(), {
+      apiVersion: 'core.gardener.cloud/v1beta1',
+      kind: 'Shoot',
+      metadata: { name },
+      spec: {
+        cloudProfileName: 'local',
+        region: 'local',
+        provider: { type: 'local' },
+        kubernetes: { version: '1.34' },
+        networking: { nodes: `10.10.${90 + (Number.parseInt(garden.id, 16) % 10)}.0/24` },
+      },
+    });
+    expect(created.status).toBe(201);
+    const succeeded = await until(async () => {
+      const shoot = await read();
+      return shoot.status?.lastOperation?.state === 'Succeeded' ? shoot : undefined;
+    }, 180_000);
+    expect(succeeded.status?.technicalID).toBe(technicalId(garden.namespace, name));
+    expect(succeeded.metadata.finalizers).toContain('gardener');
+    // its tofu state is in the seed's database, none in the garden's
+    const id = technicalId(garden.namespace, name);
+    const states = (url: string) =>
+      queryRows<{ name: string }>(url, 'SELECT name FROM gardener_tofu.states WHERE name = $1', [id]).catch(
+        () => [],
+      );
+    expect(await states(tofuState.url)).toHaveLength(1);
+    expect(await states(garden.gardenletEnv.DATABASE_URL ?? '')).toHaveLength(0);
+    // the gardenlet's own writes went through the API: the SSH key pair secret is there
+    const secret = await call('GET', `/api/v1/namespaces/${garden.namespace}/secrets/${name}.ssh-keypair`);
+    expect(secret.status).toBe(200);
+
+    await call(
+      'PATCH',
+      `${shoots()}/${name}`,
+      { metadata: { annotations: { 'confirmation.gardener.cloud/deletion': 'true' } } },
+      'application/merge-patch+json',
+    );
+    expect((await call('DELETE', `${shoots()}/${name}`)).status).toBe(200);
+    await until(
+      async () => ((await call('GET', `${shoots()}/${name}`)).status === 404 ? true : undefined),
+      120_000,
+    );
+    await expectNothingLeft(garden, technicalId(garden.namespace, name));
+  });
+});
