@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject } from '@gardener-ts/api';
 import { ClientError, ClientErrorCode, isConflict, isNotFound } from './errors.js';
 import { type GardenKind, type ObjectOf, resourceTypeOf } from './kinds.js';
@@ -14,7 +15,8 @@ export interface ListOptions extends ListQuery {
 }
 
 /** How often a read-modify-write is tried when others keep writing the same object. */
-const CONFLICT_ATTEMPTS = 5;
+const CONFLICT_ATTEMPTS = 8;
+const CONFLICT_PAUSE_MS = 20;
 
 type Status<K extends GardenKind> = NonNullable<ObjectOf<K> extends { status?: infer S } ? S : never>;
 
@@ -148,12 +150,14 @@ export class GardenClient {
     });
   }
 
+  /** Writers that collide retry at random moments, a little later each time, so they stop colliding. */
   private async retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
       try {
         return await attempt();
       } catch (error) {
         if (!isConflict(error) || tries >= CONFLICT_ATTEMPTS) throw error;
+        await sleep(Math.random() * CONFLICT_PAUSE_MS * tries);
       }
     }
   }
