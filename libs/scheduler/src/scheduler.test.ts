@@ -55,3 +55,50 @@ describe('binding shoots to seeds at create', () => {
     expect(created.spec.seedName).toBe('local');
   });
 });
+
+describe('passes over pending shoots', () => {
+  it('starts none for a heartbeat (timestamps only), one when the seed’s readiness changes', async () => {
+    const SEED = requireResourceByKind('Seed');
+    const beating = exampleSeed();
+    beating.metadata.name = 'beating';
+    await service.create(SEED, undefined, beating);
+    const passes = { count: 0 };
+    const listWithout = store.repository.listWithout.bind(store.repository);
+    const counting = Object.create(store.repository) as typeof store.repository;
+    counting.listWithout = (...args) => {
+      passes.count += 1;
+      return listWithout(...args);
+    };
+    const watcher = new ShootScheduler(service, counting, { retryMs: 3_600_000 });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+    const setReady = async (status: 'True' | 'Unknown', at: string) => {
+      const seed = await service.get(SEED, undefined, 'beating');
+      const conditions = [
+        { type: 'GardenletReady', status, reason: 'R', lastUpdateTime: at, lastTransitionTime: at },
+      ];
+      await service.update(
+        SEED,
+        undefined,
+        'beating',
+        { ...seed, status: { conditions } },
+        { subresource: 'status' },
+      );
+    };
+    try {
+      await setReady('True', '2026-12-06T00:00:00Z');
+      await watcher.start();
+      await settle();
+      const afterStart = passes.count;
+      for (const at of ['2026-12-06T00:00:10Z', '2026-12-06T00:00:20Z', '2026-12-06T00:00:30Z']) {
+        await setReady('True', at);
+        await settle();
+      }
+      expect(passes.count).toBe(afterStart);
+      await setReady('Unknown', '2026-12-06T00:01:10Z');
+      await settle();
+      expect(passes.count).toBe(afterStart + 1);
+    } finally {
+      await watcher.stop();
+    }
+  });
+});

@@ -48,6 +48,8 @@ export class ShootScheduler {
   private again = false;
   private stopped = false;
   private counts: { at: number; counting: Promise<Map<string, number>> } | undefined;
+  /** What scheduling reads of each seed, as last seen: other changes do not start a pass. */
+  private readonly seedViews = new Map<string, string>();
 
   constructor(
     private readonly resources: ResourceService,
@@ -136,7 +138,17 @@ export class ShootScheduler {
       if (!this.stopped) setTimeout(() => void this.restartWatches(), 1_000).unref();
     };
     const kick = () => this.kick();
-    this.watches.push(await this.resources.watch(this.seedType, undefined, {}, kick, onError));
+    this.watches.push(
+      await this.resources.watch(
+        this.seedType,
+        undefined,
+        {},
+        (event) => {
+          if (this.seedChanged(event.type, event.object as unknown as Seed)) kick();
+        },
+        onError,
+      ),
+    );
     this.watches.push(
       await this.resources.watch(
         this.shootType,
@@ -153,6 +165,27 @@ export class ShootScheduler {
     this.timer = setInterval(kick, this.options.retryMs ?? 30_000);
     this.timer.unref();
     this.kick();
+  }
+
+  /**
+   * Whether a seed event changes what scheduling reads: a gardenlet's heartbeat only moves its
+   * GardenletReady's timestamps, every 10 s per seed, and must not make a pass over pending shoots.
+   */
+  private seedChanged(type: string, seed: Seed): boolean {
+    const name = seed.metadata.name ?? '';
+    if (type === 'DELETED') {
+      this.seedViews.delete(name);
+      return true;
+    }
+    const view = JSON.stringify({
+      spec: seed.spec,
+      deleting: Boolean(seed.metadata.deletionTimestamp),
+      allocatable: seed.status?.allocatable,
+      conditions: (seed.status?.conditions ?? []).map((c) => [c.type, c.status]),
+    });
+    if (this.seedViews.get(name) === view) return false;
+    this.seedViews.set(name, view);
+    return true;
   }
 
   async stop(): Promise<void> {
