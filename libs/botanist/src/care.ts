@@ -1,8 +1,8 @@
 import type { Shoot } from '@gardener-ts/api';
 import type { GardenClient } from '@gardener-ts/client';
-import { technicalIdOf } from '@gardener-ts/extensions';
 import type { ShootNodes } from '@gardener-ts/machine';
 import type { SeedBackend, SystemComponentsHealth } from '@gardener-ts/seed';
+import { hasWorkers } from './components/workers.js';
 import {
   conditionChanged,
   DEFAULT_CONDITION_THRESHOLDS,
@@ -11,8 +11,8 @@ import {
   withGracePeriod,
 } from './conditions.js';
 import { shootsOnSeed } from './seed-shoots.js';
+import { technicalIdOf } from './shoot-names.js';
 import { ShootStatusWriter } from './shoot-status.js';
-import { hasWorkers } from './workers.js';
 
 export interface ShootCareOptions {
   readonly client: GardenClient;

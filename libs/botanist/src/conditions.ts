@@ -1,4 +1,4 @@
-import type { ConditionStatus, Shoot } from '@gardener-ts/api';
+import { type ConditionStatus, type Shoot, withCondition } from '@gardener-ts/api';
 
 export type { ConditionStatus } from '@gardener-ts/api';
 export { withCondition } from '@gardener-ts/api';
@@ -51,4 +51,46 @@ export function conditionChanged(
 ) {
   const current = conditions?.find((c) => c.type === type);
   return current?.status !== status || current.reason !== reason || current.message !== message;
+}
+
+/** The conditions a succeeded reconcile vouches for; care keeps them up to date afterwards. */
+export function reconciledConditions(conditions: Conditions | undefined, withNodes: boolean): Conditions {
+  const verdicts: Verdict[] = [
+    {
+      type: 'APIServerAvailable',
+      status: 'True',
+      reason: 'HealthzRequestSucceeded',
+      message: 'API server /readyz endpoint responded with success status code.',
+    },
+    {
+      type: 'ControlPlaneHealthy',
+      status: 'True',
+      reason: 'ControlPlaneRunning',
+      message: 'All control plane components are running.',
+    },
+  ];
+  if (withNodes) {
+    verdicts.push({
+      type: 'EveryNodeReady',
+      status: 'True',
+      reason: 'EveryNodeReady',
+      message: 'All nodes are Ready.',
+    });
+  }
+  return withVerdicts(conditions, verdicts);
+}
+
+export function hibernatedConditions(conditions: Conditions | undefined): Conditions {
+  const hibernated = { status: 'False', reason: 'Hibernated', message: 'The shoot is hibernated.' } as const;
+  return withVerdicts(conditions, [
+    { type: 'APIServerAvailable', ...hibernated },
+    { type: 'ControlPlaneHealthy', ...hibernated },
+  ]);
+}
+
+function withVerdicts(conditions: Conditions | undefined, verdicts: readonly Verdict[]): Conditions {
+  return verdicts.reduce<Conditions>(
+    (all, v) => withCondition(all, v.type, v.status, v.reason, v.message),
+    conditions ?? [],
+  );
 }

@@ -1,16 +1,16 @@
 import type { Shoot } from '@gardener-ts/api';
 import type { GardenClient } from '@gardener-ts/client';
-import { technicalIdOf } from '@gardener-ts/extensions';
 import type { ShootLeases } from '@gardener-ts/jobs';
 import type { MachineControllerManager } from '@gardener-ts/machine';
+import { shootContextOf } from './components/shoot-context.js';
+import { hasWorkers } from './components/workers.js';
 import { shootsOnSeed } from './seed-shoots.js';
-import { hasWorkers } from './workers.js';
 
 /**
  * Between flows (and while a failed operation waits for its retry) the machine controller still
- * watches the shoots' machines: it creates and replaces
- * machines whose nodes stay NotReady, removes orphans and keeps the pools' counts. It holds the
- * shoot's lease for each pass, so it never runs beside the shoot's own flow.
+ * watches the shoots' machines; during a flow, the Workers component's machine loop runs the same
+ * passes. A pass creates and replaces machines whose nodes stay NotReady, removes orphans and keeps
+ * the pools' counts. It holds the shoot's lease, so it never runs beside the shoot's own flow.
  */
 export class MachineSync {
   constructor(
@@ -32,16 +32,8 @@ export class MachineSync {
     const lease = await this.options.leases.acquire(shoot.metadata.uid ?? '');
     if (!lease) return; // the shoot's flow runs right now and syncs the machines itself
     try {
-      const cloudProfile = await this.options.client.get('CloudProfile', {
-        name: shoot.spec.cloudProfileName ?? '',
-      });
-      await this.options.machines.sync({
-        shoot,
-        cloudProfile,
-        credentials: {},
-        technicalId: technicalIdOf(shoot),
-        infrastructure: {},
-      });
+      const context = await shootContextOf(this.options.client, shoot);
+      await this.options.machines.sync({ ...context, infrastructure: {} });
     } finally {
       await lease.release();
     }

@@ -1,9 +1,9 @@
 import type { Shoot } from '@gardener-ts/api';
 import type { GardenClient } from '@gardener-ts/client';
 import { inMaintenanceWindow } from './maintenance.js';
-import { keyOf, shootsOnSeed } from './seed-shoots.js';
+import { requestedOperations, requestOperation } from './operation-annotation.js';
+import { shootsOnSeed } from './seed-shoots.js';
 
-const OPERATION_ANNOTATION = 'gardener.cloud/operation';
 /** one maintenance per window: a shoot maintained this recently is left alone */
 const MAINTAINED_WITHIN_MS = 20 * 60 * 60 * 1000;
 
@@ -25,13 +25,7 @@ export class MaintenanceScheduler {
     const now = this.options.now?.() ?? new Date();
     for (const shoot of await shootsOnSeed(this.options.client, this.options.seedName)) {
       if (!due(shoot, now)) continue;
-      const operations = shoot.metadata.annotations?.[OPERATION_ANNOTATION];
-      const updated = await this.options.client.patch('Shoot', keyOf(shoot), 'merge', {
-        metadata: {
-          annotations: { [OPERATION_ANNOTATION]: operations ? `${operations};maintain` : 'maintain' },
-        },
-      });
-      await this.options.enqueue(updated);
+      await this.options.enqueue(await requestOperation(this.options.client, shoot, 'maintain'));
     }
   }
 }
@@ -41,7 +35,7 @@ function due(shoot: Shoot, now: Date): boolean {
   if (!window || !inMaintenanceWindow(window, now)) return false;
   if (shoot.metadata.deletionTimestamp || shoot.status?.hibernated) return false;
   if (shoot.status?.lastOperation?.state !== 'Succeeded') return false;
-  if ((shoot.metadata.annotations?.[OPERATION_ANNOTATION] ?? '').includes('maintain')) return false;
+  if (requestedOperations(shoot).includes('maintain')) return false;
   const last = (shoot.status?.lastMaintenance as { triggeredTime?: string } | undefined)?.triggeredTime;
   return !last || now.getTime() - Date.parse(last) > MAINTAINED_WITHIN_MS;
 }

@@ -1,8 +1,8 @@
-import type { Shoot } from '@gardener-ts/api';
 import type { GardenClient } from '@gardener-ts/client';
-import { type SeedResource, type SeedResourceCollector, technicalIdOf } from '@gardener-ts/extensions';
+import type { SeedResource, SeedResourceCollector } from '@gardener-ts/extensions';
 import type { HeldLease } from '@gardener-ts/jobs';
 import type { SeedBackend } from '@gardener-ts/seed';
+import { technicalIdOfName, technicalIdsOf } from './shoot-names.js';
 
 export interface SeedGarbageCollectorOptions {
   readonly client: GardenClient;
@@ -98,11 +98,10 @@ export class SeedGarbageCollector {
   private async ownedTechnicalIds(): Promise<Set<string>> {
     const owned = new Set<string>();
     for (const shoot of await this.options.client.list('Shoot')) {
-      owned.add(technicalIdOf(shoot));
-      if (shoot.status?.technicalID) owned.add(shoot.status.technicalID);
+      for (const id of technicalIdsOf(shoot)) owned.add(id);
     }
     for (const ref of (await this.options.runningFlows?.()) ?? []) {
-      owned.add(technicalIdOf({ metadata: { namespace: ref.namespace, name: ref.name } } as Shoot));
+      owned.add(technicalIdOfName(ref.namespace, ref.name));
     }
     return owned;
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleCloudProfile, exampleProject, exampleShoot, resourceByKind } from '@gardener-ts/api';
 import { GardenClient, InProcessTransport } from '@gardener-ts/client';
+import { ExtensionError, GardenerErrorCode } from '@gardener-ts/extensions';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHOOT, ShootStatusWriter } from './shoot-status.js';
@@ -36,9 +37,7 @@ describe('ShootStatusWriter', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const failure = [
-    { taskId: 'deploy-infrastructure', error: Object.assign(new Error('busy'), { codes: [] }) },
-  ];
+  const failure = [{ taskId: 'deploy-infrastructure', error: new ExtensionError('busy') }];
   const window = { finalCause: false, progress: 40, retryWindowMs: 12 * HOUR };
 
   it('an error within the retry window will be retried; past it the operation is Failed', async () => {
@@ -86,17 +85,22 @@ describe('ShootStatusWriter', () => {
     expect(shoot.status?.observedGeneration).toBe(shoot.metadata.generation);
   });
 
-  it('a final cause is Failed at once', async () => {
+  it('a final cause is Failed at once, and lastErrors show its Gardener codes', async () => {
     const writer = new ShootStatusWriter(
       new GardenClient(new InProcessTransport(resources)),
       'garden-st',
       's1',
       now,
     );
-    expect(await writer.failed('Reconcile', failure, { ...window, finalCause: true })).toBe(true);
+    const quota = new ExtensionError('quota exceeded', [GardenerErrorCode.InfraQuotaExceeded]);
+    const failures = [{ taskId: 'deploy-infrastructure', error: quota }];
+    expect(await writer.failed('Reconcile', failures, { ...window, finalCause: true })).toBe(true);
     const shoot = await writer.read();
     expect(shoot.status?.lastOperation?.state).toBe('Failed');
     expect(shoot.status?.observedGeneration).toBe(shoot.metadata.generation);
+    expect(shoot.status?.lastErrors).toEqual([
+      expect.objectContaining({ taskID: 'deploy-infrastructure', codes: ['ERR_INFRA_QUOTA_EXCEEDED'] }),
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { type LastOperation, requireResourceByKind, type Shoot } from '@gardener-ts/api';
 import type { GardenClient } from '@gardener-ts/client';
 import type { TaskFailure } from '@gardener-ts/flow';
+import { gardenerCodesOf } from './errors.js';
 import { STATUS_LABEL, shootHealth } from './status-label.js';
 
 export const SHOOT = requireResourceByKind('Shoot');
@@ -103,7 +104,7 @@ export class ShootStatusWriter {
       status.lastErrors = failures.map((f) => ({
         taskID: f.taskId,
         description: f.error.message,
-        codes: [...((f.error as { codes?: readonly string[] }).codes ?? [])],
+        codes: [...gardenerCodesOf(f.error)],
         lastUpdateTime: now,
       }));
     });

@@ -1,19 +1,20 @@
-import { BASTION_READY_CONDITION, type Bastion, type Shoot, timestamp } from '@gardener-ts/api';
-import type { GardenClient, ObjectKey } from '@gardener-ts/client';
 import {
-  type BastionActuator,
-  type BastionContext,
-  type BastionStatus,
-  technicalIdOf,
-} from '@gardener-ts/extensions';
+  BASTION_READY_CONDITION,
+  type Bastion,
+  OPERATION_ANNOTATION,
+  type Shoot,
+  timestamp,
+} from '@gardener-ts/api';
+import type { GardenClient, ObjectKey } from '@gardener-ts/client';
+import type { BastionActuator, BastionContext, BastionStatus } from '@gardener-ts/extensions';
 import { withCondition } from '../conditions.js';
+import { technicalIdOf, technicalIdOfName } from '../shoot-names.js';
 import {
   annotationWithoutKeepalive,
   DEFAULT_LIFETIME,
   expiryOf,
   keepaliveRequested,
   type Lifetime,
-  OPERATION_ANNOTATION,
   reasonToRemove,
 } from './lifetime.js';
 
@@ -259,9 +260,7 @@ function conditionOf(bastion: Bastion) {
  */
 export function contextOf(bastion: Bastion, shoot: Shoot | undefined): BastionContext {
   const shootName = bastion.spec.shootRef.name;
-  const technicalId = shoot
-    ? technicalIdOf(shoot)
-    : technicalIdOf({ metadata: { namespace: bastion.metadata.namespace, name: shootName } } as Shoot);
+  const technicalId = shoot ? technicalIdOf(shoot) : technicalIdOfName(bastion.metadata.namespace, shootName);
   const nodesCidr = shoot?.spec.networking?.nodes;
   return {
     id: `${technicalId}--${bastion.metadata.name}`,

@@ -4,10 +4,10 @@ import {
   BASTION_TIME_TO_LIVE_MS,
   type Bastion,
   bastionExpiry,
+  OPERATION_ANNOTATION,
+  operationsIn,
   type Shoot,
 } from '@gardener-ts/api';
-
-export const OPERATION_ANNOTATION = 'gardener.cloud/operation';
 
 export interface Lifetime {
   readonly timeToLiveMs: number;
@@ -21,10 +21,7 @@ export const DEFAULT_LIFETIME: Lifetime = {
 
 /** the operations in the annotation, `;`-separated as Gardener writes them */
 export function operationsOf(bastion: Bastion): string[] {
-  return (bastion.metadata.annotations?.[OPERATION_ANNOTATION] ?? '')
-    .split(';')
-    .map((op) => op.trim())
-    .filter(Boolean);
+  return operationsIn(bastion.metadata.annotations?.[OPERATION_ANNOTATION]);
 }
 
 export function keepaliveRequested(bastion: Bastion): boolean {
