@@ -1,11 +1,14 @@
-// A gardenlet that is a client of the garden API alone: it gets the garden's kubeconfig (server,
-// CA, token) and a database of its own for tofu state, never the garden's database. A shoot
-// created over REST is reconciled, hibernated and deleted by it; its heartbeat keeps the seed Ready.
-import { readFile } from 'node:fs/promises';
+// A gardenlet that is a client of the garden API alone: it gets a bootstrap kubeconfig (server,
+// CA, a seed bootstrap token), trades it for its seed's credential, and has a database of its own
+// for tofu state, never the garden's database; Redis it reaches as its seed's ACL user. A shoot
+// created over REST is reconciled and deleted by it; its heartbeat keeps the seed Ready.
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Shoot, technicalId } from '@gardener-ts/api';
 import { createTestDatabase, queryRows } from '@gardener-ts/infra/testing';
+import { seedRedisUser } from '@gardener-ts/jobs';
 import type { INestApplicationContext } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
@@ -19,7 +22,10 @@ describe('a gardenlet that reaches the garden only through its API', () => {
   let gardenlet: INestApplicationContext;
   let tofuState: Awaited<ReturnType<typeof createTestDatabase>>;
   let token: string;
+  let bootstrapToken: string;
   const name = 'remote';
+  let bootstrapKubeconfig: string;
+  let seedKubeconfig: string;
 
   let trustGarden: Agent;
   const call = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
@@ -51,8 +57,19 @@ describe('a gardenlet that reaches the garden only through its API', () => {
     ).toString();
     trustGarden = new Agent({ connect: { ca } });
     tofuState = await createTestDatabase('gardener_ts_seed_state');
+    bootstrapKubeconfig = join(garden.root, 'bootstrap.kubeconfig');
+    seedKubeconfig = join(garden.root, 'seed-host', 'garden.kubeconfig');
+    const bootstrap = await call('POST', '/apis/auth.gardener-ts.io/v1alpha1/seedbootstraptokens', {
+      spec: { seedName: 'local', expirationSeconds: 600 },
+    });
+    expect(bootstrap.status).toBe(201);
+    bootstrapToken = (bootstrap.body.status as { token: string }).token;
+    await writeFile(bootstrapKubeconfig, kubeconfig.replace(/token: \S+/, `token: ${bootstrapToken}`), {
+      mode: 0o600,
+    });
     gardenlet = await startTestGardenlet(garden, {
-      gardenKubeconfig: join(dataDir, 'garden.kubeconfig'),
+      gardenBootstrapKubeconfig: bootstrapKubeconfig,
+      gardenKubeconfig: seedKubeconfig,
       // the seed's own database, for tofu state only: not the garden's
       databaseUrl: tofuState.url,
       keyFile: join(garden.root, 'no-garden-key'),
@@ -62,9 +79,30 @@ describe('a gardenlet that reaches the garden only through its API', () => {
 
   afterAll(async () => {
     await gardenlet?.close();
+    const redis = new Redis();
+    await redis.call(
+      'ACL',
+      'DELUSER',
+      seedRedisUser(garden.gardenletEnv.GARDENER_QUEUE_PREFIX ?? '', 'local'),
+    );
+    redis.disconnect();
     await api?.stop();
     await tofuState?.drop();
     await garden?.close();
+  });
+
+  it('trades its bootstrap token once for a seed credential it keeps to itself', async () => {
+    expect((await stat(seedKubeconfig)).mode & 0o777).toBe(0o600);
+    const credential = /token: (\S+)/.exec(await readFile(seedKubeconfig, 'utf8'))?.[1] ?? '';
+    expect(credential).toMatch(/^gts_/);
+    expect(credential).not.toBe(bootstrapToken);
+    const again = await fetch(`${api.url}/apis/auth.gardener-ts.io/v1alpha1/seedcredentials`, {
+      method: 'POST',
+      dispatcher: trustGarden,
+      headers: { authorization: `Bearer ${bootstrapToken}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(again.status).toBe(401);
   });
 
   it('keeps its seed Ready over the API', async () => {

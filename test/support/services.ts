@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type GardenletConfig, gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
+import {
+  bootstrapGardenKubeconfig,
+  type GardenletConfig,
+  gardenletConfigFromEnv,
+} from '@gardener-ts/gardenlet';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type RunningServer, startServer } from '../../apps/gardener-api/src/testing/server.js';
@@ -28,6 +32,7 @@ export async function startTestGardenlet(
 ): Promise<INestApplicationContext> {
   Object.assign(process.env, garden.gardenletEnv);
   const config = { ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600, ...overrides };
+  await bootstrapGardenKubeconfig(config);
   const { GardenletModule } = await import('../../apps/gardenlet/src/gardenlet.module.js');
   return NestFactory.createApplicationContext(GardenletModule.forRoot(config), { logger: false });
 }

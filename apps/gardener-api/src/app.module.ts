@@ -16,9 +16,11 @@ import {
 import type { ApiConfig } from './config.js';
 import { ProjectControllerLifecycle } from './controllers/project.lifecycle.js';
 import { SeedLifecycleControllerLifecycle } from './controllers/seed-lifecycle.lifecycle.js';
+import { SeedRedisAccessLifecycle } from './controllers/seed-redis-access.lifecycle.js';
 import { REQUEST_AUTHORIZER, TOKEN_STORE, TokenAuthorizer } from './http/authorizer.js';
 import { DiscoveryController, PublicInfoController } from './http/discovery.controller.js';
 import { ResourceController } from './http/resource.controller.js';
+import { SeedCredentialController } from './http/seed-credential.controller.js';
 import { ShootKubeconfigController } from './http/shoot-kubeconfig.controller.js';
 import { TokenController } from './http/token.controller.js';
 import { connectRedis, JobsLifecycle, REDIS } from './jobs/jobs.lifecycle.js';
@@ -92,6 +94,7 @@ export class AppModule {
         DiscoveryController,
         PublicInfoController,
         TokenController,
+        SeedCredentialController,
         OpsController,
         ShootKubeconfigController,
       ],
@@ -137,6 +140,7 @@ export class AppModule {
         SeedLifecycleControllerLifecycle,
         { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },
         JobsLifecycle,
+        SeedRedisAccessLifecycle,
       ],
       exports: [STORE, ResourceService, TOKEN_STORE],
     };

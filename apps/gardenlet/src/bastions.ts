@@ -1,7 +1,7 @@
 import { BastionController } from '@gardener-ts/botanist';
 import type { GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry } from '@gardener-ts/extensions';
-import { ShootLeases } from '@gardener-ts/jobs';
+import { ShootLeases, seedKeyPrefix } from '@gardener-ts/jobs';
 import type { Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
@@ -26,7 +26,11 @@ export function bastionProviders(config: GardenletConfig, redis: Redis): Provide
           seedName: config.seedName,
           actuator: (type) => extensions.bastion(type),
           // keyed by the bastion's uid; a lease lost to a dead gardenlet is free after the TTL
-          leases: new ShootLeases(redis, `${config.queuePrefix}:bastion`, config.takeoverMs),
+          leases: new ShootLeases(
+            redis,
+            `${seedKeyPrefix(config.queuePrefix, config.seedName)}:bastion`,
+            config.takeoverMs,
+          ),
         });
         return new Periodic('Bastions', BASTION_PASS_MS, () => controller.reconcileAll());
       },

@@ -11,6 +11,11 @@ export interface GardenletConfig {
    * the garden's objects only through the API, and DATABASE_URL serves its tofu state alone.
    */
   readonly gardenKubeconfig?: string | undefined;
+  /**
+   * A kubeconfig with a seed bootstrap token: when GARDEN_KUBECONFIG does not exist yet, the token
+   * is exchanged for the seed's credential, written there (garden-access.ts)
+   */
+  readonly gardenBootstrapKubeconfig?: string | undefined;
   /** the garden's database without GARDEN_KUBECONFIG; in any case where tofu state is kept */
   readonly databaseUrl: string;
   /** the garden's Secret key (the API's GARDENER_KEY_FILE), without GARDEN_KUBECONFIG only */
@@ -59,6 +64,7 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     seedName: env.SEED_NAME || 'local',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     gardenKubeconfig: env.GARDEN_KUBECONFIG || undefined,
+    gardenBootstrapKubeconfig: env.GARDEN_BOOTSTRAP_KUBECONFIG || undefined,
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     keyFile: env.GARDENER_KEY_FILE || join(dataDir, 'secrets.key'),
     tofuStateKeyFile: env.GARDENER_TOFU_STATE_KEY_FILE || join(dataDir, 'tofu-state.key'),

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { GardenClient, HttpTransport, InProcessTransport } from '@gardener-ts/client';
+import { seedRedisUser } from '@gardener-ts/jobs';
 import { openStore, ResourceService } from '@gardener-ts/store';
 import { KubeConfig } from '@kubernetes/client-node';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { GardenletConfig } from './config.js';
 
 /** How the gardenlet reaches the garden's objects, and how it lets go of them. */
@@ -27,6 +31,61 @@ export async function openGardenAccess(config: GardenletConfig): Promise<GardenA
   return { client, via: 'database', close: () => store.close() };
 }
 
+/**
+ * A new gardenlet's first start (Gardener's bootstrap kubeconfig): when GARDEN_KUBECONFIG does not
+ * exist yet, the bootstrap token of GARDEN_BOOTSTRAP_KUBECONFIG is traded, once, for the seed's
+ * credential, which is written to GARDEN_KUBECONFIG (0600). Later starts use that file alone.
+ */
+export async function bootstrapGardenKubeconfig(config: GardenletConfig): Promise<void> {
+  const target = config.gardenKubeconfig;
+  if (!target || existsSync(target) || !config.gardenBootstrapKubeconfig) return;
+  const bootstrap = transportOptionsOf(config.gardenBootstrapKubeconfig);
+  const credential = await new HttpTransport(bootstrap).request<{ status: { token: string } }>(
+    'POST',
+    '/apis/auth.gardener-ts.io/v1alpha1/seedcredentials',
+    {},
+  );
+  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  await writeFile(target, seedKubeconfig(config.seedName, bootstrap, credential.status.token), {
+    mode: 0o600,
+    flag: 'wx',
+  });
+}
+
+/**
+ * The gardenlet's Redis connection. With a garden credential of its seed it logs in as the seed's
+ * ACL user with that token (the garden keeps the user, scoped to the seed's queues); a REDIS_URL
+ * that carries a user or password is used as it is.
+ */
+export function connectGardenletRedis(config: GardenletConfig): Redis {
+  const options: RedisOptions = { maxRetriesPerRequest: null };
+  const url = new URL(config.redisUrl);
+  if (!config.gardenKubeconfig || url.username || url.password) return new Redis(config.redisUrl, options);
+  return new Redis(config.redisUrl, {
+    ...options,
+    username: seedRedisUser(config.queuePrefix, config.seedName),
+    password: transportOptionsOf(config.gardenKubeconfig).token,
+  });
+}
+
+function seedKubeconfig(seedName: string, garden: { server: string; caPem?: string }, token: string): string {
+  const kubeconfig = new KubeConfig();
+  const name = `garden-seed-${seedName}`;
+  kubeconfig.loadFromOptions({
+    clusters: [
+      {
+        name: 'garden',
+        server: garden.server,
+        ...(garden.caPem ? { caData: Buffer.from(garden.caPem).toString('base64') } : {}),
+      },
+    ],
+    users: [{ name, token }],
+    contexts: [{ name, cluster: 'garden', user: name }],
+    currentContext: name,
+  });
+  return kubeconfig.exportConfig();
+}
+
 /** The current context's server, CA and bearer token; a kubeconfig without a token is refused. */
 function transportOptionsOf(path: string) {
   const kubeconfig = new KubeConfig();
@@ -34,7 +93,7 @@ function transportOptionsOf(path: string) {
   const cluster = kubeconfig.getCurrentCluster();
   const token = kubeconfig.getCurrentUser()?.token;
   if (!cluster || !token) {
-    throw new Error(`GARDEN_KUBECONFIG ${path} has no current context with a server and a bearer token`);
+    throw new Error(`kubeconfig ${path} has no current context with a server and a bearer token`);
   }
   const caPem = cluster.caData
     ? Buffer.from(cluster.caData, 'base64').toString()

@@ -11,15 +11,15 @@ import {
 import type { GardenClient } from '@gardener-ts/client';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
-import { createShootJobHandler, ShootLeases, ShootQueue } from '@gardener-ts/jobs';
+import { createShootJobHandler, ShootLeases, ShootQueue, seedKeyPrefix } from '@gardener-ts/jobs';
 import { MachineControllerManager } from '@gardener-ts/machine';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { bastionProviders } from './bastions.js';
 import type { GardenletConfig } from './config.js';
-import { type GardenAccess, openGardenAccess } from './garden-access.js';
+import { connectGardenletRedis, type GardenAccess, openGardenAccess } from './garden-access.js';
 import { createMachineController, MachineOperations, shootNodesVia } from './machines.js';
 import { GardenletMetrics, MetricsServer } from './metrics.js';
 import { Periodic } from './periodic.js';
@@ -94,7 +94,7 @@ class Connections implements OnApplicationShutdown {
 @Module({})
 export class GardenletModule {
   static forRoot(config: GardenletConfig): DynamicModule {
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    const redis = connectGardenletRedis(config);
     const shootQueue = new ShootQueue({
       connection: redis,
       seedName: config.seedName,
@@ -180,7 +180,11 @@ export class GardenletModule {
             const sync = new MachineSync({
               client,
               machines,
-              leases: new ShootLeases(redis, config.queuePrefix, config.takeoverMs),
+              leases: new ShootLeases(
+                redis,
+                seedKeyPrefix(config.queuePrefix, config.seedName),
+                config.takeoverMs,
+              ),
               seedName: config.seedName,
             });
             return new Periodic('MachineSync', config.machineSyncSeconds * 1000, () => sync.syncAll());

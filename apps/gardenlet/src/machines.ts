@@ -2,6 +2,7 @@ import { clusterDnsAddress, type Shoot } from '@gardener-ts/api';
 import { serviceCidrOf } from '@gardener-ts/botanist';
 import type { GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry, NodeBootstrap } from '@gardener-ts/extensions';
+import { seedMachineQueueName } from '@gardener-ts/jobs';
 import { MachineControllerManager, type ShootNodes, shootNodesFromKubeconfig } from '@gardener-ts/machine';
 import type { SeedBackend } from '@gardener-ts/seed';
 import { Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
@@ -27,7 +28,7 @@ export function createMachineController(
     drivers: (type) => extensions.machines(type),
     nodes: shootNodesVia(seed),
     bootstrap: (shoot, technicalId) => nodeBootstrap(client, seed, shoot, technicalId),
-    queue: { connection: redis, prefix: config.queuePrefix, name: `machines.${config.seedName}` },
+    queue: { connection: redis, prefix: config.queuePrefix, name: seedMachineQueueName(config.seedName) },
     orphanGraceMs: config.orphanGraceSeconds * 1000,
   });
 }

@@ -1,7 +1,7 @@
 import { controlPlaneCollector, SeedGarbageCollector } from '@gardener-ts/botanist';
 import type { GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry, SeedResource } from '@gardener-ts/extensions';
-import { ShootLeases, type ShootQueue } from '@gardener-ts/jobs';
+import { ShootLeases, type ShootQueue, seedKeyPrefix } from '@gardener-ts/jobs';
 import type { SeedBackend } from '@gardener-ts/seed';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
@@ -28,7 +28,11 @@ export function seedGarbageCollection(
   },
 ): Periodic {
   const { extensions, shootQueue, metrics } = dependencies;
-  const leases = new ShootLeases(dependencies.redis, config.queuePrefix, config.takeoverMs);
+  const leases = new ShootLeases(
+    dependencies.redis,
+    seedKeyPrefix(config.queuePrefix, config.seedName),
+    config.takeoverMs,
+  );
   const collector = new SeedGarbageCollector({
     client: dependencies.client,
     collectors: [

@@ -7,6 +7,7 @@ import {
 } from '@gardener-ts/api';
 import { type Identity, isGardenAdmin, READ_VERBS, type RequestAttributes } from './identity.js';
 import { type ProjectRole, projectChanges, projectRolesOf } from './roles.js';
+import { type SeedScope, seedChangeDecision, seedRequestDecision } from './seed-authorizer.js';
 import { systemFieldsDecision } from './system-fields.js';
 
 /** Token kinds served by this API besides the resource model. */
@@ -124,6 +125,9 @@ export function authorize(
   context: AuthorizationContext,
 ): Decision {
   if (isGardenAdmin(identity)) return allow;
+  if (identity.kind === 'Seed') return seedRequestDecision(identity, attributes);
+  if (identity.kind === 'SeedBootstrap')
+    return deny("a seed's bootstrap token may only be exchanged for the seed's credential");
   const systemDecision = systemOwned(attributes);
   if (systemDecision) return systemDecision;
   if (attributes.resource === USER_TOKENS) return deny('only garden admins may manage user tokens');
@@ -161,10 +165,18 @@ function claimsGardenNamespace(obj: KubeObject): boolean {
 /**
  * Whether a user's write may store `next` where `old` was (`undefined` on create): system
  * finalizers and references stay the system's on every kind, and a Project's change must suit
- * the caller's roles. Checked on a create's decoded request and on an update's admitted result.
+ * the caller's roles; a gardenlet's, that both belong to its seed. Checked on a create's decoded
+ * request and on an update's admitted result.
  */
-export function changeDecision(identity: Identity, old: KubeObject | undefined, next: KubeObject): Decision {
+export function changeDecision(
+  identity: Identity,
+  old: KubeObject | undefined,
+  next: KubeObject,
+  seedScope?: SeedScope,
+): Decision {
   if (isGardenAdmin(identity)) return allow;
+  if (identity.kind === 'Seed')
+    return seedScope ? seedChangeDecision(seedScope, old, next) : deny('the seed scope is unknown');
   if (!old && claimsGardenNamespace(next))
     return deny(`only garden admins may make a project of the "${GARDEN_NAMESPACE}" namespace`);
   const system = systemFieldsDecision(old, next);

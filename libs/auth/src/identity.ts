@@ -2,9 +2,11 @@
 export interface Identity {
   /** A user's name, or `system:serviceaccount:<namespace>:<name>` for a project service account. */
   readonly name: string;
-  readonly kind: 'User' | 'ServiceAccount';
+  readonly kind: 'User' | 'ServiceAccount' | 'Seed' | 'SeedBootstrap';
   /** The project namespace of a service account. */
   readonly namespace?: string;
+  /** The seed a gardenlet's credential (or a bootstrap token for one) stands for. */
+  readonly seedName?: string;
   /** Garden admins may do everything, including writing cluster-scoped kinds other than Project. */
   readonly gardenAdmin: boolean;
 }
@@ -23,11 +25,17 @@ export function makeIdentity(fields: Identity): Identity {
     name: fields.name,
     kind: fields.kind,
     ...(fields.namespace !== undefined ? { namespace: fields.namespace } : {}),
+    ...(fields.seedName !== undefined ? { seedName: fields.seedName } : {}),
     gardenAdmin: fields.gardenAdmin === true,
   });
 }
 
 export const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
+
+/** Gardener's user name of a gardenlet: `gardener.cloud:system:seed:<seed>`. */
+export const SEED_USER_PREFIX = 'gardener.cloud:system:seed:';
+/** A bootstrap token may do one thing: be exchanged for its seed's credential. */
+export const SEED_BOOTSTRAP_USER_PREFIX = 'system:bootstrap:seed:';
 
 export function serviceAccountUserName(namespace: string, name: string): string {
   return `${SERVICE_ACCOUNT_PREFIX}${namespace}:${name}`;

@@ -3,5 +3,7 @@ export * from './authorize.js';
 export * from './errors.js';
 export * from './identity.js';
 export * from './roles.js';
+export * from './seed-authorizer.js';
+export * from './seed-tokens.js';
 export * from './token-objects.js';
 export * from './tokens.js';

@@ -5,6 +5,9 @@ import type { IssueRequest, TokenRecord } from './tokens.js';
 
 export const AUTH_API_VERSION = `${AUTH_GROUP}/${AUTH_VERSION}`;
 
+/** Names the system gives its own identities (service accounts, seeds, bootstrap tokens). */
+const RESERVED_USER = /^(gardener\.cloud:)?system:/;
+
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export interface TokenObject {
@@ -15,18 +18,19 @@ export interface TokenObject {
   status: { expirationTimestamp?: string; token?: string };
 }
 
-function fail(message: string): never {
+export function invalidTokenRequest(message: string): never {
   throw new AuthError(AuthErrorCode.InvalidTokenRequest, message);
 }
 
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} must be an object`);
+export function requireObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    invalidTokenRequest(`${what} must be an object`);
   return value as Record<string, unknown>;
 }
 
-function onlyKeys(value: Record<string, unknown>, allowed: string[], path: string): void {
+export function rejectUnknownKeys(value: Record<string, unknown>, allowed: string[], path: string): void {
   const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
-  if (unknown.length) fail(`unknown field "${path}${unknown[0]}"`);
+  if (unknown.length) invalidTokenRequest(`unknown field "${path}${unknown[0]}"`);
 }
 
 /** Reads a UserToken or ServiceAccountToken create request strictly. */
@@ -36,32 +40,32 @@ export function parseTokenRequest(
   namespace: string | undefined,
   now = new Date(),
 ): IssueRequest {
-  const root = object(body, 'the request body');
-  onlyKeys(root, ['apiVersion', 'kind', 'metadata', 'spec'], '');
-  if (root.kind !== undefined && root.kind !== kind) fail(`kind must be ${kind}`);
+  const root = requireObject(body, 'the request body');
+  rejectUnknownKeys(root, ['apiVersion', 'kind', 'metadata', 'spec'], '');
+  if (root.kind !== undefined && root.kind !== kind) invalidTokenRequest(`kind must be ${kind}`);
   if (root.apiVersion !== undefined && root.apiVersion !== AUTH_API_VERSION)
-    fail(`apiVersion must be ${AUTH_API_VERSION}`);
-  const metadata = object(root.metadata ?? {}, 'metadata');
-  onlyKeys(metadata, ['name', 'namespace'], 'metadata.');
+    invalidTokenRequest(`apiVersion must be ${AUTH_API_VERSION}`);
+  const metadata = requireObject(root.metadata ?? {}, 'metadata');
+  rejectUnknownKeys(metadata, ['name', 'namespace'], 'metadata.');
   const name = metadata.name;
   if (name !== undefined && (typeof name !== 'string' || !NAME.test(name) || name.length > 63))
-    fail('metadata.name must be a DNS-1123 label');
-  const spec = object(root.spec, 'spec');
+    invalidTokenRequest('metadata.name must be a DNS-1123 label');
+  const spec = requireObject(root.spec, 'spec');
   const expiration = spec.expirationSeconds;
   if (expiration !== undefined && (!Number.isInteger(expiration) || (expiration as number) < 600))
-    fail('spec.expirationSeconds must be an integer of at least 600');
+    invalidTokenRequest('spec.expirationSeconds must be an integer of at least 600');
   const expiresAt =
     expiration === undefined ? undefined : new Date(now.getTime() + (expiration as number) * 1000);
   if (kind === 'UserToken') {
-    onlyKeys(spec, ['user', 'gardenAdmin', 'expirationSeconds'], 'spec.');
-    if (typeof spec.user !== 'string' || spec.user === '' || spec.user.startsWith('system:'))
-      fail('spec.user must be a user name (not system:...)');
+    rejectUnknownKeys(spec, ['user', 'gardenAdmin', 'expirationSeconds'], 'spec.');
+    if (typeof spec.user !== 'string' || spec.user === '' || RESERVED_USER.test(spec.user))
+      invalidTokenRequest('spec.user must be a user name (not system:... or gardener.cloud:system:...)');
     if (spec.user === ADMIN_USER)
-      fail(
+      invalidTokenRequest(
         `spec.user "${ADMIN_USER}" is the admin token file's; rotate that with POST .../admintoken/rotate`,
       );
     if (spec.gardenAdmin !== undefined && typeof spec.gardenAdmin !== 'boolean')
-      fail('spec.gardenAdmin must be a boolean');
+      invalidTokenRequest('spec.gardenAdmin must be a boolean');
     return {
       kind: 'user',
       name: name as string | undefined,
@@ -70,10 +74,10 @@ export function parseTokenRequest(
       expiresAt,
     };
   }
-  onlyKeys(spec, ['serviceAccountName', 'expirationSeconds'], 'spec.');
+  rejectUnknownKeys(spec, ['serviceAccountName', 'expirationSeconds'], 'spec.');
   const account = spec.serviceAccountName;
   if (typeof account !== 'string' || !NAME.test(account))
-    fail('spec.serviceAccountName must be a DNS-1123 label');
+    invalidTokenRequest('spec.serviceAccountName must be a DNS-1123 label');
   return { kind: 'serviceaccount', name: name as string | undefined, namespace, subject: account, expiresAt };
 }
 

@@ -1,9 +1,25 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { AuthError, AuthErrorCode } from './errors.js';
-import { type Identity, makeIdentity, serviceAccountUserName } from './identity.js';
+import {
+  type Identity,
+  makeIdentity,
+  SEED_BOOTSTRAP_USER_PREFIX,
+  SEED_USER_PREFIX,
+  serviceAccountUserName,
+} from './identity.js';
 
-export type TokenKind = 'user' | 'serviceaccount';
+/**
+ * `seed`: a gardenlet's credential, scoped to its seed; `seedbootstrap`: short-lived and single-use,
+ * exchanged by a new gardenlet for its `seed` token.
+ */
+export type TokenKind = 'user' | 'serviceaccount' | 'seed' | 'seedbootstrap';
+
+/** A seed's credential as Redis ACLs know it: the SHA-256 of its token is also its Redis password's. */
+export interface SeedCredentialHash {
+  readonly seedName: string;
+  readonly sha256Hex: string;
+}
 
 /** A stored token, never with its secret: only its SHA-256 is kept. */
 export interface TokenRecord {
@@ -61,6 +77,34 @@ function record(row: Row): TokenRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
+}
+
+function identityOf(row: Row): Identity {
+  switch (row.kind) {
+    case 'serviceaccount':
+      return makeIdentity({
+        name: serviceAccountUserName(row.namespace, row.subject),
+        kind: 'ServiceAccount',
+        namespace: row.namespace,
+        gardenAdmin: false,
+      });
+    case 'seed':
+      return makeIdentity({
+        name: `${SEED_USER_PREFIX}${row.subject}`,
+        kind: 'Seed',
+        seedName: row.subject,
+        gardenAdmin: false,
+      });
+    case 'seedbootstrap':
+      return makeIdentity({
+        name: `${SEED_BOOTSTRAP_USER_PREFIX}${row.subject}`,
+        kind: 'SeedBootstrap',
+        seedName: row.subject,
+        gardenAdmin: false,
+      });
+    default:
+      return makeIdentity({ name: row.subject, kind: 'User', gardenAdmin: row.garden_admin === true });
+  }
 }
 
 const COLUMNS = 'kind, name, namespace, subject, garden_admin, uid, created_at, expires_at';
@@ -130,14 +174,64 @@ export class TokenStore {
     ]);
     const row = rows[0];
     if (!row || (row.expires_at && row.expires_at <= now)) return undefined;
-    if (row.kind === 'serviceaccount')
-      return makeIdentity({
-        name: serviceAccountUserName(row.namespace, row.subject),
-        kind: 'ServiceAccount',
-        namespace: row.namespace,
-        gardenAdmin: false,
-      });
-    return makeIdentity({ name: row.subject, kind: 'User', gardenAdmin: row.garden_admin === true });
+    return identityOf(row);
+  }
+
+  /** A bootstrap token for a seed's new gardenlet; it replaces any the seed had that was not used. */
+  async issueSeedBootstrap(
+    seedName: string,
+    expiresAt: Date,
+  ): Promise<{ token: string; record: TokenRecord }> {
+    await this.pool.query(`DELETE FROM auth_tokens WHERE kind = 'seedbootstrap' AND subject = $1`, [
+      seedName,
+    ]);
+    return this.issue({ kind: 'seedbootstrap', name: seedName, subject: seedName, expiresAt });
+  }
+
+  /**
+   * Trades a live bootstrap token for its seed's credential, at most once: the bootstrap token and
+   * any earlier credential of the seed are revoked in the same transaction (re-bootstrapping rotates).
+   */
+  async exchangeSeedBootstrap(
+    bootstrapToken: string,
+    now = new Date(),
+  ): Promise<{ token: string; record: TokenRecord } | undefined> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<Row>(
+        `DELETE FROM auth_tokens WHERE hash = $1 AND kind = 'seedbootstrap'
+           AND (expires_at IS NULL OR expires_at > $2) RETURNING ${COLUMNS}`,
+        [hashToken(bootstrapToken), now],
+      );
+      const seedName = rows[0]?.subject;
+      if (!seedName) {
+        await client.query('ROLLBACK');
+        return undefined;
+      }
+      await client.query(`DELETE FROM auth_tokens WHERE kind = 'seed' AND subject = $1`, [seedName]);
+      const token = newToken();
+      const inserted = await client.query<Row>(
+        `INSERT INTO auth_tokens (hash, kind, name, namespace, subject, garden_admin, uid)
+         VALUES ($1, 'seed', $2, '', $2, false, $3) RETURNING ${COLUMNS}`,
+        [hashToken(token), seedName, randomUUID()],
+      );
+      await client.query('COMMIT');
+      return { token, record: record(inserted.rows[0] as Row) };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Every seed credential's hash, for the Redis ACL users that mirror them. */
+  async seedCredentialHashes(): Promise<SeedCredentialHash[]> {
+    const { rows } = await this.pool.query<{ subject: string; hash: Buffer }>(
+      `SELECT subject, hash FROM auth_tokens WHERE kind = 'seed' ORDER BY subject`,
+    );
+    return rows.map((row) => ({ seedName: row.subject, sha256Hex: row.hash.toString('hex') }));
   }
 
   async list(kind: TokenKind, namespace = ''): Promise<TokenRecord[]> {

@@ -90,7 +90,8 @@ export class HttpTransport implements Transport {
     await this.request('DELETE', objectPath(type, namespace, name));
   }
 
-  private async request<T = KubeObject>(
+  /** Any call of the garden API; errors are ClientErrors, as for the typed verbs. */
+  async request<T = KubeObject>(
     method: string,
     path: string,
     body?: unknown,

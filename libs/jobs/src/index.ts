@@ -1,5 +1,12 @@
 export { type HeldLease, ShootLeases } from './lease.js';
-export { type ShootRef, seedQueueName, shootJobId } from './names.js';
+export {
+  type ShootRef,
+  seedKeyPrefix,
+  seedMachineQueueName,
+  seedQueueName,
+  shootJobId,
+} from './names.js';
+export { SeedRedisAccess, seedRedisUser } from './seed-redis-access.js';
 export { ShootQueue, type ShootQueueOptions } from './shoot-queue.js';
 export {
   createShootJobHandler,

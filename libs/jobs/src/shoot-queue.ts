@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type ShootRef, seedQueueName, shootJobId } from './names.js';
+import { type ShootRef, seedKeyPrefix, seedQueueName, shootJobId } from './names.js';
 import { PendingMarks } from './pending.js';
 
 export interface ShootQueueOptions {
@@ -21,7 +21,7 @@ export class ShootQueue {
   constructor(options: ShootQueueOptions) {
     const prefix = options.prefix ?? 'gardener-ts';
     this.queue = new Queue(seedQueueName(options.seedName), { connection: options.connection, prefix });
-    this.pending = new PendingMarks(options.connection, prefix);
+    this.pending = new PendingMarks(options.connection, seedKeyPrefix(prefix, options.seedName));
   }
 
   /**

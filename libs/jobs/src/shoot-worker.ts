@@ -1,7 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ShootLeases } from './lease.js';
-import { type ShootRef, seedQueueName } from './names.js';
+import { type ShootRef, seedKeyPrefix, seedQueueName } from './names.js';
 import { PendingMarks } from './pending.js';
 
 export interface ReconcileContext {
@@ -37,8 +37,9 @@ export type ShootJobHandler = (job: Job<ShootRef>, token?: string) => Promise<vo
  */
 export function createShootJobHandler(options: ShootWorkerOptions): ShootJobHandler {
   const prefix = options.prefix ?? 'gardener-ts';
-  const leases = new ShootLeases(options.connection, prefix, options.leaseTtlMs);
-  const pending = new PendingMarks(options.connection, prefix);
+  const seedKeys = seedKeyPrefix(prefix, options.seedName);
+  const leases = new ShootLeases(options.connection, seedKeys, options.leaseTtlMs);
+  const pending = new PendingMarks(options.connection, seedKeys);
   return async (job, token) => {
     const ref = job.data;
     const lease = await leases.acquire(ref.uid);

@@ -1,7 +1,9 @@
 import { createHash, randomInt } from 'node:crypto';
 
+import { SHOOT_LABEL } from '@gardener-ts/api';
+
 /** Every object of a shoot's workers carries it: the controller lists by it. */
-export const SHOOT_LABEL = 'shoot.gardener.cloud/name';
+export { SHOOT_LABEL };
 export const POOL_LABEL = 'worker.gardener.cloud/pool';
 /** Selects a MachineDeployment's sets and machines. */
 export const DEPLOYMENT_LABEL = 'machine.sapcloud.io/deployment';

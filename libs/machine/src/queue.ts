@@ -112,7 +112,8 @@ export class BullOperationQueue implements OperationQueue {
   }
 
   async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const lock = `${this.prefix}:machine-pass:${key}`;
+    // under the queue's own keys, which a seed's Redis ACL user may reach
+    const lock = `${this.prefix}:${this.options.name}:pass:${key}`;
     const token = randomUUID();
     const deadline = Date.now() + this.lockWaitMs;
     while ((await this.redis.set(lock, token, 'PX', this.lockTtlMs, 'NX')) !== 'OK') {

@@ -371,7 +371,9 @@ export class ResourceService {
     }
     if (options.subresource === 'status') {
       if (!type.hasStatus) throw this.notFound(type, `${old.metadata.name}/status`);
-      return this.persist(type, prepareForUpdate(type, obj, old, 'status'), old, expectedVersion, options);
+      const next = prepareForUpdate(type, obj, old, 'status');
+      options.checkChange?.(old, next);
+      return this.persist(type, next, old, expectedVersion, options);
     }
     return this.allocating(type, obj, old, async () => {
       await admit(type, obj, old, this.admissionContext());

@@ -1,4 +1,11 @@
-import { ApiError, ApiErrorCode, type Project, QUOTA_GROUP, resourceByKind } from '@gardener-ts/api';
+import {
+  ApiError,
+  ApiErrorCode,
+  CORE_GROUP,
+  type Project,
+  QUOTA_GROUP,
+  resourceByKind,
+} from '@gardener-ts/api';
 import {
   AuthError,
   AuthErrorCode,
@@ -8,6 +15,8 @@ import {
   makeIdentity,
   PROJECT_QUOTAS,
   type RequestAttributes,
+  type SeedScope,
+  seedNameDecision,
   type TokenStore,
 } from '@gardener-ts/auth';
 import { ResourceService } from '@gardener-ts/store';
@@ -25,6 +34,8 @@ export interface RequestAuthorizer {
   authorize(request: FastifyRequest, attributes: RequestAttributes): Promise<Identity>;
   /** Any valid token will do (discovery and OpenAPI documents, as Kubernetes' system:discovery). */
   authenticate(request: FastifyRequest): Promise<Identity>;
+  /** For a gardenlet's request, the shoots of its seed (what its objects must belong to). */
+  seedScope(request: FastifyRequest): SeedScope | undefined;
 }
 
 export const REQUEST_AUTHORIZER = Symbol('REQUEST_AUTHORIZER');
@@ -44,6 +55,22 @@ function forbiddenMessage(identity: Identity, a: RequestAttributes, reason: stri
   return `${subject} is forbidden: User "${identity.name}" cannot ${a.verb} resource "${resource}" in API group "${a.group}"${where}: ${reason}`;
 }
 
+/**
+ * A gardenlet reads a shoot of another seed as absent, as one that is gone: a shoot deleted under
+ * a running job reads as NotFound, and whether another seed's shoot exists is not told.
+ */
+function seesAsAbsent(a: RequestAttributes): boolean {
+  return a.verb === 'get' && a.resource === 'shoots' && a.group === CORE_GROUP && !a.subresource;
+}
+
+function notFound(a: RequestAttributes): ApiError {
+  return new ApiError(ApiErrorCode.NotFound, `${resourceName(a)} "${a.name}" not found`, {
+    kind: a.resource,
+    name: a.name ?? '',
+    group: a.group,
+  });
+}
+
 /** Bearer tokens (stored hashed) and Gardener's project roles. */
 @Injectable()
 export class TokenAuthorizer implements RequestAuthorizer {
@@ -56,9 +83,13 @@ export class TokenAuthorizer implements RequestAuthorizer {
     const context = contextOf(request);
     context.attributes = attributes;
     const identity = await this.authenticate(request);
-    const decision = authorize(identity, attributes, {
+    let decision = authorize(identity, attributes, {
       project: await this.projectFor(identity, attributes),
     });
+    if (decision.allowed && identity.kind === 'Seed') {
+      decision = seedNameDecision(await this.loadSeedScope(request, identity), attributes);
+      if (!decision.allowed && seesAsAbsent(attributes)) throw notFound(attributes);
+    }
     if (!decision.allowed) {
       context.denial = decision.reason;
       throw new AuthError(AuthErrorCode.Forbidden, forbiddenMessage(identity, attributes, decision.reason));
@@ -76,6 +107,25 @@ export class TokenAuthorizer implements RequestAuthorizer {
       throw new AuthError(AuthErrorCode.Unauthenticated, 'Unauthorized');
     context.identity = identity;
     return identity;
+  }
+
+  seedScope(request: FastifyRequest): SeedScope | undefined {
+    return contextOf(request).seedScope;
+  }
+
+  private async loadSeedScope(request: FastifyRequest, identity: Identity): Promise<SeedScope> {
+    const context = contextOf(request);
+    if (context.seedScope) return context.seedScope;
+    const seedName = identity.seedName ?? '';
+    const type = resourceByKind('Shoot');
+    const shoots = type
+      ? (await this.resources.list(type, undefined, { fieldSelector: `spec.seedName=${seedName}` })).items
+      : [];
+    context.seedScope = {
+      seedName,
+      shoots: new Set(shoots.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)),
+    };
+    return context.seedScope;
   }
 
   /**
@@ -118,5 +168,9 @@ export class AllowAllAuthorizer implements RequestAuthorizer {
 
   async authenticate(): Promise<Identity> {
     return makeIdentity({ name: 'anonymous', kind: 'User', gardenAdmin: true });
+  }
+
+  seedScope(): undefined {
+    return undefined;
   }
 }

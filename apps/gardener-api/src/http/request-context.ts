@@ -1,10 +1,12 @@
-import type { Identity, RequestAttributes } from '@gardener-ts/auth';
+import type { Identity, RequestAttributes, SeedScope } from '@gardener-ts/auth';
 import type { FastifyRequest } from 'fastify';
 
 /** What the audit line needs to know about a request once it is answered. */
 export interface RequestContext {
   identity?: Identity;
   attributes?: RequestAttributes;
+  /** A gardenlet's shoots, read once per request (SeedAuthorizer). */
+  seedScope?: SeedScope;
   /** Why the request was refused (403), for the audit line. */
   denial?: string;
 }

@@ -15,6 +15,7 @@ import {
   claimProject,
   type Identity,
   isGardenAdmin,
+  seedOwns,
 } from '@gardener-ts/auth';
 import {
   type PatchType,
@@ -169,13 +170,18 @@ export class ResourceController implements BeforeApplicationShutdown {
     const list = await this.resources.list(target.type, target.namespace, listQuery);
     if (target.type.kind === 'Project' && !isGardenAdmin(identity))
       list.items = list.items.filter((p) => canSeeProject(identity, p as unknown as Project));
+    const seedScope = this.authorizer.seedScope(request);
+    if (seedScope) list.items = list.items.filter((object) => seedOwns(seedScope, object));
     return this.maybeTable(request, target.type.kind, list.items, list.metadata) ?? list;
   }
 
   @Get(ITEM_PATHS)
   async get(@Req() request: FastifyRequest): Promise<unknown> {
     const target = await this.item(request, 'get');
-    const obj = await this.resources.get(target.type, target.namespace, target.name ?? '');
+    const obj = this.ownedBySeed(
+      request,
+      await this.resources.get(target.type, target.namespace, target.name ?? ''),
+    );
     return (
       this.maybeTable(request, target.type.kind, [obj], {
         resourceVersion: obj.metadata.resourceVersion ?? '',
@@ -204,7 +210,10 @@ export class ResourceController implements BeforeApplicationShutdown {
   @Get(STATUS_PATHS)
   async getStatus(@Req() request: FastifyRequest): Promise<KubeObject> {
     const target = await this.item(request, 'get', 'status');
-    return this.resources.get(target.type, target.namespace, target.name ?? '');
+    return this.ownedBySeed(
+      request,
+      await this.resources.get(target.type, target.namespace, target.name ?? ''),
+    );
   }
 
   @Post(COLLECTION_PATHS)
@@ -242,6 +251,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     return this.resources.update(target.type, target.namespace, target.name ?? '', this.body(request), {
       dryRun: this.dryRun(request),
       subresource: 'status',
+      ...this.changeCheck(request, target),
     });
   }
 
@@ -273,6 +283,7 @@ export class ResourceController implements BeforeApplicationShutdown {
       {
         dryRun: this.dryRun(request),
         subresource: 'status',
+        ...this.changeCheck(request, target),
       },
     );
   }
@@ -282,9 +293,10 @@ export class ResourceController implements BeforeApplicationShutdown {
     const target = await this.item(request, 'delete');
     const options = deleteBody(request.body);
     const query = request.query as Query;
+    const preconditions = options.preconditions ?? (await this.seedDeletePreconditions(request, target));
     return this.resources.delete(target.type, target.namespace, target.name ?? '', {
       dryRun: dryRun([query.dryRun, ...(options.dryRun ?? [])]),
-      ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+      ...(preconditions ? { preconditions } : {}),
     });
   }
 
@@ -317,17 +329,42 @@ export class ResourceController implements BeforeApplicationShutdown {
     );
   }
 
+  /** A gardenlet reads only what belongs to its seed (SeedAuthorizer): 403 otherwise. */
+  private ownedBySeed(request: FastifyRequest, object: KubeObject): KubeObject {
+    const scope = this.authorizer.seedScope(request);
+    if (!scope || seedOwns(scope, object)) return object;
+    throw new AuthError(
+      AuthErrorCode.Forbidden,
+      `${object.kind} "${object.metadata.name}" is forbidden: it does not belong to a shoot of seed "${scope.seedName}"`,
+    );
+  }
+
+  /**
+   * A gardenlet deletes only what belongs to its seed: the object is read and checked first, and
+   * deleted only if it is still that object (its uid).
+   */
+  private async seedDeletePreconditions(
+    request: FastifyRequest,
+    target: Target,
+  ): Promise<{ uid: string } | undefined> {
+    if (!this.authorizer.seedScope(request)) return undefined;
+    const stored = await this.resources.get(target.type, target.namespace, target.name ?? '');
+    return { uid: this.ownedBySeed(request, stored).metadata.uid ?? '' };
+  }
+
   /**
    * A user's write, checked on the admitted object about to be stored: system finalizers and
-   * references stay the system's, and a Project's members are the uam's, its owner the owner's.
+   * references stay the system's, and a Project's members are the uam's, its owner the owner's;
+   * a gardenlet's objects stay its seed's.
    */
   private changeCheck(request: FastifyRequest, target: Target): Pick<WriteOptions, 'checkChange'> {
     const identity = this.identities.get(request);
     if (!identity) return {};
     const { plural, group } = target.type;
+    const seedScope = this.authorizer.seedScope(request);
     return {
       checkChange: (old, next) => {
-        const decision = changeDecision(identity, old, next);
+        const decision = changeDecision(identity, old, next, seedScope);
         if (decision.allowed) return;
         const name = next.metadata.name ?? target.name ?? '';
         throw new AuthError(
@@ -408,10 +445,12 @@ export class ResourceController implements BeforeApplicationShutdown {
     identity: Identity,
   ): Promise<void> {
     const asTable = (object: KubeObject) => this.maybeTable(request, target.type.kind, [object]) ?? object;
+    const seedScope = this.authorizer.seedScope(request);
     const visible = (object: KubeObject) =>
-      target.type.kind !== 'Project' ||
-      isGardenAdmin(identity) ||
-      canSeeProject(identity, object as unknown as Project);
+      (!seedScope || seedOwns(seedScope, object)) &&
+      (target.type.kind !== 'Project' ||
+        isGardenAdmin(identity) ||
+        canSeeProject(identity, object as unknown as Project));
     const slot = this.watchSlot(reply, identity);
     const stream = new WatchStream(reply.raw, this.watchLimits.settings.maxLagEvents);
     stream.onEnd(() => slot.release());

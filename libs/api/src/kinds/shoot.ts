@@ -12,6 +12,9 @@ import {
 import { ARCHITECTURES } from './cloudprofile.js';
 import { CORE_API_VERSION } from './groups.js';
 
+/** Carried by every object made for a shoot (machines, access secrets): the shoot's name. */
+export const SHOOT_LABEL = 'shoot.gardener.cloud/name';
+
 export const SHOOT_PURPOSES = [
   'evaluation',
   'development',

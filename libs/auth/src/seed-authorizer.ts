@@ -1,0 +1,116 @@
+import { CORE_GROUP, type KubeObject, MACHINE_GROUP, OPERATIONS_GROUP, SHOOT_LABEL } from '@gardener-ts/api';
+import type { Decision } from './authorize.js';
+import type { Identity, RequestAttributes, Verb } from './identity.js';
+
+/**
+ * Gardener's SeedAuthorizer: a gardenlet acts only on what belongs to the shoots scheduled on its
+ * seed (the shoots, their `<shoot>.*` secrets and config maps, machines, bastions), its own Seed's
+ * status, and reads CloudProfiles and Seeds. Everything else is 403.
+ */
+
+/** The shoots a seed holds right now, as `<namespace>/<name>` (spec.seedName is the seed). */
+export interface SeedScope {
+  readonly seedName: string;
+  readonly shoots: ReadonlySet<string>;
+}
+
+type Rule = { verbs: readonly Verb[]; watch?: boolean };
+
+const READ: readonly Verb[] = ['get', 'list'];
+const OWNED_OBJECT: readonly Verb[] = ['get', 'create', 'update', 'patch', 'delete'];
+
+/** `<group>/<plural>` → what a gardenlet may do with it (before looking at the object). */
+const RULES: Readonly<Record<string, Rule>> = {
+  [`${CORE_GROUP}/shoots`]: { verbs: ['get', 'list', 'update', 'patch'], watch: true },
+  [`${CORE_GROUP}/seeds`]: { verbs: [...READ, 'update', 'patch'], watch: true },
+  [`${CORE_GROUP}/cloudprofiles`]: { verbs: READ, watch: true },
+  '/secrets': { verbs: OWNED_OBJECT },
+  '/configmaps': { verbs: OWNED_OBJECT },
+  [`${MACHINE_GROUP}/machineclasses`]: { verbs: [...OWNED_OBJECT, 'list'] },
+  [`${MACHINE_GROUP}/machinedeployments`]: { verbs: [...OWNED_OBJECT, 'list'] },
+  [`${MACHINE_GROUP}/machinesets`]: { verbs: [...OWNED_OBJECT, 'list'] },
+  [`${MACHINE_GROUP}/machines`]: { verbs: [...OWNED_OBJECT, 'list'] },
+  [`${OPERATIONS_GROUP}/bastions`]: { verbs: ['get', 'list', 'update', 'patch', 'delete'] },
+};
+
+/** Kinds whose object names say which shoot they belong to: `<shoot>` or `<shoot>.<suffix>`. */
+const NAMED_BY_SHOOT = new Set([`${CORE_GROUP}/shoots`, '/secrets', '/configmaps']);
+
+const allow: Decision = { allowed: true };
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+function ruleKey(a: Pick<RequestAttributes, 'group' | 'resource'>): string {
+  return `${a.group}/${a.resource}`;
+}
+
+function shootKey(namespace: string | undefined, shootName: string): string {
+  return `${namespace ?? ''}/${shootName}`;
+}
+
+/** What the request may do as far as verbs and resources go, before any object is known. */
+export function seedRequestDecision(identity: Identity, a: RequestAttributes): Decision {
+  const seed = identity.seedName ?? '';
+  const rule = RULES[ruleKey(a)];
+  const allowedVerb = a.verb === 'watch' ? rule?.watch === true : rule?.verbs.includes(a.verb);
+  if (!rule || !allowedVerb)
+    return deny(`the gardenlet of seed "${seed}" may not ${a.verb} ${a.resource} (SeedAuthorizer)`);
+  if (a.resource === 'seeds' && a.group === CORE_GROUP && !['get', 'list', 'watch'].includes(a.verb)) {
+    if (a.name !== seed || a.subresource !== 'status')
+      return deny(`the gardenlet of seed "${seed}" may write the status of its own Seed only`);
+  }
+  if (a.subresource && a.subresource !== 'status')
+    return deny(`the gardenlet of seed "${seed}" may not use ${a.resource}/${a.subresource}`);
+  return allow;
+}
+
+/**
+ * Decides by the name alone where the name says whose it is (shoots, `<shoot>.*` secrets and
+ * config maps), so that an object of another seed is 403 whether or not it exists.
+ */
+export function seedNameDecision(scope: SeedScope, a: RequestAttributes): Decision {
+  if (a.name === undefined || !NAMED_BY_SHOOT.has(ruleKey(a))) return allow;
+  const shootName = a.resource === 'shoots' ? a.name : a.name.split('.')[0];
+  return scope.shoots.has(shootKey(a.namespace, shootName ?? '')) &&
+    (a.resource === 'shoots' || a.name.includes('.'))
+    ? allow
+    : deny(`${a.resource} "${a.name}" does not belong to a shoot of seed "${scope.seedName}"`);
+}
+
+/** The shoot an object hangs off, by its kind's link (name, label or reference). */
+function owningShoot(object: KubeObject): string | undefined {
+  const { kind, metadata } = object;
+  if (kind === 'Shoot') return metadata.name;
+  if (kind === 'Secret' || kind === 'ConfigMap')
+    return metadata.name?.includes('.') ? metadata.name.split('.')[0] : undefined;
+  if (object.apiVersion?.startsWith(`${MACHINE_GROUP}/`)) return metadata.labels?.[SHOOT_LABEL];
+  if (kind === 'Bastion')
+    return (object as { spec?: { shootRef?: { name?: unknown } } }).spec?.shootRef?.name as
+      | string
+      | undefined;
+  return undefined;
+}
+
+/** Whether the object belongs to the seed (readable kinds: CloudProfiles and Seeds, always). */
+export function seedOwns(scope: SeedScope, object: KubeObject): boolean {
+  if (object.kind === 'CloudProfile' || object.kind === 'Seed') return true;
+  if (object.kind === 'Shoot')
+    return (object as { spec?: { seedName?: unknown } }).spec?.seedName === scope.seedName;
+  const shoot = owningShoot(object);
+  return typeof shoot === 'string' && scope.shoots.has(shootKey(object.metadata.namespace, shoot));
+}
+
+/** A gardenlet's write: what was there and what will be are both the seed's, and a shoot stays on it. */
+export function seedChangeDecision(
+  scope: SeedScope,
+  old: KubeObject | undefined,
+  next: KubeObject,
+): Decision {
+  const name = next.metadata.name ?? '';
+  if (old && !seedOwns(scope, old))
+    return deny(`${old.kind} "${name}" does not belong to seed "${scope.seedName}"`);
+  if (!seedOwns(scope, next))
+    return deny(
+      `${next.kind} "${name}" would not belong to seed "${scope.seedName}" (a gardenlet cannot move or claim objects)`,
+    );
+  return allow;
+}
