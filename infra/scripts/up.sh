@@ -54,9 +54,18 @@ start_service gardener-api "$(build_id apps/gardener-api/dist libs/*/dist)" "htt
   node apps/gardener-api/dist/main.js
 garden_kubeconfig="${GARDENER_KUBECONFIG:-${GARDENER_DATA_DIR:-$HOME/.gardener-ts}/garden.kubeconfig}"
 
-step "gardenlet (seed local)"
+step "gardenlet (seed local): a client of the garden API with the seed's own credential"
+# first start: a single-use bootstrap token, which the gardenlet trades for its seed credential
+# (seeds/local/garden.kubeconfig, also its Redis ACL password); the garden's database it uses for
+# tofu state only. A credential the garden no longer knows is replaced.
+seed_dir="${GARDENER_DATA_DIR:-$HOME/.gardener-ts}/seeds/local"
+mkdir -p "$seed_dir"; chmod 700 "$seed_dir"
+node apps/gardenlet/dist/seed-bootstrap.js --seed local --garden-kubeconfig "$garden_kubeconfig" \
+  --credential "$seed_dir/garden.kubeconfig" --out "$seed_dir/bootstrap.kubeconfig"
+# a new bootstrap kubeconfig (its mtime is in the command line) restarts a running gardenlet
 start_service gardenlet "$(build_id apps/gardenlet/dist libs/*/dist infra/dist)" "log:is processing shoots" \
-  env NO_COLOR=1 DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" SEED_NAME=local \
+  env NO_COLOR=1 GARDENLET_BOOTSTRAPPED_AT="$(stat -c %Y "$seed_dir/bootstrap.kubeconfig" 2>/dev/null || echo 0)" GARDEN_KUBECONFIG="$seed_dir/garden.kubeconfig" GARDEN_BOOTSTRAP_KUBECONFIG="$seed_dir/bootstrap.kubeconfig" \
+  DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" SEED_NAME=local \
   GARDENLET_METRICS_ADDRESS="${GARDENLET_METRICS_ADDRESS:-127.0.0.1:9251}" \
   node apps/gardenlet/dist/main.js
 

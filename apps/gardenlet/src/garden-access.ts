@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { GardenClient, HttpTransport, InProcessTransport } from '@gardener-ts/client';
+import {
+  ClientError,
+  ClientErrorCode,
+  GardenClient,
+  HttpTransport,
+  InProcessTransport,
+} from '@gardener-ts/client';
 import { seedRedisUser } from '@gardener-ts/jobs';
 import { openStore, ResourceService } from '@gardener-ts/store';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -50,6 +56,35 @@ export async function bootstrapGardenKubeconfig(config: GardenletConfig): Promis
     mode: 0o600,
     flag: 'wx',
   });
+}
+
+/**
+ * A bootstrap kubeconfig for a new seed's gardenlet, asked for with a garden admin's kubeconfig:
+ * the garden's server and CA and a single-use token that expires (1 h unless told otherwise).
+ */
+export async function seedBootstrapKubeconfig(
+  adminKubeconfig: string,
+  seedName: string,
+  expirationSeconds = 3600,
+): Promise<string> {
+  const garden = transportOptionsOf(adminKubeconfig);
+  const answer = await new HttpTransport(garden).request<{ status: { token: string } }>(
+    'POST',
+    '/apis/auth.gardener-ts.io/v1alpha1/seedbootstraptokens',
+    { spec: { seedName, expirationSeconds } },
+  );
+  return seedKubeconfig(seedName, garden, answer.status.token);
+}
+
+/** Whether the garden still authenticates this kubeconfig's token (any answer but 401). */
+export async function credentialWorks(kubeconfig: string): Promise<boolean> {
+  try {
+    await new HttpTransport(transportOptionsOf(kubeconfig)).request('GET', '/apis');
+    return true;
+  } catch (error) {
+    if (error instanceof ClientError && error.code === ClientErrorCode.Unauthorized) return false;
+    throw error;
+  }
 }
 
 /**
