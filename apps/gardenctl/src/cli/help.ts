@@ -1,28 +1,43 @@
-import { type CommandSpec, GLOBAL_FLAGS } from './spec.js';
+import type { Catalogue, Flag } from './catalogue.js';
 
-export function helpText(chain: readonly CommandSpec[]): string {
-  const command = chain[chain.length - 1] as CommandSpec;
-  const path = chain.map((c) => c.name).join(' ');
-  const lines: string[] = [command.description ?? command.summary, ''];
-  const visible = (command.subcommands ?? []).filter((c) => !c.hidden);
-  const args = (command.args ?? []).map((a) =>
-    a.required ? a.name.toUpperCase() : `[${a.name.toUpperCase()}]`,
+const flagLabel = (f: Flag) =>
+  `${f.short ? `-${f.short}, ` : '    '}--${f.long}${f.takesValue ? ' string' : ''}`;
+
+/** gardenctl-v2's (cobra's) help layout, from the command's clipanion usage and definition. */
+export async function helpText(catalogue: Catalogue, typed: readonly string[]): Promise<string> {
+  const entry = await catalogue.command(typed);
+  const path = entry?.path ?? typed;
+  const usage = entry?.usage ?? catalogue.group(path)?.usage ?? {};
+  const name = ['gardenctl', ...path].join(' ');
+  const children = await Promise.all(
+    catalogue
+      .children(path)
+      .map(async (child) => ({ child, summary: await catalogue.summary([...path, child]) })),
   );
-  lines.push('Usage:');
-  if (command.run) lines.push(`  ${[path, ...args].join(' ')} [flags]`);
-  if (visible.length > 0) lines.push(`  ${path} [command]`);
-  if (command.aliases?.length) lines.push('', `Aliases:\n  ${[command.name, ...command.aliases].join(', ')}`);
-  if (command.examples) lines.push('', 'Examples:', ...command.examples.split('\n').map((l) => `  ${l}`));
-  if (visible.length > 0) {
-    const width = Math.max(...visible.map((c) => c.name.length)) + 2;
-    lines.push('', 'Available Commands:', ...visible.map((c) => `  ${c.name.padEnd(width)}${c.summary}`));
+  const lines: string[] = [usage.details ?? usage.description ?? '', '', 'Usage:'];
+  if (entry) {
+    const args = entry.args.map((a) => (a.required ? a.name.toUpperCase() : `[${a.name.toUpperCase()}]`));
+    lines.push(`  ${[name, ...args].join(' ')} [flags]`);
   }
-  const flags = [...(command.flags ?? []), ...GLOBAL_FLAGS];
-  const label = (f: (typeof flags)[number]) =>
-    `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.type === 'bool' ? '' : ' string'}`;
-  const width = Math.max(...flags.map((f) => label(f).length)) + 3;
-  lines.push('', 'Flags:', ...flags.map((f) => `  ${label(f).padEnd(width)}${f.description}`));
-  if (visible.length > 0)
-    lines.push('', `Use "${path} [command] --help" for more information about a command.`);
+  if (children.length > 0) lines.push(`  ${name} [command]`);
+  if (entry && entry.paths.length > 1)
+    lines.push('', 'Aliases:', `  ${entry.paths.map((p) => p[p.length - 1]).join(', ')}`);
+  if (usage.examples?.length) {
+    lines.push('', 'Examples:');
+    usage.examples.forEach(([label, command], i) => {
+      if (i > 0) lines.push('');
+      if (label) lines.push(`  # ${label}`);
+      lines.push(`  ${command}`);
+    });
+  }
+  if (children.length > 0) {
+    const width = Math.max(...children.map((c) => c.child.length)) + 2;
+    lines.push('', 'Available Commands:', ...children.map((c) => `  ${c.child.padEnd(width)}${c.summary}`));
+  }
+  const flags = await catalogue.flagsAt(path);
+  const width = Math.max(...flags.map((f) => flagLabel(f).length)) + 3;
+  lines.push('', 'Flags:', ...flags.map((f) => `  ${flagLabel(f).padEnd(width)}${f.description}`));
+  if (children.length > 0)
+    lines.push('', `Use "${name} [command] --help" for more information about a command.`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,14 +1,7 @@
-import { usageError } from '../errors.js';
 import type { IO } from './io.js';
 
 export type OutputFormat = 'yaml' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['yaml', 'json'];
-
-export function outputFormat(value: unknown, fallback: OutputFormat): OutputFormat {
-  if (value === undefined || value === '') return fallback;
-  if (value === 'yaml' || value === 'json') return value;
-  throw usageError(`--output must be either 'yaml' or 'json', got "${String(value)}"`);
-}
 
 /** Prints data as YAML or JSON; the YAML library loads only when YAML is asked for. */
 export async function printObject(io: IO, data: unknown, format: OutputFormat): Promise<void> {

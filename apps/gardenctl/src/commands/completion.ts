@@ -1,11 +1,7 @@
-import { findSubcommand, flagsOf } from '../cli/parse.js';
-import type { CommandSpec, Completer, FlagSpec, Handler, RunContext } from '../cli/spec.js';
-import { GLOBAL_FLAGS } from '../cli/spec.js';
-import { CORE } from '../garden/client.js';
-import { isEmptyTarget } from '../target/target.js';
-import { loadConfig, manager } from './context.js';
-import { shellArgument } from './kubectl-env.js';
-import { ROOT } from './tree.js';
+import { Command } from 'clipanion';
+import { GardenctlCommand } from '../cli/command.js';
+import { shellArgument } from '../cli/options.js';
+import { SHELLS } from '../shell/shells.js';
 
 const SCRIPTS = {
   bash: `# bash completion for gardenctl
@@ -45,103 +41,18 @@ Register-ArgumentCompleter -Native -CommandName 'gardenctl' -ScriptBlock {
 `,
 } as const;
 
-export const runCompletion: Handler = async (ctx) => {
-  ctx.io.out.write(SCRIPTS[shellArgument(ctx)]);
-};
+/** `source <(gardenctl completion bash)`: each script asks `gardenctl __complete` for the candidates. */
+export class CompletionCommand extends GardenctlCommand {
+  static override paths = [['completion']];
+  static override usage = Command.Usage({
+    description: 'Generate the autocompletion script for the specified shell',
+    examples: [['', 'source <(gardenctl completion bash)']],
+  });
+  static override argCompletion = SHELLS;
 
-interface Position {
-  chain: CommandSpec[];
-  positionals: string[];
-  flags: Record<string, string>;
-  pendingFlag?: FlagSpec;
-}
+  shell = shellArgument();
 
-function allFlags(chain: CommandSpec[]): FlagSpec[] {
-  return flagsOf(chain);
-}
-
-function locate(words: string[]): Position {
-  const chain: CommandSpec[] = [ROOT];
-  const positionals: string[] = [];
-  const flags: Record<string, string> = {};
-  let pendingFlag: FlagSpec | undefined;
-  for (const word of words) {
-    if (pendingFlag) {
-      flags[pendingFlag.name] = word;
-      pendingFlag = undefined;
-      continue;
-    }
-    if (word.startsWith('-')) {
-      const [name = '', value] = word.replace(/^-+/, '').split('=', 2);
-      const spec = allFlags(chain).find((f) => f.name === name || f.short === name);
-      if (spec && spec.type !== 'bool') {
-        if (value !== undefined) flags[spec.name] = value;
-        else pendingFlag = spec;
-      }
-      continue;
-    }
-    const current = chain[chain.length - 1] as CommandSpec;
-    const sub = positionals.length === 0 ? findSubcommand(current, word) : undefined;
-    if (sub) chain.push(sub);
-    else positionals.push(word);
+  protected override async run(): Promise<void> {
+    this.io.out.write(SCRIPTS[this.shell]);
   }
-  return { chain, positionals, flags, ...(pendingFlag ? { pendingFlag } : {}) };
-}
-
-async function names(
-  ctx: RunContext,
-  completer: Completer | undefined,
-  flags: Record<string, string>,
-): Promise<string[]> {
-  if (!completer || completer === 'files') return [];
-  if (completer === 'gardens') return (await loadConfig(ctx)).gardenNames();
-  const m = await manager(ctx);
-  const overlay = {
-    ...(flags.garden ? { garden: flags.garden } : {}),
-    ...(flags.project ? { project: flags.project } : {}),
-  };
-  const target = await m.current(overlay);
-  if (!target.garden || isEmptyTarget(target)) return [];
-  const client = await m.client(target.garden);
-  if (completer === 'projects') {
-    return (await client.list(`${CORE}/projects`)).map((p) => p.metadata.name).sort();
-  }
-  const namespace = target.project ? await m.projectNamespace(target.garden, target.project) : undefined;
-  return [...new Set((await m.shoots(target.garden, namespace)).map((s) => s.metadata.name))].sort();
-}
-
-async function candidates(ctx: RunContext, words: string[], current: string): Promise<string[]> {
-  const at = locate(words);
-  const command = at.chain[at.chain.length - 1] as CommandSpec;
-  if (at.pendingFlag)
-    return at.pendingFlag.values ? [...at.pendingFlag.values] : names(ctx, at.pendingFlag.complete, at.flags);
-  if (current.startsWith('--') && current.includes('=')) {
-    const name = current.slice(2, current.indexOf('='));
-    const spec = allFlags(at.chain).find((f) => f.name === name);
-    const values = spec?.values ? [...spec.values] : await names(ctx, spec?.complete, at.flags);
-    return values.map((v) => `--${name}=${v}`);
-  }
-  if (current.startsWith('-')) {
-    return [...(command.flags ?? []), ...GLOBAL_FLAGS].map((f) => `--${f.name}`);
-  }
-  const subcommands = (command.subcommands ?? []).filter((c) => !c.hidden).map((c) => c.name);
-  const arg = command.args?.[at.positionals.length];
-  if (at.positionals.length === 0 && subcommands.length > 0 && !arg?.complete) return subcommands;
-  if (!arg) return [];
-  return arg.values ? [...arg.values] : names(ctx, arg.complete, at.flags);
-}
-
-/** `gardenctl __complete WORD… CURRENT`: the candidates for CURRENT, one per line. */
-export async function runComplete(ctx: RunContext): Promise<void> {
-  const words = [...ctx.args];
-  const current = words.pop() ?? '';
-  let found: string[] = [];
-  try {
-    found = await candidates(ctx, words, current);
-  } catch (error) {
-    // Completion must never break the shell line; say why on stderr (the scripts discard it).
-    ctx.io.err.write(`${(error as Error).message}\n`);
-  }
-  const matching = found.filter((c) => c.startsWith(current));
-  if (matching.length > 0) ctx.io.out.write(`${matching.join('\n')}\n`);
 }

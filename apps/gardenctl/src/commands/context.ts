@@ -1,4 +1,3 @@
-import type { RunContext } from '../cli/spec.js';
 import { GardenctlConfig } from '../config/config.js';
 import { configFile } from '../config/paths.js';
 import { sessionDir } from '../session/session.js';
@@ -6,29 +5,38 @@ import { TargetManager } from '../target/manager.js';
 import { seedNotTargetable } from '../target/seeds.js';
 import type { TargetFlags } from '../target/target.js';
 
-export function loadConfig(ctx: RunContext): Promise<GardenctlConfig> {
-  return GardenctlConfig.load(configFile(ctx.env, ctx.flags.config as string | undefined));
+/** Where gardenctl runs: its environment and `--config` (a command, or a completion request). */
+export interface Invocation {
+  readonly env: NodeJS.ProcessEnv;
+  readonly config?: string | undefined;
 }
 
-export async function manager(ctx: RunContext): Promise<TargetManager> {
-  const dir = sessionDir(ctx.env);
-  return new TargetManager(await loadConfig(ctx), dir, ctx.env);
+export function loadConfig({ env, config }: Invocation): Promise<GardenctlConfig> {
+  return GardenctlConfig.load(configFile(env, config));
 }
 
-/** `--garden --project --shoot` (and the unsupported `--seed`, `--control-plane`) of this command line. */
-export function targetFlags(ctx: RunContext): TargetFlags {
-  if (ctx.flags.seed) throw seedNotTargetable('seed');
-  if (ctx.flags['control-plane']) throw seedNotTargetable('control-plane');
-  const pick = (name: string) => {
-    const value = ctx.flags[name];
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  };
+export async function manager(invocation: Invocation): Promise<TargetManager> {
+  const dir = sessionDir(invocation.env);
+  return new TargetManager(await loadConfig(invocation), dir, invocation.env);
+}
+
+/** The target flags as given; a command passes the ones it declares. */
+export interface TargetFlagValues {
+  garden?: string | undefined;
+  project?: string | undefined;
+  shoot?: string | undefined;
+  seed?: string | undefined;
+  controlPlane?: boolean | undefined;
+}
+
+/** `--garden --project --shoot`, blank ones left out; `--seed` and `--control-plane` are refused. */
+export function targetFlags(given: TargetFlagValues): TargetFlags {
+  if (given.seed) throw seedNotTargetable('seed');
+  if (given.controlPlane) throw seedNotTargetable('control-plane');
   const flags: TargetFlags = {};
-  const garden = pick('garden');
-  const project = pick('project');
-  const shoot = pick('shoot');
-  if (garden) flags.garden = garden;
-  if (project) flags.project = project;
-  if (shoot) flags.shoot = shoot;
+  for (const key of ['garden', 'project', 'shoot'] as const) {
+    const value = given[key]?.trim();
+    if (value) flags[key] = value;
+  }
   return flags;
 }

@@ -1,19 +1,49 @@
-import { outputFormat, printObject } from '../cli/print.js';
-import type { Handler } from '../cli/spec.js';
+import { Command, Option } from 'clipanion';
+import { GardenctlCommand, oneOf } from '../cli/command.js';
+import { ACCESS_LEVELS, outputOption, targetOption } from '../cli/options.js';
+import { printObject } from '../cli/print.js';
 import { flatten, redact } from '../garden/kubeconfig.js';
 import { noGardenTargeted } from '../target/manager.js';
 import { manager, targetFlags } from './context.js';
 
 /** The kubeconfig of the current target (with this command's target flags laid over it). */
-export const runKubeconfig: Handler = async (ctx) => {
-  const format = outputFormat(ctx.flags.output, 'yaml');
-  const m = await manager(ctx);
-  const target = await m.current(targetFlags(ctx));
-  if (!target.garden) throw noGardenTargeted(m.config);
-  const resolved = await m.resolve(target);
-  const level = ctx.flags['access-level'] === 'viewer' ? 'viewer' : 'admin';
-  let kubeconfig = await m.kubeconfigFor(resolved, level);
-  if (ctx.flags.flatten) kubeconfig = flatten(kubeconfig);
-  if (!ctx.flags.raw) kubeconfig = redact(kubeconfig);
-  await printObject(ctx.io, kubeconfig, format);
-};
+export class KubeconfigCommand extends GardenctlCommand {
+  static override paths = [['kubeconfig']];
+  static override usage = Command.Usage({
+    description: 'Print the kubeconfig for the current target',
+    examples: [
+      ['print the kubeconfig for the current target', 'gardenctl kubeconfig'],
+      [
+        'the garden kubeconfig with the namespace of project my-project',
+        'gardenctl kubeconfig --garden my-garden --project my-project -o json',
+      ],
+    ],
+  });
+
+  output = outputOption('yaml');
+  raw = Option.Boolean('--raw', false, { description: 'Display raw byte data (tokens and keys)' });
+  minify = Option.Boolean('--minify', false, {
+    description: 'Remove all information not used by current-context from the output',
+  });
+  flatten = Option.Boolean('--flatten', false, {
+    description: 'Inline referenced certificate files (self-contained output)',
+  });
+  accessLevel = Option.String('--access-level', {
+    description: "shoot kubeconfig access level: 'admin' or 'viewer'",
+    validator: oneOf(ACCESS_LEVELS),
+  });
+  garden = targetOption.garden();
+  project = targetOption.project();
+  shoot = targetOption.shoot();
+
+  protected override async run(): Promise<void> {
+    const m = await manager(this);
+    const target = await m.current(targetFlags(this));
+    if (!target.garden) throw noGardenTargeted(m.config);
+    const resolved = await m.resolve(target);
+    let kubeconfig = await m.kubeconfigFor(resolved, this.accessLevel ?? 'admin');
+    if (this.flatten) kubeconfig = flatten(kubeconfig);
+    if (!this.raw) kubeconfig = redact(kubeconfig);
+    await printObject(this.io, kubeconfig, this.output ?? 'yaml');
+  }
+}

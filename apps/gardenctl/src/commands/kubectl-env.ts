@@ -1,19 +1,12 @@
 import { lstatSync } from 'node:fs';
-import type { Handler, RunContext } from '../cli/spec.js';
-import { GardenctlError, GardenctlErrorCode, usageError } from '../errors.js';
+import { Command, Option } from 'clipanion';
+import { GardenctlCommand } from '../cli/command.js';
+import { shellArgument } from '../cli/options.js';
+import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import { evalCommand, SHELLS, type Shell, shellEscape } from '../shell/shells.js';
 import { shootKubeconfigUnavailable } from '../target/manager.js';
 import { isEmptyTarget } from '../target/target.js';
 import { manager } from './context.js';
-
-export function shellArgument(ctx: RunContext): Shell {
-  const shell = ctx.args[0];
-  if (!shell) throw usageError('a shell is required', `run ${ctx.path.join(' ')} ${SHELLS.join('|')}`);
-  if (!(SHELLS as readonly string[]).includes(shell)) {
-    throw usageError(`invalid shell given, must be one of [${SHELLS.join(' ')}]`, `got "${shell}"`);
-  }
-  return shell as Shell;
-}
 
 function exportLine(shell: Shell, file: string): string {
   const value = shellEscape(shell, file);
@@ -28,25 +21,51 @@ function unsetLine(shell: Shell): string {
   return 'unset KUBECONFIG;';
 }
 
-export function hint(shell: Shell, unset: boolean, command: string, what: string): string {
+function hint(shell: Shell, unset: boolean, command: string, what: string): string {
   const cmd = unset ? `${command} -u ${shell}` : `${command} ${shell}`;
   const action = unset ? `reset the ${what} configuration` : `configure ${what}`;
   return `${shell === 'powershell' ? '' : '\n'}# Run this command to ${action} for your shell:\n# ${evalCommand(shell, cmd)}\n`;
 }
 
-export const runKubectlEnv: Handler = async (ctx) => {
-  const shell = shellArgument(ctx);
-  const unset = ctx.flags.unset === true;
-  const command = 'gardenctl kubectl-env';
-  if (unset) {
-    ctx.io.out.write(`${unsetLine(shell)}\n${hint(shell, true, command, 'kubectl')}`);
-    return;
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
-  const m = await manager(ctx);
-  const target = await m.persisted();
-  let file: string;
-  if (m.linkEnabled()) {
-    file = m.linkPath();
+}
+
+/** `eval "$(gardenctl kubectl-env bash)"`: KUBECONFIG → the session's kubeconfig of the target. */
+export class KubectlEnvCommand extends GardenctlCommand {
+  static override paths = [['kubectl-env'], ['k-env'], ['cluster-env']];
+  static override usage = Command.Usage({
+    description: 'Generate a script that points KUBECONFIG to the targeted cluster for the specified shell',
+    examples: [['', 'eval "$(gardenctl kubectl-env bash)"']],
+  });
+  static override argCompletion = SHELLS;
+
+  shell = shellArgument();
+  unset = Option.Boolean('-u,--unset', false, {
+    description: 'Generate the script to unset the KUBECONFIG environment variable',
+  });
+
+  protected override async run(): Promise<void> {
+    const { shell } = this;
+    const command = 'gardenctl kubectl-env';
+    if (this.unset) {
+      this.io.out.write(`${unsetLine(shell)}\n${hint(shell, true, command, 'kubectl')}`);
+      return;
+    }
+    const file = await this.kubeconfigFile();
+    this.io.out.write(`${exportLine(shell, file)}\n${hint(shell, false, command, 'kubectl')}`);
+  }
+
+  private async kubeconfigFile(): Promise<string> {
+    const m = await manager(this);
+    const target = await m.persisted();
+    if (!m.linkEnabled()) return m.writeKubeconfig(await m.kubeconfigFor(await m.resolve(target)));
+    const file = m.linkPath();
     if (!isEmptyTarget(target) && !exists(file)) {
       if (target.shoot) throw shootKubeconfigUnavailable(target.shoot);
       throw new GardenctlError(
@@ -55,17 +74,6 @@ export const runKubectlEnv: Handler = async (ctx) => {
         `target again to recreate it: gardenctl target ${target.project ? `project ${target.project}` : `garden ${target.garden}`}`,
       );
     }
-  } else {
-    file = await m.writeKubeconfig(await m.kubeconfigFor(await m.resolve(target)));
-  }
-  ctx.io.out.write(`${exportLine(shell, file)}\n${hint(shell, false, command, 'kubectl')}`);
-};
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
+    return file;
   }
 }

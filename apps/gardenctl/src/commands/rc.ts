@@ -1,7 +1,8 @@
-import type { Handler } from '../cli/spec.js';
+import { Command, Option } from 'clipanion';
+import { GardenctlCommand } from '../cli/command.js';
+import { shellArgument } from '../cli/options.js';
 import { usageError } from '../errors.js';
-import type { Shell } from '../shell/shells.js';
-import { shellArgument } from './kubectl-env.js';
+import { SHELLS, type Shell } from '../shell/shells.js';
 
 interface RcOptions {
   shell: Shell;
@@ -77,21 +78,42 @@ function powershell({ prefix: p, completion, kubeconfig }: RcOptions): string {
 }
 
 /** The startup script: session id, aliases (g, gtv, gk, gp, gcv…), completion and KUBECONFIG. */
-export const runRc: Handler = async (ctx) => {
-  const shell = shellArgument(ctx);
-  const prefix = (ctx.flags.prefix as string | undefined) ?? 'g';
-  if (!/^[A-Za-z][\w-]*$/.test(prefix)) {
-    throw usageError(
-      'prefix must start with an alphabetic character may be followed by alphanumeric characters, underscore or dash',
-    );
+export class RcCommand extends GardenctlCommand {
+  static override paths = [['rc']];
+  static override usage = Command.Usage({
+    description: 'Generate a gardenctl startup script for the specified shell',
+    examples: [['add to ~/.bashrc', 'eval "$(gardenctl rc bash)"']],
+  });
+  static override argCompletion = SHELLS;
+
+  shell = shellArgument();
+  prefix = Option.String('-p,--prefix', 'g', {
+    description: 'The prefix used for aliases and functions (default "g")',
+  });
+  noCompletion = Option.Boolean('--no-completion', false, {
+    description: 'The startup script should not setup completion',
+  });
+  noKubeconfig = Option.Boolean('--no-kubeconfig', false, {
+    description: 'The startup script should not modify the KUBECONFIG environment variable',
+  });
+
+  protected override validate(): void {
+    if (!/^[A-Za-z][\w-]*$/.test(this.prefix)) {
+      throw usageError(
+        'prefix must start with an alphabetic character may be followed by alphanumeric characters, underscore or dash',
+      );
+    }
+    if (this.prefix.length > 32) throw usageError('prefix is too long, maximum length is 32 characters');
   }
-  if (prefix.length > 32) throw usageError('prefix is too long, maximum length is 32 characters');
-  const options: RcOptions = {
-    shell,
-    prefix,
-    completion: ctx.flags['no-completion'] !== true,
-    kubeconfig: ctx.flags['no-kubeconfig'] !== true,
-  };
-  const render = shell === 'fish' ? fish : shell === 'powershell' ? powershell : posix;
-  ctx.io.out.write(render(options));
-};
+
+  protected override async run(): Promise<void> {
+    const options: RcOptions = {
+      shell: this.shell,
+      prefix: this.prefix,
+      completion: !this.noCompletion,
+      kubeconfig: !this.noKubeconfig,
+    };
+    const render = this.shell === 'fish' ? fish : this.shell === 'powershell' ? powershell : posix;
+    this.io.out.write(render(options));
+  }
+}

@@ -1,9 +1,11 @@
+import { Command, Option } from 'clipanion';
+import { GardenctlCommand } from '../cli/command.js';
 import { type IO, paint, warn } from '../cli/io.js';
-import type { Handler, RunContext } from '../cli/spec.js';
+import { targetOption } from '../cli/options.js';
 import { GardenctlError, GardenctlErrorCode } from '../errors.js';
-import { CORE, type GardenClient, type KubeObject } from '../garden/client.js';
-import { type BastionObject, Bastions, bastionName, type Progress } from '../ssh/bastions.js';
-import { checkCidrs, detectCidr } from '../ssh/cidr.js';
+import type { GardenClient, KubeObject } from '../garden/client.js';
+import { Bastions, bastionName, type Progress } from '../ssh/bastions.js';
+import { checkCidrs, detectCidrOf } from '../ssh/cidr.js';
 import { parseDuration } from '../ssh/duration.js';
 import { nodeEndpoint, pickNode, type ShootNode, shootNodes } from '../ssh/nodes.js';
 import { every, interruptible, sshSession } from '../ssh/session.js';
@@ -11,7 +13,6 @@ import { checkUser, printable } from '../ssh/untrusted.js';
 import { type NodeEndpoint, SshWorkspace, userKeyFiles } from '../ssh/workspace.js';
 import {
   noGardenTargeted,
-  noProjectTargeted,
   noShootTargeted,
   type ResolvedTarget,
   type TargetManager,
@@ -22,37 +23,6 @@ import { manager, targetFlags } from './context.js';
 const KEEPALIVE_MS = 3 * 60 * 1000;
 const DEFAULT_WAIT = '10m';
 
-interface SshOptions {
-  readonly node?: string;
-  readonly cidrs?: string[];
-  readonly interactive: boolean;
-  readonly keepBastion: boolean;
-  readonly waitTimeoutMs: number;
-  readonly user: string;
-  readonly keyFiles?: { privateKey: string; publicKey: string };
-}
-
-function optionsOf(ctx: RunContext): SshOptions {
-  const cidrs = ctx.flags.cidr as string[] | undefined;
-  const keyFiles = userKeyFiles(
-    ctx.flags['public-key-file'] as string | undefined,
-    ctx.flags['private-key-file'] as string | undefined,
-    process.cwd(),
-  );
-  return {
-    ...(ctx.args[0] ? { node: ctx.args[0] } : {}),
-    ...(cidrs?.length ? { cidrs: checkCidrs(cidrs) } : {}),
-    interactive: ctx.flags.interactive !== false,
-    keepBastion: ctx.flags['keep-bastion'] === true,
-    waitTimeoutMs: parseDuration(
-      (ctx.flags['wait-timeout'] as string | undefined) ?? DEFAULT_WAIT,
-      'wait-timeout',
-    ),
-    user: checkUser((ctx.flags.user as string | undefined) || 'gardener'),
-    ...(keyFiles ? { keyFiles } : {}),
-  };
-}
-
 interface ShootTarget {
   readonly m: TargetManager;
   readonly resolved: ResolvedTarget;
@@ -61,9 +31,9 @@ interface ShootTarget {
   readonly shoot: KubeObject;
 }
 
-async function targetedShoot(ctx: RunContext): Promise<ShootTarget> {
-  const m = await manager(ctx);
-  const target = await m.current(targetFlags(ctx));
+async function targetedShoot(command: SshCommand): Promise<ShootTarget> {
+  const m = await manager(command);
+  const target = await m.current(targetFlags(command));
   if (!target.garden) throw noGardenTargeted(m.config);
   if (!target.shoot) throw noShootTargeted();
   const resolved = await m.resolve(target);
@@ -78,74 +48,141 @@ async function targetedShoot(ctx: RunContext): Promise<ShootTarget> {
  * keys go when ssh ends or gardenctl is interrupted, unless --keep-bastion. Without NODE it lists
  * the nodes; with --interactive=false it prints the ssh commands and leaves bastion and keys.
  */
-export const runSsh: Handler = async (ctx) => {
-  const options = optionsOf(ctx);
-  const t = await targetedShoot(ctx);
-  const shootName = t.shoot.metadata.name;
-  const nodes = await shootNodes(t.m, t.resolved);
-  if (!options.node && options.interactive) return printNodes(ctx.io, nodes, shootName);
-  // checked before anything is made: a node that publishes what it should not gets no bastion
-  const targets: NodeEndpoint[] = (
-    options.node
-      ? [pickNode(nodes, options.node, shootName)]
-      : nodes.filter((n): n is ShootNode & { ip: string } => Boolean(n.ip))
-  ).map(nodeEndpoint);
-  const cidrs = options.cidrs ?? [await detectCidr(providerOf(t.shoot), nodesCidrOf(t.shoot))];
-  const nodeKey = await shootPrivateKey(t.client, t.namespace, shootName);
-  const bastions = new Bastions(t.client, t.namespace);
-  const interrupt = interruptible();
-  const workspace = SshWorkspace.create(t.m.sessionDir);
-  let created: string | undefined;
-  let keep = options.keepBastion;
-  try {
-    const key = options.keyFiles ?? (await workspace.generateKeyPair());
-    const name = bastionName();
-    await bastions.create(name, shootName, key.publicKey, cidrs);
-    created = name;
-    ctx.io.err.write(
-      `Creating bastion ${name} for shoot ${shootName}, accepting SSH from ${cidrs.join(', ')}\n`,
-    );
-    const bastion = await bastions.waitReady(
-      name,
-      options.waitTimeoutMs,
-      progressOn(ctx.io, created),
-      interrupt.signal,
-    );
-    ctx.io.err.write(
-      `${clearLine(ctx.io)}${paint(ctx.io.errColour, 'green', 'Bastion')} ${name} is ready at ${bastion.ip}\n`,
-    );
-    const identities = {
-      bastionKey: key.privateKey,
-      nodeKey: workspace.writeNodeKey(nodeKey),
-      user: options.user,
-    };
-    workspace.writeConfig(identities, bastion, targets);
-    warnUnpublishedHostKeys(ctx.io, bastion.hostKeys.length === 0, targets);
-    if (!options.interactive) {
-      keep = true;
-      return printCommands(ctx.io, workspace, name, t.namespace, targets);
-    }
-    const stopKeepalive = every(
-      KEEPALIVE_MS,
-      () => bastions.keepalive(name),
-      (error) => warn(ctx.io, `keepalive of bastion ${name} failed: ${error.message}`),
-    );
-    let status: number;
-    try {
-      // `--`: the destination is never an option, whatever its name
-      status = await sshSession(['-F', workspace.configFile, '--', options.node ?? ''], interrupt.signal);
-    } finally {
-      stopKeepalive();
-    }
-    if (interrupt.signal.aborted) throw interrupt.signal.reason;
-    if (status !== 0) throw new GardenctlError(GardenctlErrorCode.Ssh, `ssh exited with status ${status}`);
-  } catch (error) {
-    throw interrupt.signal.aborted ? interrupt.signal.reason : error;
-  } finally {
-    await cleanUp(ctx.io, { bastions, created, keep, workspace });
-    interrupt.release();
+export class SshCommand extends GardenctlCommand {
+  static override paths = [['ssh']];
+  static override usage = Command.Usage({
+    description: 'Establish an SSH connection to a node of the targeted shoot through a bastion',
+    details: `Establish an SSH connection to a node of the targeted shoot through a bastion.
+
+gardenctl creates a Bastion (cli-<random>) that accepts SSH only from your address (--cidr, else
+detected) and only with a key pair (temporary, or --public-key-file/--private-key-file), waits for
+it, then runs ssh to the node as user gardener with the bastion as ProxyJump, checking the host
+keys the bastion and the node published. While connected it keeps the bastion alive; when ssh
+ends, or gardenctl is interrupted, bastion and temporary keys are removed (unless --keep-bastion).
+Without NODE it lists the shoot's nodes.`,
+    examples: [
+      ['list the nodes of the targeted shoot', 'gardenctl ssh'],
+      ['open a shell on one of them', 'gardenctl ssh shoot--dev--demo-pool-a-z1-5f7c9-x2v4q'],
+      [
+        'only print the ssh command (the bastion and keys stay; the bastion expires an hour later)',
+        'gardenctl ssh NODE --interactive=false',
+      ],
+    ],
+  });
+
+  node = Option.String({ name: 'node', required: false });
+  cidr = Option.Array('--cidr', {
+    description:
+      "CIDR to allow access to the bastion from; repeat for more (default: the address this machine reaches the shoot's nodes from)",
+  });
+  interactive = Option.Boolean('--interactive', true, {
+    description:
+      'open the SSH session (default true); with --interactive=false print the ssh command and leave the bastion',
+  });
+  keepBastion = Option.Boolean('--keep-bastion', false, {
+    description: 'do not delete the bastion (nor its temporary keys) when gardenctl exits',
+  });
+  publicKeyFile = Option.String('--public-key-file', {
+    description: 'your public SSH key for the bastion (default: a temporary ed25519 key pair)',
+  });
+  privateKeyFile = Option.String('--private-key-file', {
+    description: 'the private key of --public-key-file',
+  });
+  waitTimeout = Option.String('--wait-timeout', DEFAULT_WAIT, {
+    description: 'how long to wait for the bastion to become ready (default 10m)',
+  });
+  user = Option.String('--user', 'gardener', {
+    description: 'user to log in as on the node (default "gardener")',
+  });
+  garden = targetOption.garden();
+  project = targetOption.project();
+  shoot = targetOption.shoot();
+
+  /** `--wait-timeout` in milliseconds */
+  private waitTimeoutMs = 0;
+  /** the key pair given, read and checked; else a temporary one is made */
+  private keyFiles: { privateKey: string; publicKey: string } | undefined;
+
+  protected override async complete(): Promise<void> {
+    this.user ||= 'gardener';
   }
-};
+
+  protected override validate(): void {
+    this.keyFiles = userKeyFiles(this.publicKeyFile, this.privateKeyFile, process.cwd());
+    if (this.cidr?.length) this.cidr = checkCidrs(this.cidr);
+    this.waitTimeoutMs = parseDuration(this.waitTimeout, 'wait-timeout');
+    checkUser(this.user);
+  }
+
+  protected override async run(): Promise<void> {
+    const { io } = this;
+    const t = await targetedShoot(this);
+    const shootName = t.shoot.metadata.name;
+    const nodes = await shootNodes(t.m, t.resolved);
+    if (!this.node && this.interactive) return printNodes(io, nodes, shootName);
+    // checked before anything is made: a node that publishes what it should not gets no bastion
+    const targets: NodeEndpoint[] = (
+      this.node
+        ? [pickNode(nodes, this.node, shootName)]
+        : nodes.filter((n): n is ShootNode & { ip: string } => Boolean(n.ip))
+    ).map(nodeEndpoint);
+    const cidrs = this.cidr?.length ? this.cidr : [await detectCidrOf(t.shoot)];
+    const nodeKey = await shootPrivateKey(t.client, t.namespace, shootName);
+    const bastions = new Bastions(t.client, t.namespace);
+    const interrupt = interruptible();
+    const workspace = SshWorkspace.create(t.m.sessionDir);
+    let created: string | undefined;
+    let keep = this.keepBastion;
+    try {
+      const key = this.keyFiles ?? (await workspace.generateKeyPair());
+      const name = bastionName();
+      await bastions.create(name, shootName, key.publicKey, cidrs);
+      created = name;
+      io.err.write(
+        `Creating bastion ${name} for shoot ${shootName}, accepting SSH from ${cidrs.join(', ')}\n`,
+      );
+      const bastion = await bastions.waitReady(
+        name,
+        this.waitTimeoutMs,
+        progressOn(io, created),
+        interrupt.signal,
+      );
+      io.err.write(
+        `${clearLine(io)}${paint(io.errColour, 'green', 'Bastion')} ${name} is ready at ${bastion.ip}\n`,
+      );
+      const identities = {
+        bastionKey: key.privateKey,
+        nodeKey: workspace.writeNodeKey(nodeKey),
+        user: this.user,
+      };
+      workspace.writeConfig(identities, bastion, targets);
+      warnUnpublishedHostKeys(io, bastion.hostKeys.length === 0, targets);
+      if (!this.interactive) {
+        keep = true;
+        return printCommands(io, workspace, name, t.namespace, targets);
+      }
+      const stopKeepalive = every(
+        KEEPALIVE_MS,
+        () => bastions.keepalive(name),
+        (error) => warn(io, `keepalive of bastion ${name} failed: ${error.message}`),
+      );
+      let status: number;
+      try {
+        // `--`: the destination is never an option, whatever its name
+        status = await sshSession(['-F', workspace.configFile, '--', this.node ?? ''], interrupt.signal);
+      } finally {
+        stopKeepalive();
+      }
+      if (interrupt.signal.aborted) throw interrupt.signal.reason;
+      if (status !== 0) throw new GardenctlError(GardenctlErrorCode.Ssh, `ssh exited with status ${status}`);
+    } catch (error) {
+      throw interrupt.signal.aborted ? interrupt.signal.reason : error;
+    } finally {
+      await cleanUp(io, { bastions, created, keep, workspace });
+      interrupt.release();
+    }
+  }
+}
 
 async function cleanUp(
   io: IO,
@@ -168,75 +205,6 @@ async function cleanUp(
       );
   }
   workspace.remove();
-}
-
-/** `gardenctl ssh-patch [BASTION]`: the bastion accepts SSH from --cidr (or the detected address) from now on. */
-export const runSshPatch: Handler = async (ctx) => {
-  const cidrsGiven = ctx.flags.cidr as string[] | undefined;
-  const m = await manager(ctx);
-  const target = await m.current(targetFlags(ctx));
-  if (!target.garden) throw noGardenTargeted(m.config);
-  if (!target.project && !target.shoot) throw noProjectTargeted();
-  const resolved = await m.resolve(target);
-  const namespace = resolved.namespace ?? '';
-  const client = await m.client(resolved.target.garden ?? '');
-  const bastions = new Bastions(client, namespace);
-  const bastion = await chooseBastion(bastions, ctx.args[0], resolved.target.shoot);
-  const name = bastion.metadata.name;
-  let cidrs: string[];
-  if (cidrsGiven?.length) cidrs = checkCidrs(cidrsGiven);
-  else {
-    const shootName = bastion.spec?.shootRef?.name ?? '';
-    const shoot = await client.get(`${CORE}/namespaces/${namespace}/shoots/${encodeURIComponent(shootName)}`);
-    cidrs = [await detectCidr(shoot ? providerOf(shoot) : undefined, shoot ? nodesCidrOf(shoot) : undefined)];
-  }
-  await bastions.setIngress(name, cidrs);
-  ctx.io.out.write(
-    `${paint(ctx.io.outColour, 'green', 'Successfully')} patched bastion ${name}: it accepts SSH from ${cidrs.join(', ')}\n`,
-  );
-};
-
-async function chooseBastion(
-  bastions: Bastions,
-  name: string | undefined,
-  shoot: string | undefined,
-): Promise<BastionObject> {
-  if (name) {
-    const found = await bastions.get(name);
-    if (!found) {
-      throw new GardenctlError(
-        GardenctlErrorCode.NotFound,
-        `bastion "${name}" not found`,
-        "gardenctl ssh-patch without a name picks the targeted shoot's bastion",
-      );
-    }
-    return found;
-  }
-  const mine = (await bastions.list()).filter(
-    (b) =>
-      b.metadata.name.startsWith('cli-') &&
-      (!shoot || b.spec?.shootRef?.name === shoot) &&
-      !b.metadata.deletionTimestamp,
-  );
-  if (mine.length === 1 && mine[0]) return mine[0];
-  const scope = shoot ? `shoot "${shoot}"` : 'this project';
-  throw new GardenctlError(
-    mine.length === 0 ? GardenctlErrorCode.NotFound : GardenctlErrorCode.Ambiguous,
-    mine.length === 0
-      ? `no bastion of gardenctl for ${scope}`
-      : `several bastions for ${scope}: ${mine.map((b) => b.metadata.name).join(', ')}`,
-    mine.length === 0
-      ? 'create one with gardenctl ssh --keep-bastion'
-      : 'name one: gardenctl ssh-patch BASTION',
-  );
-}
-
-function providerOf(shoot: KubeObject): string | undefined {
-  return (shoot.spec?.provider as { type?: string } | undefined)?.type;
-}
-
-function nodesCidrOf(shoot: KubeObject): string | undefined {
-  return (shoot.spec?.networking as { nodes?: string } | undefined)?.nodes;
 }
 
 async function shootPrivateKey(client: GardenClient, namespace: string, shoot: string): Promise<string> {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { outputFormat, printObject } from '../cli/print.js';
-import type { Handler } from '../cli/spec.js';
+import { Command, Option } from 'clipanion';
+import { GardenctlCommand } from '../cli/command.js';
+import { outputOption } from '../cli/options.js';
+import { printObject } from '../cli/print.js';
 
 function packageVersion(): string {
   for (const relative of ['../../package.json', '../package.json']) {
@@ -15,19 +17,24 @@ function packageVersion(): string {
   return 'v0.0.0-unknown';
 }
 
-export const runVersion: Handler = async (ctx) => {
-  const info = {
-    gitVersion: packageVersion(),
-    nodeVersion: process.version,
-    platform: `${process.platform}/${process.arch}`,
-  };
-  if (ctx.flags.output === undefined) {
-    ctx.io.out.write(
-      ctx.flags.short
+export class VersionCommand extends GardenctlCommand {
+  static override paths = [['version']];
+  static override usage = Command.Usage({ description: 'Print the gardenctl version information' });
+
+  output = outputOption('text');
+  short = Option.Boolean('--short', false, { description: 'If true, print just the version number.' });
+
+  protected override async run(): Promise<void> {
+    const info = {
+      gitVersion: packageVersion(),
+      nodeVersion: process.version,
+      platform: `${process.platform}/${process.arch}`,
+    };
+    if (this.output) return printObject(this.io, info, this.output);
+    this.io.out.write(
+      this.short
         ? `Version: ${info.gitVersion}\n`
         : `Version: ${info.gitVersion} (node ${info.nodeVersion}, ${info.platform})\n`,
     );
-    return;
   }
-  await printObject(ctx.io, info, outputFormat(ctx.flags.output, 'yaml'));
-};
+}

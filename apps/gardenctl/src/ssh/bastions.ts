@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import type { GardenClient, KubeObject } from '../garden/client.js';
 import { checkBastionAddress, checkHostKey } from './untrusted.js';
@@ -109,7 +110,7 @@ export class Bastions {
           "check that a gardenlet runs for the shoot's seed, or give it longer with --wait-timeout",
         );
       }
-      await sleep(Math.min(1000, timeoutMs - elapsedMs), signal);
+      await sleep(Math.min(1000, timeoutMs - elapsedMs), undefined, { signal });
     }
   }
 }
@@ -125,19 +126,4 @@ function endpointOf(name: string, bastion: BastionObject): BastionEndpoint {
 
 function ingressOf(cidrs: readonly string[]) {
   return cidrs.map((cidr) => ({ ipBlock: { cidr } }));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,41 +1,46 @@
 import { execFile } from 'node:child_process';
+import ipaddr from 'ipaddr.js';
 import { GardenctlError, GardenctlErrorCode, usageError } from '../errors.js';
+import type { KubeObject } from '../garden/client.js';
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const { IPv4 } = ipaddr;
+
+/** `[address, prefix length]` of an IPv4 network written as four decimal parts and a prefix length, else undefined. */
+function parseNetwork(cidr: string): [ipaddr.IPv4, number] | undefined {
+  if (!IPv4.isValidCIDRFourPartDecimal(cidr)) return undefined;
+  return IPv4.parseCIDR(cidr);
+}
 
 /** Checks `--cidr` values: IPv4 networks with their host bits zero, as the Bastion API wants them. */
 export function checkCidrs(cidrs: readonly string[]): string[] {
-  return cidrs.map((cidr) => {
-    const match = IPV4_CIDR.exec(cidr.trim());
-    const octets = match?.slice(1, 5).map(Number) ?? [];
-    const prefix = Number(match?.[5]);
-    if (!match || octets.some((o) => o > 255) || prefix > 32) {
+  return cidrs.map((given) => {
+    const cidr = given.trim();
+    const parsed = parseNetwork(cidr);
+    if (!parsed) {
       throw usageError(
-        `invalid value "${cidr}" for flag --cidr`,
+        `invalid value "${given}" for flag --cidr`,
         'give an IPv4 network such as 203.0.113.7/32',
       );
     }
-    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const size = 2 ** (32 - prefix);
-    const network = Math.floor(address / size) * size;
-    if (network !== address) {
-      const canonical = [24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join('.');
+    const network = IPv4.networkAddressFromCIDR(cidr).toString();
+    if (network !== parsed[0].toString()) {
       throw usageError(
-        `--cidr "${cidr}" has host bits set`,
-        `use ${canonical}/${prefix} (or your address/32)`,
+        `--cidr "${given}" has host bits set`,
+        `use ${network}/${parsed[1]} (or your address/32)`,
       );
     }
-    return cidr.trim();
+    return cidr;
   });
 }
 
 /** The first host of an IPv4 network (`10.249.1.0/24` → `10.249.1.1`): the local shoot's gateway. */
 export function firstHost(cidr: string): string | undefined {
-  const match = IPV4_CIDR.exec(cidr);
-  if (!match) return undefined;
-  const octets = match.slice(1, 5).map(Number);
-  octets[3] = (octets[3] ?? 0) + 1;
-  return octets.join('.');
+  const parsed = parseNetwork(cidr);
+  if (!parsed || parsed[1] === 32) return undefined;
+  const bytes = IPv4.networkAddressFromCIDR(cidr).toByteArray();
+  // a network address ends in a zero bit when the prefix is shorter than 32: adding one carries nowhere
+  bytes[3] = (bytes[3] ?? 0) + 1;
+  return ipaddr.fromByteArray(bytes).toString();
 }
 
 /**
@@ -64,6 +69,13 @@ export async function detectCidr(
     );
   }
   return `${source}/32`;
+}
+
+/** The caller's address for a bastion of `shoot` (its provider and node network decide how). */
+export function detectCidrOf(shoot: KubeObject | undefined): Promise<string> {
+  const provider = (shoot?.spec?.provider as { type?: string } | undefined)?.type;
+  const nodes = (shoot?.spec?.networking as { nodes?: string } | undefined)?.nodes;
+  return detectCidr(provider, nodes);
 }
 
 function routeSource(target: string): Promise<string | undefined> {
