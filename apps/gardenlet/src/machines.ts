@@ -67,17 +67,27 @@ async function shootSshPublicKey(client: GardenClient, shoot: Shoot): Promise<st
   return Buffer.from(secret.data?.['id_ed25519.pub'] ?? '', 'base64').toString('utf8');
 }
 
-/** The shoot's nodes through a short-lived admin certificate of the gardenlet's own, reused until near expiry. */
+/**
+ * The shoot's nodes through a short-lived admin certificate of the gardenlet's own, reused until
+ * near expiry and only while the control plane is the same one (a shoot deleted and made again
+ * under its name has a new address and CA).
+ */
 export function shootNodesVia(seed: SeedBackend): (technicalId: string) => Promise<ShootNodes> {
-  const clients = new Map<string, { nodes: ShootNodes; renewAt: number }>();
+  const clients = new Map<string, { nodes: ShootNodes; renewAt: number; endpoint: string }>();
   return async (technicalId) => {
     // expired clients go, so shoots deleted long ago leave nothing behind
     for (const [id, client] of clients) if (client.renewAt <= Date.now()) clients.delete(id);
+    const { url, caPem } = await seed.endpoint(technicalId);
+    const endpoint = `${url}\n${caPem}`;
     const cached = clients.get(technicalId);
-    if (cached) return cached.nodes;
+    if (cached?.endpoint === endpoint) return cached.nodes;
     const issued = await seed.issueKubeconfig(technicalId, { role: 'admin', user: 'system:gardenlet' });
     const nodes = shootNodesFromKubeconfig(issued.kubeconfig);
-    clients.set(technicalId, { nodes, renewAt: issued.expirationTimestamp.getTime() - KUBECONFIG_RENEW_MS });
+    clients.set(technicalId, {
+      nodes,
+      renewAt: issued.expirationTimestamp.getTime() - KUBECONFIG_RENEW_MS,
+      endpoint,
+    });
     return nodes;
   };
 }
