@@ -31,6 +31,18 @@ ensure_debian_packages() {
 redis_url() { echo "${REDIS_URL:-redis://127.0.0.1:6379}"; }
 database_url() { echo "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"; }
 
+# Every machine runs containerd, a kubelet and kube-proxy, each with inotify watchers, and all
+# machines share one host uid: Linux's default of 128 inotify instances per user runs out at a
+# few machines (containerd then starts without its CRI plugin: "too many open files"). kind
+# documents the same limit; these are its recommended values, raised, never lowered.
+ensure_inotify_limits() {
+  local pair key wanted current
+  for pair in fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288; do
+    key=${pair%=*}; wanted=${pair#*=}; current=$(sysctl -n "$key")
+    if (( current < wanted )); then sysctl -qw "$key=$wanted"; echo "$key: $current → $wanted"; fi
+  done
+}
+
 ensure_redis() {
   if [[ -n "${REDIS_URL:-}" ]]; then echo "using REDIS_URL"; return; fi
   if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then echo "running on 127.0.0.1:6379"; return; fi

@@ -9,6 +9,7 @@ source infra/scripts/services.sh
 
 step "system packages"
 ensure_debian_packages
+ensure_inotify_limits
 
 step "Redis"
 ensure_redis
