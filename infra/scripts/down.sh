@@ -8,7 +8,9 @@ cd "$(dirname "$0")/../.."
 source infra/scripts/lib.sh
 source infra/scripts/services.sh
 
-for name in gardenlet gardener-api registry-mirror registry; do
+# gardenlets of seeds brought up with `npm run up -- --seed` too
+seed_gardenlets=$(find "$RUN_DIR" -maxdepth 1 -name 'gardenlet-*.pid' -printf '%f\n' 2>/dev/null | sed 's/\.pid$//' | grep -v '\.child$' || true)
+for name in $seed_gardenlets gardenlet gardener-api registry-mirror registry; do
   if service_pid "$name" >/dev/null || service_child_pid "$name" >/dev/null; then
     stop_service "$name"
     echo "$name: stopped"

@@ -7,12 +7,24 @@ cd "$(dirname "$0")/../.."
 source infra/scripts/lib.sh
 source infra/scripts/services.sh
 
+# `npm run up` brings up a garden with its local seed; `npm run up -- --seed` only a seed's side on
+# a host of its own (SEED_NAME, GARDEN_BOOTSTRAP_KUBECONFIG from `npm run add-seed` on the garden's
+# host, REDIS_URL of the garden's Redis): toolchain, registry, images and the gardenlet.
+mode=garden
+[[ "${1:-}" == "--seed" ]] && mode=seed
+if [[ $mode == seed ]]; then
+  [[ -n "${SEED_NAME:-}" && -n "${REDIS_URL:-}" ]] ||
+    die "npm run up -- --seed needs SEED_NAME and REDIS_URL (the garden's Redis), and GARDEN_BOOTSTRAP_KUBECONFIG at first start"
+fi
+seed_name=local
+[[ $mode == seed ]] && seed_name=$SEED_NAME
+
 step "system packages"
 ensure_debian_packages
 ensure_inotify_limits
 
 step "Redis"
-ensure_redis
+if [[ $mode == seed ]]; then redis-cli -u "$REDIS_URL" --no-auth-warning ping >/dev/null 2>&1 || echo "the garden's Redis does not answer yet at REDIS_URL"; else ensure_redis; fi
 
 step "PostgreSQL"
 ensure_postgres
@@ -47,6 +59,7 @@ node infra/dist/images/cli.js build
 node infra/dist/images/cli.js restore
 node infra/dist/images/cli.js export-node-images
 
+if [[ $mode == garden ]]; then
 step "garden API"
 ensure_database gardener_ts
 api_port="${GARDENER_API_PORT:-8080}"
@@ -54,21 +67,40 @@ start_service gardener-api "$(build_id apps/gardener-api/dist libs/*/dist)" "htt
   env NO_COLOR=1 GARDENER_TLS=on DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" PORT="$api_port" \
   node apps/gardener-api/dist/main.js
 garden_kubeconfig="${GARDENER_KUBECONFIG:-${GARDENER_DATA_DIR:-$HOME/.gardener-ts}/garden.kubeconfig}"
+fi
 
-step "gardenlet (seed local): a client of the garden API with the seed's own credential"
+step "gardenlet (seed $seed_name): a client of the garden API with the seed's own credential"
 # first start: a single-use bootstrap token, which the gardenlet trades for its seed credential
-# (seeds/local/garden.kubeconfig, also its Redis ACL password); the garden's database it uses for
-# tofu state only. A credential the garden no longer knows is replaced.
-seed_dir="${GARDENER_DATA_DIR:-$HOME/.gardener-ts}/seeds/local"
+# (seeds/<seed>/garden.kubeconfig, also its Redis ACL password); a PostgreSQL database keeps its
+# tofu state only. On the garden's host a credential the garden no longer knows is replaced.
+seed_dir="${GARDENER_DATA_DIR:-$HOME/.gardener-ts}/seeds/$seed_name"
 mkdir -p "$seed_dir"; chmod 700 "$seed_dir"
-node apps/gardenlet/dist/seed-bootstrap.js --seed local --garden-kubeconfig "$garden_kubeconfig" \
-  --credential "$seed_dir/garden.kubeconfig" --out "$seed_dir/bootstrap.kubeconfig"
+if [[ $mode == garden ]]; then
+  node apps/gardenlet/dist/seed-bootstrap.js --seed "$seed_name" --garden-kubeconfig "$garden_kubeconfig" \
+    --credential "$seed_dir/garden.kubeconfig" --out "$seed_dir/bootstrap.kubeconfig"
+  state_database=gardener_ts
+else
+  [[ -s "$seed_dir/garden.kubeconfig" || -s "${GARDEN_BOOTSTRAP_KUBECONFIG:-}" ]] ||
+    die "no credential for seed $seed_name yet: set GARDEN_BOOTSTRAP_KUBECONFIG (from npm run add-seed on the garden's host)"
+  [[ -s "$seed_dir/garden.kubeconfig" ]] || install -m 600 "$GARDEN_BOOTSTRAP_KUBECONFIG" "$seed_dir/bootstrap.kubeconfig"
+  state_database=gardener_ts_seed
+  ensure_database "$state_database"
+fi
+gardenlet_service=gardenlet
+[[ $mode == seed ]] && gardenlet_service="gardenlet-$seed_name"
 # a new bootstrap kubeconfig (its mtime is in the command line) restarts a running gardenlet
-start_service gardenlet "$(build_id apps/gardenlet/dist libs/*/dist infra/dist)" "log:is processing shoots" \
-  env NO_COLOR=1 GARDENLET_BOOTSTRAPPED_AT="$(stat -c %Y "$seed_dir/bootstrap.kubeconfig" 2>/dev/null || echo 0)" GARDEN_KUBECONFIG="$seed_dir/garden.kubeconfig" GARDEN_BOOTSTRAP_KUBECONFIG="$seed_dir/bootstrap.kubeconfig" \
-  DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" SEED_NAME=local \
+start_service "$gardenlet_service" "$(build_id apps/gardenlet/dist libs/*/dist infra/dist)" "log:is processing shoots" \
+  env NO_COLOR=1 GARDENLET_BOOTSTRAPPED_AT="$(stat -c %Y "$seed_dir/bootstrap.kubeconfig" 2>/dev/null || echo 0)" \
+  GARDEN_KUBECONFIG="$seed_dir/garden.kubeconfig" GARDEN_BOOTSTRAP_KUBECONFIG="$seed_dir/bootstrap.kubeconfig" \
+  DATABASE_URL="$(database_url_for "$state_database")" REDIS_URL="$(redis_url)" SEED_NAME="$seed_name" \
   GARDENLET_METRICS_ADDRESS="${GARDENLET_METRICS_ADDRESS:-127.0.0.1:9251}" \
   node apps/gardenlet/dist/main.js
+
+if [[ $mode == seed ]]; then
+  step "ready (seed $seed_name)"
+  echo "gardenlet: $gardenlet_service, logs and status in $RUN_DIR; stop with: npm run down"
+  exit 0
+fi
 
 step "the local CloudProfile and Seed"
 kubectl="$(node infra/dist/toolchain/cli.js path kubectl)"
