@@ -4,16 +4,23 @@
  * the same run. Targets (issue 7): one shoot <= 20 s, ratio <= 2.0, delete <= 10 s.
  * The bare start and the one shoot alternate `--runs` times (at most 5); figures are medians.
  *
- *   npm run build && npm run bench -- bench/gardenlet-shoots.ts [--runs 3]
+ * `--via api`: the gardenlet reads and writes through the garden API with a seed credential (as
+ * `npm run up` runs it) instead of the garden's database in its own process.
+ *
+ *   npm run build && npm run bench -- bench/gardenlet-shoots.ts [--runs 3] [--via database|api]
  */
 import { parseArgs } from 'node:util';
 import type { LoggerService } from '@nestjs/common';
 import { createGarden, until } from '../test/support/garden.js';
 import { shootGone, startGardenlet } from './support.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, via: { type: 'string', default: 'database' } },
+});
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1 || runs > 5) throw new Error('--runs must be 1 to 5');
+const via = values.via;
+if (via !== 'database' && via !== 'api') throw new Error('--via must be database or api');
 /** node networks 10.10.230-245 are the benchmarks': one shoot per run 230-234, five at once 240-244 */
 const ONE_OCTET = 230;
 const FIVE_OCTET = 240;
@@ -37,7 +44,7 @@ class TaskTimings implements LoggerService {
 
 const garden = await createGarden();
 const timings = new TaskTimings();
-const gardenlet = await startGardenlet(garden, timings);
+const gardenlet = await startGardenlet(garden, timings, via);
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -87,7 +94,7 @@ try {
     ratio.push(one.create / (bare.at(-1) ?? Number.NaN));
   }
   const five = await createAndDelete(['f1', 'f2', 'f3', 'f4', 'f5'], FIVE_OCTET);
-  console.log(`${runs} run(s); medians, samples in brackets`);
+  console.log(`${runs} run(s), gardenlet reaches the garden via ${via}; medians, samples in brackets`);
   console.log(`bare control plane (deploy to /readyz): ${median(bare).toFixed(1)} s [${list(bare)}]`);
   console.log(
     `one shoot:   create to Succeeded ${median(create).toFixed(1)} s [${list(create)}] (target 20), delete to gone ${median(remove).toFixed(1)} s [${list(remove)}] (target 10)`,

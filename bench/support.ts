@@ -1,24 +1,68 @@
 // What several benchmarks share: an in-process gardenlet on a test garden, waiting for a shoot to go, a machine's RSS.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LocalMachineDriver } from '@gardener-ts/extensions';
-import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
+import {
+  bootstrapGardenKubeconfig,
+  gardenletConfigFromEnv,
+  seedBootstrapKubeconfig,
+} from '@gardener-ts/gardenlet';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { startServer } from '../apps/gardener-api/src/testing/server.js';
 import { type Garden, until } from '../test/support/garden.js';
 
 const run = promisify(execFile);
 
-/** A gardenlet in this process for the garden (care checks off); `logger` receives its logs, if given. */
-export async function startGardenlet(garden: Garden, logger: LoggerService | false = false) {
+/**
+ * A gardenlet in this process for the garden (care checks off); `logger` receives its logs, if
+ * given. `via: 'api'` starts the garden API (HTTPS) as its own process and the gardenlet reaches the
+ * garden only through it, with a seed credential from a bootstrap token, as `npm run up` runs it.
+ */
+export async function startGardenlet(
+  garden: Garden,
+  logger: LoggerService | false = false,
+  via: 'database' | 'api' = 'database',
+) {
   Object.assign(process.env, garden.gardenletEnv);
+  const api = via === 'api' ? await gardenApiAccess(garden) : undefined;
+  const config = {
+    ...gardenletConfigFromEnv(garden.gardenletEnv),
+    careIntervalSeconds: 3600,
+    ...api?.access,
+  };
+  await bootstrapGardenKubeconfig(config);
   const { GardenletModule } = await import('../apps/gardenlet/src/gardenlet.module.js');
-  return NestFactory.createApplicationContext(
-    GardenletModule.forRoot({ ...gardenletConfigFromEnv(garden.gardenletEnv), careIntervalSeconds: 3600 }),
-    { logger },
-  );
+  const context = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), { logger });
+  return {
+    async close() {
+      await context.close();
+      await api?.stop();
+    },
+  };
+}
+
+/** The garden API for a garden, and a bootstrap kubeconfig of its seed `local`. */
+async function gardenApiAccess(garden: Garden) {
+  const dataDir = join(garden.root, 'api');
+  const server = await startServer({
+    ...garden.gardenletEnv,
+    PORT: '0',
+    GARDENER_TLS: 'on',
+    GARDENER_DATA_DIR: dataDir,
+  });
+  const adminKubeconfig = join(dataDir, 'garden.kubeconfig');
+  const bootstrap = join(garden.root, 'bootstrap.kubeconfig');
+  await writeFile(bootstrap, await seedBootstrapKubeconfig(adminKubeconfig, 'local'), { mode: 0o600 });
+  return {
+    access: {
+      gardenBootstrapKubeconfig: bootstrap,
+      gardenKubeconfig: join(garden.root, 'seed-local.kubeconfig'),
+    },
+    stop: () => server.stop(),
+  };
 }
 
 /**

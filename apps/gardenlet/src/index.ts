@@ -1,2 +1,2 @@
 export { type GardenletConfig, gardenletConfigFromEnv } from './config.js';
-export { bootstrapGardenKubeconfig } from './garden-access.js';
+export { bootstrapGardenKubeconfig, seedBootstrapKubeconfig } from './garden-access.js';
