@@ -73,6 +73,9 @@ function postFor(path: string, body: unknown): Promise<{ status: number; body: s
       {
         method: 'POST',
         ca: caPem,
+        // a fresh connection each time: the spawnSync calls between posts block this process, so a
+        // kept-alive socket the API closed meanwhile would be written to before its close is seen
+        agent: false,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
       },
       (res) => {

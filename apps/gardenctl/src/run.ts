@@ -38,10 +38,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: IO): Promi
     const entry = commandOf(catalogue, line, found);
     // the path first, then the flags, then the arguments (after `--`: they are never flags)
     const input = [...line.path, ...flags, ...(line.args.length > 0 ? ['--', ...line.args] : [])];
-    const context = { env, io, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
     let command: GardenctlCommand;
     try {
-      command = entry.cli.process(input, context) as GardenctlCommand;
+      command = entry.cli.process(input, { env, io }) as GardenctlCommand;
     } catch (error) {
       throw explain(error, entry, line);
     }

@@ -97,7 +97,7 @@ function hostKeyProblem(value: unknown): string | undefined {
 export function checkUser(user: string): string {
   if (!USER_NAME.test(user)) {
     throw usageError(
-      `invalid value "${printable(user)}" for flag --user`,
+      `invalid value ${printable(user)} for flag --user`,
       'give a user name such as gardener (letters, digits, "_", "." and "-")',
     );
   }
