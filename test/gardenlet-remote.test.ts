@@ -2,79 +2,40 @@
 // CA, a seed bootstrap token), trades it for its seed's credential, and has a database of its own
 // for tofu state, never the garden's database; Redis it reaches as its seed's ACL user. A shoot
 // created over REST is reconciled and deleted by it; its heartbeat keeps the seed Ready.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Shoot, technicalId } from '@gardener-ts/api';
 import { createTestDatabase, queryRows } from '@gardener-ts/infra/testing';
 import { seedRedisUser } from '@gardener-ts/jobs';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, until } from './support/garden.js';
 import { expectNothingLeft } from './support/leftovers.js';
-import { startTestGardenlet } from './support/services.js';
-
-/** The bearer token of a kubeconfig's current user. */
-function tokenOf(path: string): string {
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromFile(path);
-  return kubeconfig.getCurrentUser()?.token ?? '';
-}
+import { type HttpsGarden, startHttpsGarden, startTestGardenlet, tokenOf } from './support/services.js';
 
 describe('a gardenlet that reaches the garden only through its API', () => {
   let garden: Garden;
-  let api: RunningServer;
+  let https: HttpsGarden;
   let gardenlet: INestApplicationContext;
   let tofuState: Awaited<ReturnType<typeof createTestDatabase>>;
-  let token: string;
   let bootstrapToken: string;
   const name = 'remote';
-  let bootstrapKubeconfig: string;
   let seedKubeconfig: string;
 
-  let trustGarden: Agent;
-  const call = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
-    const response = await fetch(`${api.url}${path}`, {
-      method,
-      dispatcher: trustGarden,
-      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, body?: unknown, contentType?: string) =>
+    https.call(method, path, body, contentType ? { contentType } : {});
   const shoots = () => `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots`;
   const read = async () => (await call('GET', `${shoots()}/${name}`)).body as unknown as Shoot;
 
   beforeAll(async () => {
     garden = await createGarden();
-    const dataDir = join(garden.root, 'api');
-    api = await startServer({
-      ...garden.gardenletEnv,
-      PORT: '0',
-      GARDENER_TLS: 'on',
-      GARDENER_DATA_DIR: dataDir,
-    });
-    token = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
-    const kubeconfig = await readFile(join(dataDir, 'garden.kubeconfig'), 'utf8');
-    const ca = Buffer.from(
-      /certificate-authority-data: (\S+)/.exec(kubeconfig)?.[1] ?? '',
-      'base64',
-    ).toString();
-    trustGarden = new Agent({ connect: { ca } });
+    https = await startHttpsGarden(garden);
     tofuState = await createTestDatabase('gardener_ts_seed_state');
-    bootstrapKubeconfig = join(garden.root, 'bootstrap.kubeconfig');
+    const bootstrapKubeconfig = join(garden.root, 'bootstrap.kubeconfig');
     seedKubeconfig = join(garden.root, 'seed-host', 'garden.kubeconfig');
-    const bootstrap = await call('POST', '/apis/auth.gardener-ts.io/v1alpha1/seedbootstraptokens', {
-      spec: { seedName: 'local', expirationSeconds: 600 },
-    });
-    expect(bootstrap.status).toBe(201);
-    bootstrapToken = (bootstrap.body.status as { token: string }).token;
-    await writeFile(bootstrapKubeconfig, kubeconfig.replace(/token: \S+/, `token: ${bootstrapToken}`), {
-      mode: 0o600,
-    });
+    await https.seedBootstrap('local', bootstrapKubeconfig);
+    bootstrapToken = tokenOf(bootstrapKubeconfig);
     gardenlet = await startTestGardenlet(garden, {
       gardenBootstrapKubeconfig: bootstrapKubeconfig,
       gardenKubeconfig: seedKubeconfig,
@@ -88,13 +49,9 @@ describe('a gardenlet that reaches the garden only through its API', () => {
   afterAll(async () => {
     await gardenlet?.close();
     const redis = new Redis();
-    await redis.call(
-      'ACL',
-      'DELUSER',
-      seedRedisUser(garden.gardenletEnv.GARDENER_QUEUE_PREFIX ?? '', 'local'),
-    );
+    await redis.call('ACL', 'DELUSER', seedRedisUser(garden.gardenletEnv.GARDENER_QUEUE_PREFIX, 'local'));
     redis.disconnect();
-    await api?.stop();
+    await https?.api.stop();
     await tofuState?.drop();
     await garden?.close();
   });
@@ -104,12 +61,14 @@ describe('a gardenlet that reaches the garden only through its API', () => {
     const credential = tokenOf(seedKubeconfig);
     expect(credential).toMatch(/^gts_/);
     expect(credential).not.toBe(bootstrapToken);
-    const again = await fetch(`${api.url}/apis/auth.gardener-ts.io/v1alpha1/seedcredentials`, {
-      method: 'POST',
-      dispatcher: trustGarden,
-      headers: { authorization: `Bearer ${bootstrapToken}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
+    const again = await https.call(
+      'POST',
+      '/apis/auth.gardener-ts.io/v1alpha1/seedcredentials',
+      {},
+      {
+        token: bootstrapToken,
+      },
+    );
     expect(again.status).toBe(401);
   });
 

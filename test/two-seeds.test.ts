@@ -4,7 +4,6 @@
 // seed reach Succeeded and are deleted; the far gardenlet gets nothing of the local seed's shoots.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,14 +11,11 @@ import { exampleSeed, type Shoot, technicalId } from '@gardener-ts/api';
 import { createTestDatabase } from '@gardener-ts/infra/testing';
 import { seedRedisUser } from '@gardener-ts/jobs';
 import { LocalSeedBackend } from '@gardener-ts/seed';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, until } from './support/garden.js';
-import { startTestGardenlet } from './support/services.js';
+import { type HttpsGarden, startHttpsGarden, startTestGardenlet, tokenOf } from './support/services.js';
 
 const run = promisify(execFile);
 const CORE = '/apis/core.gardener.cloud/v1beta1';
@@ -45,13 +41,6 @@ async function forward(
   return Object.assign(server, { port: typeof address === 'object' && address ? address.port : 0 });
 }
 
-/** The bearer token of a kubeconfig's current user. */
-function tokenOf(path: string): string {
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromFile(path);
-  return kubeconfig.getCurrentUser()?.token ?? '';
-}
-
 describe('two seeds on two hosts', () => {
   const id = randomBytes(2).toString('hex');
   const netns = `gts-far-${id}`;
@@ -61,31 +50,16 @@ describe('two seeds on two hosts', () => {
   const hostIp = `10.202.${octet}.1`;
   const farIp = `10.202.${octet}.2`;
   let garden: Garden;
-  let api: RunningServer;
+  let https: HttpsGarden;
   let local: INestApplicationContext;
   let far: ChildProcess;
   let farOutput = '';
   let farState: Awaited<ReturnType<typeof createTestDatabase>>;
   const proxies: Server[] = [];
-  let adminToken: string;
-  let trustGarden: Agent;
   let farToken: string;
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    token = adminToken,
-    type = 'application/json',
-  ) => {
-    const response = await fetch(`${api.url}${path}`, {
-      method,
-      dispatcher: trustGarden,
-      headers: { authorization: `Bearer ${token}`, 'content-type': type },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, body?: unknown, token?: string, contentType?: string) =>
+    https.call(method, path, body, { ...(token ? { token } : {}), ...(contentType ? { contentType } : {}) });
   const shoots = () => `${CORE}/namespaces/${garden.namespace}/shoots`;
   const read = async (name: string) => (await call('GET', `${shoots()}/${name}`)).body as unknown as Shoot;
 
@@ -109,7 +83,7 @@ describe('two seeds on two hosts', () => {
 
   async function deleteShoot(name: string): Promise<void> {
     const confirm = { metadata: { annotations: { 'confirmation.gardener.cloud/deletion': 'true' } } };
-    await call('PATCH', `${shoots()}/${name}`, confirm, adminToken, 'application/merge-patch+json');
+    await call('PATCH', `${shoots()}/${name}`, confirm, undefined, 'application/merge-patch+json');
     expect((await call('DELETE', `${shoots()}/${name}`)).status).toBe(200);
   }
 
@@ -126,21 +100,7 @@ describe('two seeds on two hosts', () => {
     ])
       await run('ip', ['netns', 'exec', netns, 'ip', ...args]);
 
-    const dataDir = join(garden.root, 'api');
-    api = await startServer({
-      ...garden.gardenletEnv,
-      HOST: hostIp,
-      PORT: '0',
-      GARDENER_TLS: 'on',
-      GARDENER_DATA_DIR: dataDir,
-    });
-    adminToken = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
-    const kubeconfig = await readFile(join(dataDir, 'garden.kubeconfig'), 'utf8');
-    const ca = Buffer.from(
-      /certificate-authority-data: (\S+)/.exec(kubeconfig)?.[1] ?? '',
-      'base64',
-    ).toString();
-    trustGarden = new Agent({ connect: { ca } });
+    https = await startHttpsGarden(garden, { HOST: hostIp });
     expect(
       (await call('POST', `${CORE}/seeds`, { ...exampleSeed(), metadata: { name: 'far' } })).status,
     ).toBe(201);
@@ -156,14 +116,8 @@ describe('two seeds on two hosts', () => {
     const farDatabase = new URL(farState.url);
     farDatabase.hostname = hostIp;
     farDatabase.port = String(postgresProxy.port);
-    const bootstrap = await call('POST', '/apis/auth.gardener-ts.io/v1alpha1/seedbootstraptokens', {
-      spec: { seedName: 'far', expirationSeconds: 600 },
-    });
     const bootstrapKubeconfig = join(garden.root, 'far-bootstrap.kubeconfig');
-    const token = (bootstrap.body.status as { token: string }).token;
-    await writeFile(bootstrapKubeconfig, kubeconfig.replace(/token: \S+/, `token: ${token}`), {
-      mode: 0o600,
-    });
+    await https.seedBootstrap('far', bootstrapKubeconfig);
     const farRoot = join(garden.root, 'far');
     far = spawn(
       'ip',
@@ -222,7 +176,7 @@ describe('two seeds on two hosts', () => {
     }
     await run('ip', ['netns', 'delete', netns]).catch(() => undefined);
     for (const proxy of proxies) proxy.close();
-    await api?.stop();
+    await https?.api.stop();
     const redis = new Redis();
     for (const seed of ['far', 'local'])
       await redis.call('ACL', 'DELUSER', seedRedisUser(garden.gardenletEnv.GARDENER_QUEUE_PREFIX, seed));
