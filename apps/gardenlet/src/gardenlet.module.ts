@@ -2,6 +2,7 @@ import type { Shoot } from '@gardener-ts/api';
 import {
   Botanist,
   HibernationScheduler,
+  isFinalShootFailure,
   MachineSync,
   MaintenanceScheduler,
   SeedHeartbeat,
@@ -250,7 +251,7 @@ export class GardenletModule {
               prefix: config.queuePrefix,
               leaseTtlMs: config.takeoverMs,
               reconcile: (ref, { signal }) => botanist.converge(ref, signal),
-              isFinal: (error) => (error as { final?: boolean }).final === true,
+              isFinal: isFinalShootFailure,
             });
           },
         },

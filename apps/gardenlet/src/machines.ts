@@ -1,5 +1,5 @@
 import { clusterDnsAddress, type Shoot } from '@gardener-ts/api';
-import { serviceCidrOf } from '@gardener-ts/botanist';
+import { serviceCidrOf, sshKeypairSecretName } from '@gardener-ts/botanist';
 import type { GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry, NodeBootstrap } from '@gardener-ts/extensions';
 import { seedMachineQueueName } from '@gardener-ts/jobs';
@@ -62,7 +62,7 @@ async function nodeBootstrap(
 async function shootSshPublicKey(client: GardenClient, shoot: Shoot): Promise<string> {
   const secret = await client.get('Secret', {
     namespace: shoot.metadata.namespace,
-    name: `${shoot.metadata.name}.ssh-keypair`,
+    name: sshKeypairSecretName(shoot.metadata.name),
   });
   return Buffer.from(secret.data?.['id_ed25519.pub'] ?? '', 'base64').toString('utf8');
 }

@@ -3,9 +3,6 @@ import { technicalIdOf } from '@gardener-ts/extensions';
 
 export { technicalIdOf };
 
-/** Gardener's label on the objects the gardenlet makes for a shoot in its project namespace. */
-export const SHOOT_NAME_LABEL = 'shoot.gardener.cloud/name';
-
 /** The technical ID from the shoot's namespace and name alone: for a shoot that may be gone already. */
 export function technicalIdOfName(namespace: string | undefined, name: string): string {
   return technicalIdOf({ metadata: { namespace, name } } as Shoot);

@@ -1,7 +1,7 @@
-import type { Shoot } from '@gardener-ts/api';
+import { SHOOT_LABEL, type Shoot } from '@gardener-ts/api';
 import { type GardenClient, ignoreNotFound, isAlreadyExists, type ObjectOf } from '@gardener-ts/client';
 import type { InfrastructureStatus } from '@gardener-ts/extensions';
-import { clusterCaConfigMapName, SHOOT_NAME_LABEL, sshKeypairSecretName } from '../shoot-names.js';
+import { clusterCaConfigMapName, sshKeypairSecretName } from '../shoot-names.js';
 
 type AccessKind = 'Secret' | 'ConfigMap';
 
@@ -44,7 +44,7 @@ export class ClusterAccess {
     const body = {
       apiVersion: 'v1',
       kind,
-      metadata: { name, namespace, labels: { [SHOOT_NAME_LABEL]: shootName ?? '' } },
+      metadata: { name, namespace, labels: { [SHOOT_LABEL]: shootName ?? '' } },
       ...content,
     };
     try {
