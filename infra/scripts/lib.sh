@@ -39,7 +39,9 @@ ensure_inotify_limits() {
   local pair key wanted current
   for pair in fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288; do
     key=${pair%=*}; wanted=${pair#*=}; current=$(sysctl -n "$key")
-    if (( current < wanted )); then sysctl -qw "$key=$wanted"; echo "$key: $current → $wanted"; fi
+    if (( current < wanted )); then
+      if sysctl -qw "$key=$wanted"; then echo "$key: $current → $wanted"; else echo "warning: could not raise $key ($current); machines may not join" >&2; fi
+    fi
   done
 }
 
