@@ -11,7 +11,10 @@
  * accounted per phase (idle, create, hold) for the whole machine, the control planes by
  * component, and this process (the driver), because on a small machine the control planes'
  * own CPU decides the figure.
- * Target (sim provider issue): all 1,000 Nodes Ready <= 60 s.
+ * Transient API errors are retried by the sim driver (timeouts, resets, 429, 5xx: see
+ * DEFAULT_API_RETRY); whatever still fails (a create, a delete, a poll of the Nodes) is counted
+ * and reported in the summary, together with the driver's retries by reason, and the run goes on.
+ * Target (issue 20, outcome 3): all 1,000 Nodes over 20 shoots Ready <= 30 s.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -41,7 +44,11 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
   },
 });
-const TARGET_SECONDS = 60;
+const TARGET_SECONDS = 30;
+/** give up waiting for Ready this long after the first create (the figure is then "not reached") */
+const READY_DEADLINE_S = 300;
+/** a poll of a shoot's Nodes that takes longer failed */
+const POLL_TIMEOUT_MS = 15_000;
 /** the node controller's untainting runs at the control plane's pace: waited for this long after Ready */
 const UNTAINT_WAIT_S = 60;
 const CONTROL_PLANE_MIB = 450;
@@ -162,33 +169,81 @@ function agentFor(access: ShootAccess): Agent {
   return agent;
 }
 
-/** The shoot's sim Nodes, straight from its API server (one LIST). */
-function countNodes(access: ShootAccess, technicalId: string): Promise<NodeCounts> {
-  const url = new URL(
-    `/api/v1/nodes?labelSelector=${encodeURIComponent(`${SHOOT_LABEL}=${technicalId}`)}`,
-    access.server,
-  );
+interface ListedNode {
+  spec?: { taints?: { key: string }[] };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+/** GET of a JSON list from the shoot's API server; rejects on a timeout, a non-200 or a body that is no JSON. */
+function listJson(access: ShootAccess, path: string): Promise<{ items?: ListedNode[] }> {
+  const url = new URL(path, access.server);
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: agentFor(access) }, (res) => {
+    const req = request(url, { agent: agentFor(access), timeout: POLL_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
       res.on('end', () => {
-        const items: {
-          spec?: { taints?: { key: string }[] };
-          status?: { conditions?: { type: string; status: string }[] };
-        }[] = JSON.parse(Buffer.concat(chunks).toString('utf8')).items ?? [];
-        const ready = items.filter((n) =>
-          n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-        );
-        const untainted = ready.filter(
-          (n) => !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
-        );
-        resolve({ ready: ready.length, schedulable: untainted.length });
+        if (res.statusCode !== 200) return reject(new Error(`GET ${url.pathname}: HTTP ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (error) {
+          reject(error);
+        }
       });
     });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname}: timed out`)));
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The shoot's sim Nodes from its API server's watch cache (one LIST that etcd does not serve). */
+async function countNodes(access: ShootAccess, technicalId: string): Promise<NodeCounts> {
+  const selector = encodeURIComponent(`${SHOOT_LABEL}=${technicalId}`);
+  const path = `/api/v1/nodes?labelSelector=${selector}&resourceVersion=0`;
+  const items = (await listJson(access, path)).items ?? [];
+  const ready = items.filter((n) =>
+    n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  const untainted = ready.filter(
+    (n) => !n.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
+  );
+  return { ready: ready.length, schedulable: untainted.length };
+}
+
+/** What failed in the run, by phase and error code; the run goes on without it. */
+class Failures {
+  private readonly counts = new Map<string, number>();
+  private readonly examples = new Map<string, string>();
+
+  add(phase: string, error: unknown): void {
+    const code = (error as { code?: unknown }).code;
+    const key = `${phase} ${typeof code === 'string' ? code : 'error'}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (!this.examples.has(key))
+      this.examples.set(key, String((error as Error).message ?? error).slice(0, 200));
+  }
+
+  of(phase: string): number {
+    let sum = 0;
+    for (const [key, count] of this.counts) if (key.startsWith(`${phase} `)) sum += count;
+    return sum;
+  }
+
+  total(): number {
+    return [...this.counts.values()].reduce((a, b) => a + b, 0);
+  }
+
+  describe(): string {
+    if (this.counts.size === 0) return 'none';
+    return [...this.counts]
+      .map(([key, count]) => `${key} x${count} (e.g. ${this.examples.get(key)})`)
+      .join('; ');
+  }
+
+  toJSON(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
 }
 
 const root = mkdtempSync(join(tmpdir(), 'gardener-ts-bench-sim-'));
@@ -204,9 +259,35 @@ const provider = createProvider({
   stateDir: join(root, 'sim'),
 });
 
-const totals = async (): Promise<NodeCounts> => {
-  const counts = await Promise.all(ids.map((id) => countNodes(access.get(id) as ShootAccess, id)));
-  return counts.reduce((a, b) => ({ ready: a.ready + b.ready, schedulable: a.schedulable + b.schedulable }));
+const failures = new Failures();
+/** each shoot's last counts: a poll that fails keeps the previous one */
+const lastCounts = new Map<string, NodeCounts>();
+/** machines per shoot whose create succeeded */
+const expected = new Map<string, number>();
+/** Polls the shoots (all, or those `pending` picks) and sums every shoot's last counts. */
+const totals = async (pending: (id: string) => boolean = () => true): Promise<NodeCounts> => {
+  const polling = ids.filter(pending);
+  const polled = await Promise.allSettled(polling.map((id) => countNodes(access.get(id) as ShootAccess, id)));
+  polled.forEach((result, i) => {
+    const id = polling[i] as string;
+    if (result.status === 'fulfilled') lastCounts.set(id, result.value);
+    else failures.add('poll', result.reason);
+  });
+  return [...lastCounts.values()].reduce(
+    (a, b) => ({ ready: a.ready + b.ready, schedulable: a.schedulable + b.schedulable }),
+    {
+      ready: 0,
+      schedulable: 0,
+    },
+  );
+};
+
+const describeApi = () => {
+  const stats = provider.machines.apiStats();
+  const reasons = Object.entries(stats.reasons)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  return `${stats.calls} calls, ${stats.retries} tries again${reasons ? ` (${reasons})` : ''}, ${stats.failures} failed after retries`;
 };
 
 console.log(
@@ -267,34 +348,51 @@ try {
   const start = performance.now();
   await Promise.all(
     byShoot.map((mine) =>
-      forEachLimit(mine, createConcurrency, (r) => provider.machines.create(r).then(() => undefined)),
+      forEachLimit(mine, createConcurrency, (r) =>
+        provider.machines.create(r).then(
+          () => {
+            expected.set(r.technicalId, (expected.get(r.technicalId) ?? 0) + 1);
+          },
+          (error: unknown) => failures.add('create', error),
+        ),
+      ),
     ),
   );
   const createdSeconds = seconds(start);
+  const created = machineCount - failures.of('create');
   const creating = cpuShare(createStart, snapshot());
   const loadWhileCreating = loadavg()[0] ?? 0;
-  let readySeconds = 0;
+  /** when every created machine's Node was Ready; undefined when that did not happen in time */
+  let readySeconds: number | undefined;
   let untaintedSeconds: number | undefined;
+  let readyCount = 0;
+  // a shoot whose machines are all Ready and untainted is not polled again until the hold
+  const unfinished = (id: string) => (lastCounts.get(id)?.schedulable ?? -1) < (expected.get(id) ?? 0);
   for (;;) {
-    const counts = await totals();
-    if (!readySeconds && counts.ready >= machineCount) readySeconds = seconds(start);
+    const counts = await totals(unfinished);
+    readyCount = counts.ready;
+    if (readySeconds === undefined && counts.ready >= created) readySeconds = seconds(start);
     if (values.verbose) {
       console.log(
         `    ${seconds(start).toFixed(1)} s: ${counts.ready} Ready, ${counts.schedulable} untainted`,
       );
     }
-    if (counts.schedulable >= machineCount) {
+    if (counts.schedulable >= created) {
       untaintedSeconds = seconds(start);
       break;
     }
-    if (readySeconds && seconds(start) - readySeconds > UNTAINT_WAIT_S) break;
+    if (readySeconds !== undefined && seconds(start) - readySeconds > UNTAINT_WAIT_S) break;
+    if (readySeconds === undefined && seconds(start) > READY_DEADLINE_S) break;
     await sleep(1_000);
   }
+  const allReady = readySeconds !== undefined && created === machineCount;
   console.log(
-    `  create calls done ${createdSeconds.toFixed(1)} s (${(machineCount / createdSeconds).toFixed(0)} machines/s, ${createConcurrency} at a time per shoot${bootMs ? `, boot ${bootMs} ms` : ''})`,
+    `  create calls done ${createdSeconds.toFixed(1)} s (${(created / createdSeconds).toFixed(0)} machines/s, ${createConcurrency} at a time per shoot${bootMs ? `, boot ${bootMs} ms` : ''}), ${machineCount - created} failed`,
   );
   console.log(
-    `  all ${machineCount} Nodes Ready ${readySeconds.toFixed(1)} s  target <= ${TARGET_SECONDS} s  (${(readySeconds / TARGET_SECONDS).toFixed(2)} of the target)`,
+    allReady
+      ? `  all ${machineCount} Nodes Ready ${(readySeconds as number).toFixed(1)} s  target <= ${TARGET_SECONDS} s  (${((readySeconds as number) / TARGET_SECONDS).toFixed(2)} of the target)`
+      : `  NOT all ${machineCount} Nodes Ready: ${readyCount} Ready ${readySeconds === undefined ? `after ${READY_DEADLINE_S} s` : `in ${readySeconds.toFixed(1)} s`} (${machineCount - created} creates failed)  target <= ${TARGET_SECONDS} s`,
   );
   console.log(
     `  ... and untainted by the node controller: ${untaintedSeconds === undefined ? `not within ${UNTAINT_WAIT_S} s more` : `${untaintedSeconds.toFixed(1)} s`}`,
@@ -309,6 +407,7 @@ try {
     await sleep(5_000);
     minReady = Math.min(minReady, (await totals()).ready);
   }
+  minReady = Math.min(minReady, created);
   const holding = cpuShare(holdStart, snapshot());
   const beats = ids.map((id) => provider.machines.lastHeartbeat(id)).filter((b) => b !== undefined);
   const beatMs = beats.map((b) => b.durationMs).sort((a, b) => a - b);
@@ -320,13 +419,20 @@ try {
 
   const deleteStart = performance.now();
   await Promise.all(
-    byShoot.map((mine) => forEachLimit(mine, createConcurrency, (r) => provider.machines.delete(r))),
+    byShoot.map((mine) =>
+      forEachLimit(mine, createConcurrency, (r) =>
+        provider.machines.delete(r).catch((error: unknown) => failures.add('delete', error)),
+      ),
+    ),
   );
   const deleteSeconds = seconds(deleteStart);
   await sleep(12_000);
   console.log(
     `  deleted all in ${deleteSeconds.toFixed(1)} s; shoots still heartbeating a beat later: ${provider.machines.heartbeatingShoots().length}`,
   );
+  console.log(`  sim driver API: ${describeApi()}`);
+  console.log(`  failures: ${failures.describe()}`);
+  if (!allReady || failures.of('create') > 0 || failures.of('delete') > 0) process.exitCode = 1;
   console.log(
     `\n${JSON.stringify({
       bench: 'sim-machines',
@@ -340,10 +446,14 @@ try {
       controlPlanesReadySeconds: deploySeconds,
       controlPlanesRssMiB: controlPlanesMiB,
       createCallsSeconds: createdSeconds,
-      allReadySeconds: readySeconds,
+      allReadySeconds: allReady ? readySeconds : null,
+      readyAtEnd: readyCount,
+      createFailures: machineCount - created,
       allUntaintedSeconds: untaintedSeconds ?? null,
       targetSeconds: TARGET_SECONDS,
-      ratioToTarget: readySeconds / TARGET_SECONDS,
+      ratioToTarget: allReady ? (readySeconds as number) / TARGET_SECONDS : null,
+      api: provider.machines.apiStats(),
+      failures: failures.toJSON(),
       cpusBusy: { idle, creating, holding },
       loadWhileCreating,
       holdSeconds,

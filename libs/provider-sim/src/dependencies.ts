@@ -1,4 +1,6 @@
 import type { KubeconfigIssuer } from './kube/kubeconfig.js';
+import type { ApiRetrySettings } from './kube/retry.js';
+
 /**
  * Admin access to one shoot's kube-apiserver over mutual TLS: the sim cloud's "hypervisor" makes
  * machines by registering Nodes there directly, so it needs to write Nodes and Leases.
@@ -49,4 +51,6 @@ export interface SimProviderDependencies {
    */
   readonly stateDir?: string;
   readonly heartbeat?: HeartbeatSettings;
+  /** how calls to the shoots' API servers are timed out and retried; see DEFAULT_API_RETRY */
+  readonly apiRetry?: ApiRetrySettings;
 }

@@ -14,6 +14,8 @@ export class SimError extends Error {
     message: string,
     /** the HTTP status, for ShootApi */
     readonly status?: number,
+    /** why another try may succeed (`timeout`, `ECONNRESET`, `HTTP 503`, …); undefined when final */
+    readonly transient?: string,
   ) {
     super(message);
     this.name = 'SimError';

@@ -12,6 +12,7 @@ export {
   SimInfrastructureActuator,
 } from './infrastructure/actuator.js';
 export { type KubeconfigIssuer, shootAccessFromKubeconfig, shootAccessFromSeed } from './kube/kubeconfig.js';
+export { type ApiCallStats, type ApiRetrySettings, DEFAULT_API_RETRY } from './kube/retry.js';
 export { SimMachineDriver } from './machine/driver.js';
 export { type BeatReport, DEFAULT_HEARTBEAT } from './machine/heartbeat.js';
 export {

@@ -24,7 +24,10 @@ export function createProvider(dependencies?: SimProviderDependencies): SimProvi
   const heartbeat = { ...DEFAULT_HEARTBEAT, ...dependencies?.heartbeat };
   const shootAccess =
     dependencies?.shootAccess ?? (dependencies?.seed ? shootAccessFromSeed(dependencies.seed) : undefined);
-  const connections = new ShootConnections(shootAccess, heartbeat.concurrency * 2);
+  const connections = new ShootConnections(shootAccess, {
+    maxSockets: heartbeat.concurrency * 2,
+    retry: dependencies?.apiRetry,
+  });
   return {
     type: SIM_PROVIDER_TYPE,
     infrastructure: new SimInfrastructureActuator(dependencies?.stateDir),

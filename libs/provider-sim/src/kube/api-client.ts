@@ -1,11 +1,15 @@
 import { Agent, request as httpsRequest } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { ShootAccess } from '../dependencies.js';
 import { SimError, SimErrorCode } from '../errors.js';
+import { DEFAULT_API_RETRY, RequestTimeout, transientError, transientStatus } from './retry.js';
 
 export interface ApiResponse {
   readonly status: number;
   /** the parsed JSON body; undefined when the body is empty or not JSON */
   readonly body: unknown;
+  /** the server's Retry-After (429, 503), in ms */
+  readonly retryAfterMs?: number;
 }
 
 export type PatchType = 'merge' | 'strategic';
@@ -18,7 +22,8 @@ const CONTENT_TYPES: Record<PatchType, string> = {
 /**
  * A minimal JSON client for one shoot's kube-apiserver over mutual TLS (node's https, no client
  * library): keep-alive connections, at most `maxSockets` at once, so a heartbeat of hundreds of
- * Nodes reuses a few TLS sessions instead of opening one per call.
+ * Nodes reuses a few TLS sessions instead of opening one per call. One try per call: retries are
+ * ShootConnections' business.
  */
 export class ApiClient {
   private readonly agent: Agent;
@@ -30,9 +35,8 @@ export class ApiClient {
     this.agent = new Agent({
       keepAlive: true,
       maxSockets: options.maxSockets ?? 32,
-      ca: access.caPem,
-      cert: access.certPem,
-      key: access.keyPem,
+      // parsed once: given as ca/cert/key, every new connection would parse the PEMs again
+      secureContext: createSecureContext({ ca: access.caPem, cert: access.certPem, key: access.keyPem }),
     });
   }
 
@@ -64,13 +68,14 @@ export class ApiClient {
   ): Promise<ApiResponse> {
     const url = new URL(path, this.access.server);
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_API_RETRY.timeoutMs;
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         url,
         {
           method,
           agent: this.agent,
-          timeout: this.options.timeoutMs ?? 15_000,
+          timeout: timeoutMs,
           headers: {
             accept: 'application/json',
             ...(payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
@@ -79,11 +84,17 @@ export class ApiClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: parse(Buffer.concat(chunks)) }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: parse(Buffer.concat(chunks)),
+              retryAfterMs: retryAfterMs(res.headers['retry-after']),
+            }),
+          );
           res.on('error', (error) => reject(unreachable(method, url, error)));
         },
       );
-      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('timeout', () => req.destroy(new RequestTimeout(timeoutMs)));
       req.on('error', (error) => reject(unreachable(method, url, error)));
       req.end(payload);
     });
@@ -99,8 +110,19 @@ function parse(raw: Buffer): unknown {
   }
 }
 
+/** Retry-After in seconds (the API server never sends the HTTP-date form) */
+function retryAfterMs(header: string | undefined): number | undefined {
+  const seconds = Number(header);
+  return header && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
 function unreachable(method: string, url: URL, error: Error): SimError {
-  return new SimError(SimErrorCode.ShootUnreachable, `${method} ${url.pathname}: ${error.message}`);
+  return new SimError(
+    SimErrorCode.ShootUnreachable,
+    `${method} ${url.pathname}: ${error.message}`,
+    undefined,
+    transientError(error),
+  );
 }
 
 /** A SimError for an answer the caller did not expect, with the API server's own message. */
@@ -110,5 +132,6 @@ export function unexpected(what: string, response: ApiResponse): SimError {
     SimErrorCode.ShootApi,
     `cannot ${what}: HTTP ${response.status}${message ? ` ${message.slice(0, 300)}` : ''}`,
     response.status,
+    transientStatus(response),
   );
 }

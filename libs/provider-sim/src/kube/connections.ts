@@ -1,6 +1,16 @@
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ShootAccess, ShootAccessSource } from '../dependencies.js';
 import { SimError, SimErrorCode } from '../errors.js';
 import { ApiClient, type ApiResponse, type PatchType } from './api-client.js';
+import {
+  ApiCallCounter,
+  type ApiCallStats,
+  type ApiRetrySettings,
+  backoffMs,
+  DEFAULT_API_RETRY,
+  transientStatus,
+} from './retry.js';
 
 /** ask for new access this long before the current certificate expires */
 const RENEW_BEFORE_EXPIRY_MS = 60_000;
@@ -12,18 +22,33 @@ interface Connection {
   readonly renewAt: number;
 }
 
+export interface ShootConnectionsOptions {
+  /** connections per shoot's API server */
+  readonly maxSockets?: number;
+  readonly retry?: ApiRetrySettings;
+}
+
 /**
  * One API client per shoot, made from `shootAccess` on first use and reused until shortly before
  * its certificate expires; a 401 retires it and the call is tried once more with fresh access.
- * Concurrent first calls share one `shootAccess` call.
+ * Concurrent first calls share one `shootAccess` call. A call that fails transiently (timeout,
+ * connection reset or refused, 429, 5xx) is tried again after a growing pause, a bounded number of
+ * times; then its last answer is returned (or its error thrown) and counted as a failure. Every
+ * write of the sim can be repeated: POSTs take a 409, DELETEs a 404.
  */
 export class ShootConnections {
   private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly retry: Required<ApiRetrySettings>;
+  private readonly counter = new ApiCallCounter();
+  /** aborted by close: no call waits for its next try after that */
+  private closing = abortable();
 
   constructor(
     private readonly shootAccess: ShootAccessSource | undefined,
-    private readonly maxSockets?: number,
-  ) {}
+    private readonly options: ShootConnectionsOptions = {},
+  ) {
+    this.retry = { ...DEFAULT_API_RETRY, ...options.retry };
+  }
 
   get(technicalId: string, path: string): Promise<ApiResponse> {
     return this.call(technicalId, (client) => client.get(path));
@@ -41,12 +66,56 @@ export class ShootConnections {
     return this.call(technicalId, (client) => client.delete(path));
   }
 
-  /** Closes every connection at once (calls in flight fail). */
+  /** what the calls went through so far */
+  stats(): ApiCallStats {
+    return this.counter.snapshot();
+  }
+
+  /** Closes every connection at once (calls in flight fail, none is tried again). */
   close(): void {
+    this.closing.abort();
+    this.closing = abortable();
     for (const [id, pending] of [...this.connections]) this.retire(id, pending, 0);
   }
 
-  private async call(technicalId: string, send: (client: ApiClient) => Promise<ApiResponse>) {
+  private async call(
+    technicalId: string,
+    send: (client: ApiClient) => Promise<ApiResponse>,
+  ): Promise<ApiResponse> {
+    this.counter.called();
+    const closing = this.closing.signal;
+    for (let attempt = 1; ; attempt += 1) {
+      let outcome: ApiResponse | SimError;
+      try {
+        outcome = await this.once(technicalId, send);
+      } catch (error) {
+        if (!(error instanceof SimError) || error.transient === undefined) throw error;
+        outcome = error;
+      }
+      const reason = outcome instanceof SimError ? outcome.transient : transientStatus(outcome);
+      if (reason === undefined) return outcome as ApiResponse;
+      if (attempt >= this.retry.attempts || closing.aborted) return this.giveUp(reason, outcome);
+      this.counter.retried(reason);
+      const retryAfter = outcome instanceof SimError ? 0 : outcome.retryAfterMs;
+      try {
+        await sleep(backoffMs(attempt, this.retry, retryAfter), undefined, { signal: closing });
+      } catch {
+        return this.giveUp(reason, outcome); // closed while waiting
+      }
+    }
+  }
+
+  private giveUp(reason: string, outcome: ApiResponse | SimError): ApiResponse {
+    this.counter.failed(reason);
+    if (outcome instanceof SimError) throw outcome;
+    return outcome;
+  }
+
+  /** One try, with fresh access once after a 401. */
+  private async once(
+    technicalId: string,
+    send: (client: ApiClient) => Promise<ApiResponse>,
+  ): Promise<ApiResponse> {
     const used = this.connection(technicalId);
     const response = await send((await used).client);
     if (response.status !== 401) return response;
@@ -88,7 +157,11 @@ export class ShootConnections {
       );
     }
     const renewAt = access.expiresAt ? access.expiresAt.getTime() - RENEW_BEFORE_EXPIRY_MS : Infinity;
-    return { client: new ApiClient(access, { maxSockets: this.maxSockets }), renewAt };
+    const client = new ApiClient(access, {
+      maxSockets: this.options.maxSockets,
+      timeoutMs: this.retry.timeoutMs,
+    });
+    return { client, renewAt };
   }
 
   /** Forgets this connection (unless already replaced); its sockets close after `graceMs`. */
@@ -102,4 +175,11 @@ export class ShootConnections {
       () => undefined,
     );
   }
+}
+
+/** an AbortController whose signal every waiting call listens to (hundreds at once in a burst) */
+function abortable(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -9,6 +9,7 @@ import {
 import { SimError, SimErrorCode } from '../errors.js';
 import { type ApiResponse, unexpected } from '../kube/api-client.js';
 import type { ShootConnections } from '../kube/connections.js';
+import type { ApiCallStats } from '../kube/retry.js';
 import { parseWorkerConfig, type SimWorkerConfig } from '../provider-config.js';
 import type { BeatReport, Heartbeats } from './heartbeat.js';
 import {
@@ -123,6 +124,11 @@ export class SimMachineDriver implements MachineDriver {
 
   lastHeartbeat(technicalId: string): BeatReport | undefined {
     return this.beats.lastBeat(technicalId);
+  }
+
+  /** the calls to the shoots' API servers so far: how many, retried, failed after retries, and why */
+  apiStats(): ApiCallStats {
+    return this.api.stats();
   }
 
   /** Stops every heartbeat and closes the connections (the machines then turn NotReady). */

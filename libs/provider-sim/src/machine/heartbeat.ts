@@ -23,6 +23,12 @@ export const DEFAULT_HEARTBEAT: Required<HeartbeatSettings> = {
   maxFailedBeats: 6,
 };
 
+/**
+ * a Lease is renewed by a beat once its last renewal is this share of an interval old: beats are at
+ * least an interval apart, so a Lease is at most two intervals and one beat old, well inside the node
+ * monitor's grace period, and a burst of creates is not renewed again a few seconds after it was written
+ */
+const RENEW_AT_SHARE = 0.9;
 /** a deleted machine's lease is not recreated for this long (a beat may have listed it before) */
 const DELETING_MS = 120_000;
 
@@ -212,7 +218,7 @@ class ShootHeartbeat {
   /** Renews the Node's Lease and, when due, its Ready condition; tells whether it wrote the latter. */
   private async beatNode(node: KubeNode, now: Date): Promise<boolean> {
     const { name } = node.metadata;
-    if (now.getTime() - (this.renewedAt.get(name) ?? 0) >= this.options.intervalMs / 2) {
+    if (now.getTime() - (this.renewedAt.get(name) ?? 0) >= this.options.intervalMs * RENEW_AT_SHARE) {
       await this.renewLease(node, now);
       this.renewedAt.set(name, now.getTime());
     }

@@ -12,6 +12,9 @@ export const DELETE_LATENCY_ANNOTATION = 'sim.provider.gardener-ts.io/delete-lat
 /** the fault injected into the machine, if any */
 export const FAULT_ANNOTATION = 'sim.provider.gardener-ts.io/fault';
 
+/** the controller-manager's TTL controller's annotation (how long kubelets may cache objects) */
+const TTL_ANNOTATION = 'node.alpha.kubernetes.io/ttl';
+
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 export interface NodeCondition {
@@ -133,11 +136,18 @@ export function nodeFor(request: CreateMachineRequest, config: SimWorkerConfig, 
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
+        // the kubelet still posts the beta labels; without them the node controller adds them (a write)
+        'beta.kubernetes.io/os': 'linux',
+        'beta.kubernetes.io/arch': 'amd64',
         'node.kubernetes.io/instance-type': machineClass.machineType,
         'topology.kubernetes.io/zone': machineClass.zone,
         [SHOOT_LABEL]: technicalId,
       },
       annotations: {
+        // what the controller-manager's TTL controller writes on every Node of a cluster under 100
+        // Nodes: set here, it spares the control plane one Node write per machine (a larger shoot's
+        // TTL controller still raises it, as for any Node)
+        [TTL_ANNOTATION]: '0',
         [READY_AT_ANNOTATION]: readyAt.toISOString(),
         ...(config.deleteLatencyMs > 0
           ? { [DELETE_LATENCY_ANNOTATION]: String(config.deleteLatencyMs) }
