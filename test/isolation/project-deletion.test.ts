@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { exampleShoot, type KubeObject, requireResourceByKind } from '@gardener-ts/api';
 import { openStore, ResourceService, type Store } from '@gardener-ts/store';
@@ -11,6 +10,7 @@ import {
   startTenantGarden,
   type TenantGarden,
 } from '../../apps/gardener-api/src/testing/tenant-garden.js';
+import { sshKey } from '../support/ssh-key.js';
 
 /**
  * Issue 15, outcome 5: a deleted project takes its objects with it. The project controller in the
@@ -104,12 +104,6 @@ function shootBody(name: string) {
   delete (shoot.metadata as { namespace?: string }).namespace;
   delete (shoot.spec.networking as { nodes?: string }).nodes; // the seed allocates one
   return shoot;
-}
-
-function sshKey(): string {
-  const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-  const part = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data]);
-  return `ssh-ed25519 ${Buffer.concat([part(Buffer.from('ssh-ed25519')), part(raw)]).toString('base64')}`;
 }
 
 /** Creates as the garden admin and expects 201. */

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { exampleSeed, exampleShoot, SHOOT_LABEL } from '@gardener-ts/api';
 import { ShootQueue, seedRedisUser, startShootWorker } from '@gardener-ts/jobs';
 import { Redis } from 'ioredis';
@@ -12,6 +12,7 @@ import {
   startTenantGarden,
   type TenantGarden,
 } from '../../apps/gardener-api/src/testing/tenant-garden.js';
+import { sshKey } from '../support/ssh-key.js';
 
 /**
  * Issue 17, outcome 2: a seed's identity. A garden admin issues a bootstrap token; the gardenlet
@@ -58,12 +59,6 @@ function secret(name: string, data: Record<string, string> = {}) {
     Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
   );
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, data: encoded };
-}
-
-function sshKey(): string {
-  const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-  const part = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data]);
-  return `ssh-ed25519 ${Buffer.concat([part(Buffer.from('ssh-ed25519')), part(raw)]).toString('base64')}`;
 }
 
 async function expectStatus(answer: Promise<Answer>, status: number): Promise<Answer> {
