@@ -23,6 +23,7 @@ import { sshKey } from '../support/ssh-key.js';
 
 const MERGE = 'application/merge-patch+json';
 const JSON_PATCH = 'application/json-patch+json';
+const STRATEGIC = 'application/strategic-merge-patch+json';
 const DEV = 'garden-dev';
 const OTHER = 'garden-other';
 const shootsIn = (ns: string) => `${CORE}/namespaces/${ns}/shoots`;
@@ -213,8 +214,10 @@ describe("a gardenlet's API access (SeedAuthorizer)", () => {
         [{ op: 'replace', path: '/spec/seedName', value: 'far' }],
         JSON_PATCH,
       ),
+      asSeed('PATCH', `${shootsIn(DEV)}/mine`, { spec: { seedName: 'far' } }, STRATEGIC),
+      asSeed('PATCH', `${shootsIn(DEV)}/mine`, 'spec:\n  seedName: far\n', 'application/merge-patch+json'),
     ];
-    for (const move of await Promise.all(moves)) expect([403, 422], move.text).toContain(move.status);
+    for (const move of await Promise.all(moves)) expect([400, 403, 422], move.text).toContain(move.status);
     const mine = await g.call('admin', 'GET', `${shootsIn(DEV)}/mine`);
     expect((mine.body.spec as { seedName: string }).seedName).toBe('local');
     await expectStatus(
