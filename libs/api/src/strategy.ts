@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { ApiError, ApiErrorCode, type FieldError, invalid } from './errors.js';
 import { PROJECT_FINALIZER } from './kinds/project.js';
 import type { KubeObject } from './meta.js';
@@ -17,18 +18,18 @@ export function specOf(obj: KubeObject): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).filter(([key]) => !NON_SPEC_FIELDS.has(key)));
 }
 
-/** Structural equality of JSON values, independent of object key order. */
+/** `value` as its JSON text reads back: keys whose value is undefined are gone, prototypes are plain. */
+function asJson(value: unknown): unknown {
+  const text = JSON.stringify(value);
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
+/**
+ * Structural equality of JSON values, independent of object key order (node's deep equality);
+ * values that differ only where their JSON texts would not (an undefined key) are equal too.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
-  const otherKeys = Object.keys(y).filter((k) => y[k] !== undefined);
-  return keys.length === otherKeys.length && keys.every((k) => jsonEqual(x[k], y[k]));
+  return isDeepStrictEqual(a, b) || isDeepStrictEqual(asJson(a), asJson(b));
 }
 
 /** Server-owned metadata on create: uid, timestamps, generation; status is the controllers' to write. */

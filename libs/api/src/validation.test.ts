@@ -982,6 +982,14 @@ describe('hibernation schedules are validated by the parser that runs them', () 
     },
   );
 
+  it('names the schedule it refuses', async () => {
+    const error = await check(shootHibernatingAt('0 22-2 * * *'));
+    expect(error?.details.causes?.[0]?.message).toMatch(
+      /^must be a cron expression .*Invalid range: 22-2.* \(got "0 22-2 \* \* \*"\)$/,
+    );
+    expect(error?.message).toContain('(got "0 22-2 * * *")');
+  });
+
   it('reports an unknown location once, on the location', async () => {
     const error = await check(shootHibernatingAt('00 07 * * 1-5', 'UTC+1'));
     expect(error?.details.causes?.map((c) => c.field)).toEqual(['spec.hibernation.schedules[0].location']);

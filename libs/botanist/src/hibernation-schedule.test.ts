@@ -113,6 +113,7 @@ describe('HibernationScheduler: each shoot is checked on its own', () => {
     expect(seed.flipped).toEqual(['garden-dev/sleepy: true', 'garden-dev/early: false']);
     expect(seed.enqueued).toEqual(['sleepy', 'early']);
     expect(seed.warnings).toEqual([expect.stringMatching(/garden-dev\/broken.*expected range 0-23/)]);
+    expect(seed.warnings[0]).toContain('schedule "0 24 * * *" in UTC');
   });
 
   it('goes on past a shoot it cannot flip, and retries that one at the next check', async () => {

@@ -4,6 +4,15 @@ import { keyOf, shootsOnSeed } from './seed-shoots.js';
 
 type Schedules = NonNullable<NonNullable<Shoot['spec']['hibernation']>['schedules']>;
 
+/** lastCronTrigger, its error naming the schedule that cannot run. */
+function triggerOf(expression: string, location: string, at: Date): Date {
+  try {
+    return lastCronTrigger(expression, location, at);
+  } catch (error) {
+    throw new Error(`schedule ${JSON.stringify(expression)} in ${location}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * What the schedules say about the window (from, to]: true if the latest trigger in it is a
  * `start`, false if an `end`, undefined if none fired. Acting only on triggers (not on the state
@@ -17,7 +26,7 @@ export function scheduledHibernation(schedules: Schedules, from: Date, to: Date)
       [schedule.end, false],
     ] as const) {
       if (!expression) continue;
-      const at = lastCronTrigger(expression, schedule.location ?? DEFAULT_SCHEDULE_LOCATION, to).getTime();
+      const at = triggerOf(expression, schedule.location ?? DEFAULT_SCHEDULE_LOCATION, to).getTime();
       if (at > from.getTime() && at <= to.getTime() && (!latest || at >= latest.at))
         latest = { at, hibernate };
     }

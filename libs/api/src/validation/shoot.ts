@@ -114,7 +114,8 @@ function validateSchedule(schedule: HibernationSchedule, path: string): FieldErr
     const cron = schedule[key];
     if (cron === undefined) continue;
     const problem = cronProblem(cron, knownLocation ? location : DEFAULT_SCHEDULE_LOCATION);
-    if (problem) errors.push(err('FieldValueInvalid', `${path}.${key}`, problem));
+    if (problem)
+      errors.push(err('FieldValueInvalid', `${path}.${key}`, `${problem} (got ${JSON.stringify(cron)})`));
   }
   return errors;
 }
