@@ -5,7 +5,7 @@ import { DataLocalCommand } from '@cdktf/provider-local/lib/data-local-command/i
 import { LocalProvider } from '@cdktf/provider-local/lib/provider/index.js';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key/index.js';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider/index.js';
-import { type Cidr, formatCidr, formatIPv4, parseCidr } from '@gardener-ts/api';
+import { type Cidr, formatCidr, formatIPv4, ipv4Bytes, parseCidr } from '@gardener-ts/api';
 import { DataResource, TerraformOutput, type TerraformStack } from 'cdktf';
 import { MIRROR_IP, registryPort } from '../images/settings.js';
 import type { StackDefinition } from '../tofu/stack-definition.js';
@@ -46,8 +46,9 @@ export function localGatewayAddress(nodesCidr: string): string {
  * ports (the default) changes it whenever one goes, which the machines' caches of the gateway miss.
  */
 export function localMacAddress(address: string): string {
-  const octets = address.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'));
-  return ['02', '67', ...octets].join(':');
+  const bytes = ipv4Bytes(address);
+  if (!bytes) throw new Error(`${address} is not an IPv4 address`);
+  return ['02', '67', ...bytes.map((byte) => byte.toString(16).padStart(2, '0'))].join(':');
 }
 
 /** Linux interface names are at most 15 bytes, so the bridge is named by a hash of the shoot. */

@@ -1,4 +1,11 @@
-/** IPv4 CIDR helpers: parsing, overlap checks and carving free subnets out of a range. */
+/**
+ * IPv4 addresses and CIDRs on ipaddr.js: parsing, overlap and containment, carving free subnets
+ * out of a range. The one home of IP arithmetic (also `@gardener-ts/api/cidr`, which gardenctl
+ * imports without the resource model).
+ */
+import ipaddr from 'ipaddr.js';
+
+const { IPv4 } = ipaddr;
 
 export interface Cidr {
   /** Network address as an unsigned 32-bit integer. */
@@ -6,56 +13,85 @@ export interface Cidr {
   readonly prefix: number;
 }
 
-const OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const NOT_A_CIDR = 'must be an IPv4 CIDR such as 10.0.0.0/16';
+
+function toNumber(address: ipaddr.IPv4): number {
+  return address.toByteArray().reduce((value, byte) => value * 256 + byte, 0);
+}
+
+function fromNumber(value: number): ipaddr.IPv4 {
+  return new IPv4([24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256));
+}
+
+/** An address written as four decimal parts without leading zeros, else undefined. */
+function parseAddress(text: string): ipaddr.IPv4 | undefined {
+  return IPv4.isValidFourPartDecimal(text) ? IPv4.parse(text) : undefined;
+}
+
+/** `a.b.c.d/n` written canonically (no leading zeros, no spaces); host bits may be set. */
+function parseNotation(text: string): [ipaddr.IPv4, number] | undefined {
+  if (!IPv4.isValidCIDRFourPartDecimal(text)) return undefined;
+  const [address, prefix] = IPv4.parseCIDR(text);
+  return text === `${address.toString()}/${prefix}` ? [address, prefix] : undefined;
+}
 
 export function parseIPv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || !parts.every((p) => OCTET.test(p))) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+  const address = parseAddress(text);
+  return address && toNumber(address);
 }
 
-function mask(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+/** The four bytes of an IPv4 address, or undefined when `text` is not one. */
+export function ipv4Bytes(text: string): number[] | undefined {
+  return parseAddress(text)?.toByteArray();
 }
 
-/** Parses `a.b.c.d/n`; host bits must be zero (the canonical network address). */
-export function parseCidr(text: string): Cidr | undefined {
-  const [address, prefixText, ...rest] = text.split('/');
-  if (address === undefined || prefixText === undefined || rest.length > 0) return undefined;
-  if (!/^(3[0-2]|[12]?\d)$/.test(prefixText)) return undefined;
-  const ip = parseIPv4(address);
-  if (ip === undefined) return undefined;
-  const prefix = Number(prefixText);
-  if ((ip & mask(prefix)) >>> 0 !== ip) return undefined;
-  return { network: ip, prefix };
+export function formatIPv4(ip: number): string {
+  return fromNumber(ip).toString();
+}
+
+export function formatCidr(cidr: Cidr): string {
+  return `${formatIPv4(cidr.network)}/${cidr.prefix}`;
+}
+
+/**
+ * The network `a.b.c.d/n` lies in, written canonically (`10.10.7.1/24` → `10.10.7.0/24`), or
+ * undefined when `text` is no IPv4 CIDR.
+ */
+export function networkOf(text: string): string | undefined {
+  const parsed = parseNotation(text);
+  return parsed && `${IPv4.networkAddressFromCIDR(text).toString()}/${parsed[1]}`;
 }
 
 /** Why a string is not a usable CIDR, or undefined when it is one. */
 export function cidrProblem(text: string): string | undefined {
-  if (parseCidr(text)) return undefined;
-  const [address, prefixText] = text.split('/');
-  const ip = address === undefined ? undefined : parseIPv4(address);
-  if (ip !== undefined && prefixText !== undefined && /^(3[0-2]|[12]?\d)$/.test(prefixText)) {
-    const canonical = formatCidr({
-      network: (ip & mask(Number(prefixText))) >>> 0,
-      prefix: Number(prefixText),
-    });
-    return `must be a network address (host bits zero), e.g. ${canonical}`;
-  }
-  return 'must be an IPv4 CIDR such as 10.0.0.0/16';
+  const network = networkOf(text);
+  if (network === undefined) return NOT_A_CIDR;
+  if (network !== text) return `must be a network address (host bits zero), e.g. ${network}`;
+  return undefined;
 }
 
-export function formatIPv4(ip: number): string {
-  return [24, 16, 8, 0].map((shift) => (ip >>> shift) & 255).join('.');
+/** Parses `a.b.c.d/n`; host bits must be zero (the canonical network address). */
+export function parseCidr(text: string): Cidr | undefined {
+  const parsed = cidrProblem(text) === undefined ? parseNotation(text) : undefined;
+  return parsed && { network: toNumber(parsed[0]), prefix: parsed[1] };
+}
+
+function size(cidr: Cidr): number {
+  return 2 ** (32 - cidr.prefix);
+}
+
+/** The address `offset` hosts into a network, or undefined when the network is not that large. */
+export function hostAddress(text: string, offset: number): string | undefined {
+  const cidr = parseCidr(text);
+  if (!cidr || !Number.isInteger(offset) || offset < 0 || offset >= size(cidr)) return undefined;
+  return formatIPv4(cidr.network + offset);
 }
 
 /** The address `offset` hosts into a network, e.g. the tenth of a service range for cluster DNS. */
 export function addressInCidr(text: string, offset: number): string {
-  const cidr = parseCidr(text);
-  if (!cidr || offset < 0 || offset >= 2 ** (32 - cidr.prefix)) {
-    throw new Error(`${text} has no address ${offset} hosts in`);
-  }
-  return formatIPv4(cidr.network + offset);
+  const address = hostAddress(text, offset);
+  if (address === undefined) throw new Error(`${text} has no address ${offset} hosts in`);
+  return address;
 }
 
 /** Where a shoot's cluster DNS Service listens: the tenth address of its service range (as Gardener). */
@@ -63,21 +99,14 @@ export function clusterDnsAddress(serviceCidr: string): string {
   return addressInCidr(serviceCidr, 10);
 }
 
-export function formatCidr(cidr: Cidr): string {
-  return `${formatIPv4(cidr.network)}/${cidr.prefix}`;
-}
-
-function size(cidr: Cidr): number {
-  return 2 ** (32 - cidr.prefix);
-}
-
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
-  const shorter = Math.min(a.prefix, b.prefix);
-  return (a.network & mask(shorter)) >>> 0 === (b.network & mask(shorter)) >>> 0;
+  return fromNumber(a.network).match(fromNumber(b.network), Math.min(a.prefix, b.prefix));
 }
 
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {
-  return inner.prefix >= outer.prefix && cidrsOverlap(outer, inner);
+  return (
+    inner.prefix >= outer.prefix && fromNumber(inner.network).match(fromNumber(outer.network), outer.prefix)
+  );
 }
 
 /** True when two CIDR strings are both valid and overlap. */

@@ -1,33 +1,21 @@
 import { execFile } from 'node:child_process';
-import ipaddr from 'ipaddr.js';
+import { hostAddress, networkOf } from '@gardener-ts/api/cidr';
 import { GardenctlError, GardenctlErrorCode, usageError } from '../errors.js';
 import type { KubeObject } from '../garden/client.js';
-
-const { IPv4 } = ipaddr;
-
-/** `[address, prefix length]` of an IPv4 network written as four decimal parts and a prefix length, else undefined. */
-function parseNetwork(cidr: string): [ipaddr.IPv4, number] | undefined {
-  if (!IPv4.isValidCIDRFourPartDecimal(cidr)) return undefined;
-  return IPv4.parseCIDR(cidr);
-}
 
 /** Checks `--cidr` values: IPv4 networks with their host bits zero, as the Bastion API wants them. */
 export function checkCidrs(cidrs: readonly string[]): string[] {
   return cidrs.map((given) => {
     const cidr = given.trim();
-    const parsed = parseNetwork(cidr);
-    if (!parsed) {
+    const network = networkOf(cidr);
+    if (!network) {
       throw usageError(
         `invalid value "${given}" for flag --cidr`,
         'give an IPv4 network such as 203.0.113.7/32',
       );
     }
-    const network = IPv4.networkAddressFromCIDR(cidr).toString();
-    if (network !== parsed[0].toString()) {
-      throw usageError(
-        `--cidr "${given}" has host bits set`,
-        `use ${network}/${parsed[1]} (or your address/32)`,
-      );
+    if (network !== cidr) {
+      throw usageError(`--cidr "${given}" has host bits set`, `use ${network} (or your address/32)`);
     }
     return cidr;
   });
@@ -35,12 +23,7 @@ export function checkCidrs(cidrs: readonly string[]): string[] {
 
 /** The first host of an IPv4 network (`10.249.1.0/24` → `10.249.1.1`): the local shoot's gateway. */
 export function firstHost(cidr: string): string | undefined {
-  const parsed = parseNetwork(cidr);
-  if (!parsed || parsed[1] === 32) return undefined;
-  const bytes = IPv4.networkAddressFromCIDR(cidr).toByteArray();
-  // a network address ends in a zero bit when the prefix is shorter than 32: adding one carries nowhere
-  bytes[3] = (bytes[3] ?? 0) + 1;
-  return ipaddr.fromByteArray(bytes).toString();
+  return hostAddress(cidr, 1);
 }
 
 /**

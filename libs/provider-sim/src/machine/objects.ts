@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatIPv4, networkOf, parseCidr } from '@gardener-ts/api/cidr';
 import type { CreateMachineRequest, MachineInfo } from '@gardener-ts/extensions';
 import { DEFAULT_NODES_CIDR } from '../infrastructure/actuator.js';
 import type { SimWorkerConfig } from '../provider-config.js';
@@ -240,15 +241,11 @@ function digest(text: string): string {
  * no network, so two machines may share one; skips the network, gateway and broadcast addresses).
  */
 export function internalAddress(name: string, nodesCidr = DEFAULT_NODES_CIDR): string {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(nodesCidr);
-  const octets = match?.slice(1, 5).map(Number) ?? [];
-  const prefix = Number(match?.[5]);
-  if (!match || octets.some((o) => o > 255) || prefix > 29) {
+  const network = parseCidr(networkOf(nodesCidr) ?? '');
+  if (!network || network.prefix > 29) {
     return nodesCidr === DEFAULT_NODES_CIDR ? '10.250.0.2' : internalAddress(name, DEFAULT_NODES_CIDR);
   }
-  const size = 2 ** (32 - prefix);
-  const base = octets.reduce((sum, octet) => sum * 256 + octet, 0);
+  const size = 2 ** (32 - network.prefix);
   const host = 2 + (Number.parseInt(digest(name).slice(0, 8), 16) % (size - 3));
-  const value = base - (base % size) + host;
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+  return formatIPv4(network.network + host);
 }

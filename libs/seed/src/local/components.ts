@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { cidrProblem, hostAddress } from '@gardener-ts/api/cidr';
 import { type PkiPaths, pkiPaths } from '@gardener-ts/pki';
 import type { ComponentName, ControlPlaneSpec } from '../types.js';
 import type { ShootLayout } from './layout.js';
@@ -45,14 +46,12 @@ export function apiServerUrl(spec: ControlPlaneSpec, ports: Ports): string {
 
 /** The first usable address of an IPv4 CIDR (the `kubernetes` service's ClusterIP). */
 export function firstServiceIP(cidr: string): string {
-  const [network] = cidr.split('/');
-  const octets = (network ?? '').split('.').map(Number);
-  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) {
-    throw new Error(`service range ${cidr} is not an IPv4 CIDR`);
+  const address = hostAddress(cidr, 1);
+  if (address === undefined) {
+    const reason = cidrProblem(cidr) ?? 'it has no room for a service address';
+    throw new Error(`service range ${cidr} is not an IPv4 CIDR: ${reason}`);
   }
-  const value = octets.reduce((sum, octet) => sum * 256 + octet, 0);
-  const next = value + 1;
-  return [next >>> 24, (next >>> 16) & 255, (next >>> 8) & 255, next & 255].join('.');
+  return address;
 }
 
 export interface ComponentInputs {
