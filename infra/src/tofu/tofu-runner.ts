@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { App, TerraformStack } from 'cdktf';
 import { usePinnedProviderVersions } from '../cdktf/pinned-providers.js';
 import { binary, tofuEnvironment } from '../toolchain/index.js';
@@ -224,7 +225,7 @@ export class TofuRunner {
       if (!create && /doesn't exist|does not exist/.test(output)) return 'missing';
       // The pg backend has one creation lock per schema: another shoot may be creating its workspace.
       if (/locked for workspace creation/.test(output) && attempt < 60) {
-        await new Promise((r) => setTimeout(r, 250 + Math.random() * 500));
+        await sleep(250 + Math.random() * 500);
         continue;
       }
       throw this.failure('workspace select', workspace, run);

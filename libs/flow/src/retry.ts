@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from './task.js';
 
 const DEFAULT_INITIAL_DELAY_MS = 1_000;
@@ -24,20 +25,9 @@ export async function runWithRetry(
       const windowLeft = policy ? started + policy.timeoutMs - Date.now() : 0;
       if (!policy || signal.aborted || !isRetryable(error) || windowLeft <= 0) throw error;
       const wait = Math.min(delay * (0.5 + Math.random() / 2), windowLeft);
-      await sleep(wait, signal);
+      // an abort ends the wait early; the next attempt sees the aborted signal
+      await sleep(wait, undefined, { signal }).catch(() => undefined);
       delay = Math.min(delay * 2, policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { MachineControllerError, MachineControllerErrorCode } from './errors.js';
@@ -123,7 +124,7 @@ export class BullOperationQueue implements OperationQueue {
           `another pass over the machines of ${key} has run for too long`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     const renewal = setInterval(() => {
       this.redis.eval(RENEW, 1, lock, token, this.lockTtlMs).catch(() => undefined);

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CreateMachineRequest,
   ExtensionRegistry,
@@ -21,7 +22,7 @@ import { shootAccessFromKubeconfig } from './kube/kubeconfig.js';
 import { FAULT_ANNOTATION, nodeFor, SHOOT_LABEL } from './machine/objects.js';
 import { createProvider, type SimProvider } from './provider.js';
 import { parseWorkerConfig, SIM_API_VERSION, type SimWorkerConfig } from './provider-config.js';
-import { eventually, kubectl, kubectlCreate, kubectlJson, sleep } from './testing/tools.js';
+import { eventually, kubectl, kubectlCreate, kubectlJson } from './testing/tools.js';
 
 const GRACE_SECONDS = 6;
 const id = 'shoot--sim--machines';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AdmissionLookups,
   ApiError,
@@ -432,7 +433,7 @@ export class ResourceService {
       } catch (error) {
         if (!isConflict(error) || !mayRetry() || attempt >= MAX_RETRIES) throw error;
         // A little jitter so that writers racing for one object stop colliding in lock-step.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
+        await sleep(Math.random() * Math.min(2 ** attempt, 20));
       }
     }
   }

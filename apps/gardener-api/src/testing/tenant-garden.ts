@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exampleCloudProfile, exampleProject, exampleSeed, type Project } from '@gardener-ts/api';
 import { createTestDatabase } from '@gardener-ts/store';
 import { type RunningServer, startServer } from './server.js';
@@ -123,7 +124,7 @@ export async function startTenantGarden(name: string, env: NodeJS.ProcessEnv = {
       const project = await call('admin', 'GET', `${CORE}/projects/${name}`);
       if ((project.body.status as { phase?: string } | undefined)?.phase === 'Ready') return;
       if (Date.now() > deadline) throw new Error(`project ${name} not Ready: ${project.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
   };
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Shoot } from '@gardener-ts/api';
 import { ExtensionError, GardenerErrorCode, isRetryable } from '@gardener-ts/extensions';
 import type { MachineControllerManager, WorkerContext, WorkerState } from '@gardener-ts/machine';
@@ -94,7 +95,7 @@ async function machineLoop<T>(
     const result = await loop.pass();
     if (loop.done(result)) return;
     if (Date.now() > deadline) throw loop.timedOut(result);
-    await sleep(POLL_MS, signal);
+    await sleep(POLL_MS, undefined, { signal }).catch(() => signal.throwIfAborted());
   }
 }
 
@@ -129,19 +130,4 @@ function notReadyMessage(state: WorkerState): string {
 function workerErrorCodes(state: WorkerState): GardenerErrorCode[] {
   const codes = [...new Set(state.errors.flatMap((e) => e.codes))];
   return codes.length ? codes : [GardenerErrorCode.RetryableInfraDependencies];
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', abort, { once: true });
-  });
 }

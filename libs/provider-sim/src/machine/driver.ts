@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CreateMachineRequest,
   type MachineDriver,
@@ -27,8 +28,6 @@ import {
   readyAtOf,
   shootNodesPath,
 } from './objects.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Machines without processes (after Cluster API's in-memory provider): a machine IS a Node that

@@ -1,5 +1,6 @@
 // Helpers for this package's tests and its benchmark: real tools, run as a user would. Not exported.
 import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { binary } from '@gardener-ts/infra/toolchain';
 
 export interface RunResult {
@@ -65,8 +66,6 @@ export async function eventually<T>(
         `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,10 +12,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SeedError, SeedErrorCode } from '../errors.js';
 import type { ShootLayout } from './layout.js';
-import { livePid, type PidRecord, sleep } from './processes.js';
+import { livePid, type PidRecord } from './processes.js';
 
 /**
  * The supervisor's entry file for plain `node`: the compiled file beside this one (dist/), or,

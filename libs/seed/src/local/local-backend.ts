@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type BinaryName, binary } from '@gardener-ts/infra/toolchain';
 import {
   ensureControlPlanePki,
@@ -53,7 +54,6 @@ import {
   type PidRecord,
   readPidFile,
   signalGroup,
-  sleep,
   terminate,
   waitForExit,
 } from './processes.js';

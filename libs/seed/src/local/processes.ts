@@ -1,6 +1,7 @@
 // Process bookkeeping shared by the backend and the supervisor: pidfiles that survive both, and
 // liveness checks that tell a live process from a zombie or from a reused pid.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PidRecord {
   readonly pid: number;
@@ -86,8 +87,6 @@ export function signalGroup(record: PidRecord, signal: NodeJS.Signals): void {
     }
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls until none of the processes is alive; false when the deadline passes first. */
 export async function waitForExit(records: readonly PidRecord[], timeoutMs: number): Promise<boolean> {

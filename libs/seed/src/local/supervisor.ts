@@ -19,6 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { basename, dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComponentState, ComponentStatus } from '../types.js';
 import { shootLayout } from './layout.js';
 import {
@@ -29,7 +30,6 @@ import {
   processStartTime,
   removeFile,
   signalGroup,
-  sleep,
   terminate,
   writePidFile,
 } from './processes.js';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCidr } from '@gardener-ts/api';
 import { localGatewayAddress, localNetworkNames } from '@gardener-ts/infra/stacks';
 import { baseImageRootfs } from '@gardener-ts/infra/toolchain';
@@ -171,7 +172,7 @@ export class LocalBastionActuator implements BastionActuator {
         const log = await readFile(layout.console, 'utf8').catch(() => '');
         throw new Error(`sshd of the bastion did not listen within the timeout: ${log.slice(-500)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandFailed, run, runUnlessAbsent } from './commands.js';
 
 /** What `runc state` and `runc list --format json` report of a container. */
@@ -88,7 +89,7 @@ export class Runc {
     await runUnlessAbsent('runc', ['--root', this.root, 'delete', '--force', id], MISSING);
     const deadline = Date.now() + 10_000;
     while (pids.some(isRunning) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
   }
 
