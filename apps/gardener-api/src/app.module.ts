@@ -20,6 +20,7 @@ import { SeedRedisAccessLifecycle } from './controllers/seed-redis-access.lifecy
 import { REQUEST_AUTHORIZER, TOKEN_STORE, TokenAuthorizer } from './http/authorizer.js';
 import { DiscoveryController, PublicInfoController } from './http/discovery.controller.js';
 import { ResourceController } from './http/resource.controller.js';
+import { ReviewController } from './http/review.controller.js';
 import { SeedCredentialController } from './http/seed-credential.controller.js';
 import { ShootKubeconfigController } from './http/shoot-kubeconfig.controller.js';
 import { TokenController } from './http/token.controller.js';
@@ -97,6 +98,7 @@ export class AppModule {
         SeedCredentialController,
         OpsController,
         ShootKubeconfigController,
+        ReviewController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },

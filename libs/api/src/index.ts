@@ -19,6 +19,7 @@ export * from './meta.js';
 export * from './openapi.js';
 export * from './patch.js';
 export * from './placement.js';
+export * from './protobuf/decode.js';
 export * from './resources.js';
 export * from './safe-keys.js';
 export * from './selectors.js';

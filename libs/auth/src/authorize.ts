@@ -6,6 +6,7 @@ import {
   QUOTA_GROUP,
 } from '@gardener-ts/api';
 import { type Identity, isGardenAdmin, READ_VERBS, type RequestAttributes } from './identity.js';
+import { isSelfReview } from './review-kinds.js';
 import { type ProjectRole, projectChanges, projectRolesOf } from './roles.js';
 import { type SeedScope, seedChangeDecision, seedRequestDecision } from './seed-authorizer.js';
 import { systemFieldsDecision } from './system-fields.js';
@@ -125,9 +126,11 @@ export function authorize(
   context: AuthorizationContext,
 ): Decision {
   if (isGardenAdmin(identity)) return allow;
-  if (identity.kind === 'Seed') return seedRequestDecision(identity, attributes);
   if (identity.kind === 'SeedBootstrap')
     return deny("a seed's bootstrap token may only be exchanged for the seed's credential");
+  // who am I and what may I do: every identity may ask about itself (Kubernetes' system:basic-user)
+  if (isSelfReview(attributes)) return allow;
+  if (identity.kind === 'Seed') return seedRequestDecision(identity, attributes);
   const systemDecision = systemOwned(attributes);
   if (systemDecision) return systemDecision;
   if (attributes.resource === USER_TOKENS) return deny('only garden admins may manage user tokens');

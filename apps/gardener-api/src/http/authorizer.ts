@@ -10,6 +10,7 @@ import {
   AuthError,
   AuthErrorCode,
   authorize,
+  type Decision,
   type Identity,
   isGardenAdmin,
   makeIdentity,
@@ -32,6 +33,8 @@ export type { RequestAttributes, Verb } from '@gardener-ts/auth';
  */
 export interface RequestAuthorizer {
   authorize(request: FastifyRequest, attributes: RequestAttributes): Promise<Identity>;
+  /** The decision `authorize` would make for the caller, without refusing (what the access reviews report). */
+  decide(request: FastifyRequest, attributes: RequestAttributes): Promise<Decision>;
   /** Any valid token will do (discovery and OpenAPI documents, as Kubernetes' system:discovery). */
   authenticate(request: FastifyRequest): Promise<Identity>;
   /** For a gardenlet's request, the shoots of its seed (what its objects must belong to). */
@@ -83,18 +86,30 @@ export class TokenAuthorizer implements RequestAuthorizer {
     const context = contextOf(request);
     context.attributes = attributes;
     const identity = await this.authenticate(request);
-    let decision = authorize(identity, attributes, {
-      project: await this.projectFor(identity, attributes),
-    });
-    if (decision.allowed && identity.kind === 'Seed') {
-      decision = seedNameDecision(await this.loadSeedScope(request, identity), attributes);
-      if (!decision.allowed && seesAsAbsent(attributes)) throw notFound(attributes);
-    }
+    const decision = await this.decision(request, identity, attributes);
+    if (!decision.allowed && identity.kind === 'Seed' && seesAsAbsent(attributes)) throw notFound(attributes);
     if (!decision.allowed) {
       context.denial = decision.reason;
       throw new AuthError(AuthErrorCode.Forbidden, forbiddenMessage(identity, attributes, decision.reason));
     }
     return identity;
+  }
+
+  async decide(request: FastifyRequest, attributes: RequestAttributes): Promise<Decision> {
+    return this.decision(request, await this.authenticate(request), attributes);
+  }
+
+  /** Project roles first; a gardenlet's request then by the names of its seed's shoots. */
+  private async decision(
+    request: FastifyRequest,
+    identity: Identity,
+    attributes: RequestAttributes,
+  ): Promise<Decision> {
+    const decision = authorize(identity, attributes, {
+      project: await this.projectFor(request, identity, attributes),
+    });
+    if (!decision.allowed || identity.kind !== 'Seed') return decision;
+    return seedNameDecision(await this.loadSeedScope(request, identity), attributes);
   }
 
   async authenticate(request: FastifyRequest): Promise<Identity> {
@@ -144,19 +159,39 @@ export class TokenAuthorizer implements RequestAuthorizer {
     }
   }
 
-  private async projectFor(identity: Identity, a: RequestAttributes): Promise<Project | undefined> {
+  private async projectFor(
+    request: FastifyRequest,
+    identity: Identity,
+    a: RequestAttributes,
+  ): Promise<Project | undefined> {
     if (isGardenAdmin(identity)) return undefined;
-    const name =
+    const key =
       a.namespace !== undefined
-        ? await this.resources.lookups.projectOfNamespace(a.namespace)
+        ? `namespace/${a.namespace}`
         : (a.resource === 'projects' && a.group === 'core.gardener.cloud') ||
             (a.resource === PROJECT_QUOTAS && a.group === QUOTA_GROUP)
-          ? a.name
+          ? `project/${a.name ?? ''}`
           : undefined;
-    if (!name) return undefined;
+    if (key === undefined) return undefined;
+    // read once per request: an access review asks about many requests of one project
+    const context = contextOf(request);
+    context.projects ??= new Map();
+    let project = context.projects.get(key);
+    if (!project) {
+      project = this.loadProject(a.namespace, a.name);
+      context.projects.set(key, project);
+    }
+    return project;
+  }
+
+  private async loadProject(namespace: string | undefined, name: string | undefined) {
+    const projectName =
+      namespace !== undefined ? await this.resources.lookups.projectOfNamespace(namespace) : name;
     const type = resourceByKind('Project');
-    if (!type) return undefined;
-    return (await this.resources.get(type, undefined, name).catch(() => undefined)) as Project | undefined;
+    if (!projectName || !type) return undefined;
+    return (await this.resources.get(type, undefined, projectName).catch(() => undefined)) as
+      | Project
+      | undefined;
   }
 }
 
@@ -164,6 +199,10 @@ export class TokenAuthorizer implements RequestAuthorizer {
 export class AllowAllAuthorizer implements RequestAuthorizer {
   async authorize(): Promise<Identity> {
     return this.authenticate();
+  }
+
+  async decide(): Promise<Decision> {
+    return { allowed: true };
   }
 
   async authenticate(): Promise<Identity> {

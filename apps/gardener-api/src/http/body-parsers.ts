@@ -1,4 +1,13 @@
-import { ApiError, ApiErrorCode, assertSafeKeys, isUnsafeKey, unsafeKeyError } from '@gardener-ts/api';
+import {
+  ApiError,
+  ApiErrorCode,
+  assertSafeKeys,
+  decodeKubeProtobuf,
+  isUnsafeKey,
+  PROTOBUF_MEDIA_TYPE,
+  protobufKinds,
+  unsafeKeyError,
+} from '@gardener-ts/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 
@@ -70,25 +79,51 @@ export function registerQueryGuard(fastify: FastifyInstance): void {
   });
 }
 
+function unsupportedMediaType(contentType: string): ApiError {
+  return new ApiError(
+    ApiErrorCode.UnsupportedMediaType,
+    `the body of the request was in an unknown format "${contentType.slice(0, 100)}" - accepted media types include: ${[...JSON_MEDIA_TYPES, ...YAML_MEDIA_TYPES].join(', ')}, and ${PROTOBUF_MEDIA_TYPE} for ${protobufKinds().join(', ')}`,
+  );
+}
+
 /**
- * Replaces Fastify's parsers with the media types the API speaks. Anything else is answered 415
- * by Fastify, a body over the limit 413; both reach the Status filter through Nest's error handler.
+ * A body without a Content-Type is read as JSON, as kube-apiserver reads it; any other media type
+ * not registered below is 415 naming those that are.
+ */
+function parseUntyped(request: FastifyRequest, body: Buffer): unknown {
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined) throw unsupportedMediaType(contentType);
+  return parseJson(body.toString('utf8'));
+}
+
+type Done = (error: Error | null, body?: unknown) => void;
+
+function settle(done: Done, parse: () => unknown): void {
+  try {
+    done(null, parse());
+  } catch (error) {
+    done(error instanceof Error ? error : new Error(String(error)), undefined);
+  }
+}
+
+/**
+ * Replaces Fastify's parsers with the media types the API speaks, each within the body limit
+ * (413 beyond it); failures reach the Status filter through Nest's error handler.
  */
 export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeAllContentTypeParsers();
-  const options = { parseAs: 'string' as const, bodyLimit };
-  fastify.addContentTypeParser([...JSON_MEDIA_TYPES], options, (_request, body, done) => {
-    try {
-      done(null, parseJson(body as unknown as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-  fastify.addContentTypeParser([...YAML_MEDIA_TYPES], options, (_request, body, done) => {
-    try {
-      done(null, parseYamlBody(body as unknown as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  const text = { parseAs: 'string' as const, bodyLimit };
+  const bytes = { parseAs: 'buffer' as const, bodyLimit };
+  fastify.addContentTypeParser<string>([...JSON_MEDIA_TYPES], text, (_request, body: string, done) =>
+    settle(done, () => parseJson(body)),
+  );
+  fastify.addContentTypeParser<string>([...YAML_MEDIA_TYPES], text, (_request, body: string, done) =>
+    settle(done, () => parseYamlBody(body)),
+  );
+  fastify.addContentTypeParser<Buffer>(PROTOBUF_MEDIA_TYPE, bytes, (_request, body: Buffer, done) =>
+    settle(done, () => decodeKubeProtobuf(body)),
+  );
+  fastify.addContentTypeParser<Buffer>('*', bytes, (request, body: Buffer, done) =>
+    settle(done, () => parseUntyped(request, body)),
+  );
 }

@@ -7,6 +7,7 @@ import {
   RESOURCE_TYPES,
   type ResourceType,
 } from '@gardener-ts/api';
+import { REVIEW_RESOURCES, REVIEW_VERSION } from '@gardener-ts/auth';
 import {
   type CanActivate,
   Controller,
@@ -32,6 +33,32 @@ function groupVersions(): Map<string, ResourceType[]> {
     byGroupVersion.set(key, [...(byGroupVersion.get(key) ?? []), type]);
   }
   return byGroupVersion;
+}
+
+/** The review kinds' group versions: `kubectl auth whoami` and `kubectl auth can-i` look for them. */
+function reviewGroupVersions(): Map<string, APIResource[]> {
+  const byGroupVersion = new Map<string, APIResource[]>();
+  for (const review of REVIEW_RESOURCES) {
+    const key = `${review.group}/${REVIEW_VERSION}`;
+    const resource = {
+      name: review.resource,
+      singularName: '',
+      namespaced: false,
+      kind: review.kind,
+      verbs: ['create'],
+    };
+    byGroupVersion.set(key, [...(byGroupVersion.get(key) ?? []), resource]);
+  }
+  return byGroupVersion;
+}
+
+interface APIResource {
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  kind: string;
+  verbs: string[];
+  shortNames?: readonly string[];
 }
 
 function resourceList(groupVersion: string, types: ResourceType[]) {
@@ -117,7 +144,7 @@ export class DiscoveryController {
   @Get('apis')
   groups() {
     const groups = new Map<string, string[]>();
-    for (const key of groupVersions().keys()) {
+    for (const key of [...groupVersions().keys(), ...reviewGroupVersions().keys()]) {
       const [group = '', version = ''] = key.split('/');
       groups.set(group, [...(groups.get(group) ?? []), version]);
     }
@@ -134,6 +161,14 @@ export class DiscoveryController {
 
   @Get('apis/:group/:version')
   groupResources(@Param('group') group: string, @Param('version') version: string) {
+    const reviews = reviewGroupVersions().get(`${group}/${version}`);
+    if (reviews)
+      return {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: `${group}/${version}`,
+        resources: reviews,
+      };
     const types = groupVersions().get(`${group}/${version}`);
     if (!types) throw new ApiError(ApiErrorCode.NotFound, 'the server could not find the requested resource');
     return resourceList(`${group}/${version}`, types);

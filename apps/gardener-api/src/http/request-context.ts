@@ -1,3 +1,4 @@
+import type { Project } from '@gardener-ts/api';
 import type { Identity, RequestAttributes, SeedScope } from '@gardener-ts/auth';
 import type { FastifyRequest } from 'fastify';
 
@@ -7,6 +8,8 @@ export interface RequestContext {
   attributes?: RequestAttributes;
   /** A gardenlet's shoots, read once per request (SeedAuthorizer). */
   seedScope?: SeedScope;
+  /** Projects read for its authorization, by `namespace/<ns>` or `project/<name>`. */
+  projects?: Map<string, Promise<Project | undefined>>;
   /** Why the request was refused (403), for the audit line. */
   denial?: string;
 }

@@ -150,6 +150,16 @@ export class ResourceController implements BeforeApplicationShutdown {
     return this.maybeTable(request, 'Namespace', [namespace]) ?? namespace;
   }
 
+  /** `kubectl create namespace`: namespaces come with projects here, so the answer says how to get one. */
+  @Post('api/v1/namespaces')
+  async createNamespace(@Req() request: FastifyRequest): Promise<never> {
+    await this.authorizer.authenticate(request);
+    throw new ApiError(
+      ApiErrorCode.MethodNotSupported,
+      'namespaces are not created directly in the garden: each Project owns one (spec.namespace, by default garden-<project name>); create a Project instead',
+    );
+  }
+
   @Get(COLLECTION_PATHS)
   async list(
     @Req() request: FastifyRequest,
