@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GO_DURATION } from '../duration.js';
 import {
   conditionSchema,
   labelSelectorSchema,
@@ -28,9 +29,7 @@ const intOrPercent = z.union([
   z.int().min(0),
   z.string().regex(/^\d+%$/, 'must be an integer or a percentage'),
 ]);
-const duration = z
-  .string()
-  .regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, 'must be a duration such as 20m or 1h30m');
+const duration = z.string().regex(GO_DURATION, 'must be a duration such as 20m or 1h30m');
 
 export const workerSchema = z.strictObject({
   name: z.string(),
