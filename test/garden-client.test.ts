@@ -2,7 +2,7 @@
 // (its ResourceService) and over the real garden API process (HTTP, bearer token).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exampleShoot, type Shoot } from '@gardener-ts/api';
+import { type ConfigMap, exampleShoot, type Shoot } from '@gardener-ts/api';
 import {
   ClientErrorCode,
   GardenClient,
@@ -14,7 +14,7 @@ import {
 } from '@gardener-ts/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
-import { createGarden, type Garden } from './support/garden.js';
+import { createGarden, type Garden, until } from './support/garden.js';
 
 let garden: Garden;
 let api: RunningServer;
@@ -31,6 +31,7 @@ function interruptedOnce(inner: Transport, interrupt: () => Promise<void>): Tran
     create: (...args) => inner.create(...args),
     patch: (...args) => inner.patch(...args),
     delete: (...args) => inner.delete(...args),
+    watch: (...args) => inner.watch(...args),
     async update(type, namespace, name, body, subresource) {
       if (subresource === 'status' && !interrupted) {
         interrupted = true;
@@ -141,6 +142,44 @@ describe.each(['in-process', 'http'])('GardenClient (%s)', (transport) => {
     await client().removeFinalizer('Shoot', key(), finalizer);
     expect((await client().get('Shoot', key())).metadata.finalizers ?? []).not.toContain(finalizer);
     await client().removeFinalizer('Shoot', { namespace: garden.namespace, name: 'gone' }, finalizer);
+  });
+
+  it('watches: the current objects first, then each change the selector matches, until stopped', async () => {
+    const label = `watch-${transport}`;
+    const configMap = (suffix: string, labelled = true): ConfigMap => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: `${label}-${suffix}`,
+        namespace: garden.namespace,
+        ...(labelled ? { labels: { watched: label } } : {}),
+      },
+      data: { n: '1' },
+    });
+    await client().create('ConfigMap', configMap('before'));
+    const seen: string[] = [];
+    const watcher = client().watch(
+      'ConfigMap',
+      { namespace: garden.namespace, labelSelector: `watched=${label}` },
+      (event) => seen.push(`${event.type} ${event.object.metadata.name} ${event.object.data?.n}`),
+    );
+    await until(async () => (seen.length === 1 ? true : undefined), 10_000);
+    await client().create('ConfigMap', configMap('after'));
+    await client().create('ConfigMap', configMap('unlabelled', false));
+    await client().patch('ConfigMap', { namespace: garden.namespace, name: `${label}-before` }, 'merge', {
+      data: { n: '2' },
+    });
+    await client().delete('ConfigMap', { namespace: garden.namespace, name: `${label}-after` });
+    await until(async () => (seen.length >= 4 ? true : undefined), 10_000);
+    await watcher.stop();
+    await client().delete('ConfigMap', { namespace: garden.namespace, name: `${label}-before` });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen).toEqual([
+      `ADDED ${label}-before 1`,
+      `ADDED ${label}-after 1`,
+      `MODIFIED ${label}-before 2`,
+      `DELETED ${label}-after 1`,
+    ]);
   });
 });
 

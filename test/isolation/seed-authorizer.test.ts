@@ -444,3 +444,43 @@ describe("a gardenlet's Redis access", () => {
     stale.disconnect();
   });
 });
+
+describe('a deleted seed', () => {
+  it('cannot be bootstrapped before its Seed is registered', async () => {
+    const answer = await expectStatus(
+      g.call('admin', 'POST', `${AUTH}/seedbootstraptokens`, { spec: { seedName: 'unregistered' } }),
+      404,
+    );
+    expect(answer.body.message).toMatch(/seed "unregistered" is not registered: create its Seed first/);
+  });
+
+  it('takes its credential, its unused bootstrap token and its Redis user with it', async () => {
+    await expectStatus(
+      g.call('admin', 'POST', `${CORE}/seeds`, { ...exampleSeed(), metadata: { name: 'gone' } }),
+      201,
+    );
+    const { token } = (await expectStatus(exchange(await bootstrapToken('gone')), 201)).body.status as {
+      token: string;
+    };
+    const unused = await bootstrapToken('gone');
+    await expectStatus(g.call(token, 'GET', `${CORE}/seeds/gone`), 200);
+    const goneRedis = new Redis({
+      username: seedRedisUser(PREFIX, 'gone'),
+      password: token,
+      lazyConnect: true,
+    });
+    await goneRedis.connect();
+    expect(await goneRedis.call('PING')).toBe('PONG');
+    goneRedis.disconnect();
+
+    await expectStatus(g.call('admin', 'DELETE', `${CORE}/seeds/gone`), 200);
+    const deadline = Date.now() + 10_000;
+    while ((await g.call(token, 'GET', `${CORE}/seeds/gone`)).status !== 401 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    await expectStatus(g.call(token, 'GET', `${CORE}/cloudprofiles`), 401);
+    await expectStatus(exchange(unused), 401);
+    const stale = new Redis({ lazyConnect: true });
+    await expect(stale.call('AUTH', seedRedisUser(PREFIX, 'gone'), token)).rejects.toThrow(/WRONGPASS/);
+    stale.disconnect();
+  });
+});

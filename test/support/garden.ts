@@ -12,7 +12,7 @@ import {
 } from '@gardener-ts/api';
 import { LocalMachineDriver, providerConfigChecks } from '@gardener-ts/extensions';
 import { removeLocalNetwork } from '@gardener-ts/infra/stacks';
-import { ShootQueue } from '@gardener-ts/jobs';
+import { ShootQueue, shootJobId } from '@gardener-ts/jobs';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
 import { Redis } from 'ioredis';
@@ -104,11 +104,24 @@ export async function createGarden() {
       const shoot = await garden.read(name);
       await queueFor(shoot.spec.seedName).enqueue({ uid: shoot.metadata.uid ?? '', namespace, name });
     },
-    /** creates a shoot bound to the local seed, with a node network of its own; workerless unless asked */
+    /**
+     * Waits until no job for the shoot is waiting, running or backing off, twice in a row: a change
+     * made while a run was under way gets one more run, and a check of a settled shoot must not race it.
+     */
+    async idle(name: string, timeoutMs = 120_000) {
+      const shoot = await garden.read(name);
+      const jobs = queueFor(shoot.spec.seedName).queue;
+      let quietReads = 0;
+      await until(async () => {
+        quietReads = (await jobs.getJob(shootJobId(shoot.metadata.uid ?? ''))) ? 0 : quietReads + 1;
+        return quietReads >= 2 ? true : undefined;
+      }, timeoutMs);
+    },
     /** shoots made by other means (REST) whose leftovers close() must remove too */
     track(name: string) {
       technicalIds.add(`shoot--${project}--${name}`);
     },
+    /** creates a shoot bound to the local seed, with a node network of its own; workerless unless asked */
     async createShoot(name: string, nodesThirdOctet: number, options: { withWorkers?: boolean } = {}) {
       const shoot = exampleShoot(name, namespace);
       if (!options.withWorkers) shoot.spec.provider.workers = [];

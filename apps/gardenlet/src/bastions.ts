@@ -2,17 +2,18 @@ import { BastionController } from '@gardener-ts/botanist';
 import type { GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry } from '@gardener-ts/extensions';
 import { ShootLeases, seedKeyPrefix } from '@gardener-ts/jobs';
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
 import { Periodic } from './periodic.js';
 import { EXTENSIONS, GARDEN_CLIENT } from './tokens.js';
 
 /**
- * A pass over the seed's bastions every 2 s: a new bastion is picked up within that, a keepalive
- * acted on, an expired one removed. A pass that finds nothing to do reads one list and writes nothing.
+ * A watch of the seed's bastions starts a pass on every change (a new bastion, a keepalive, a
+ * deletion); a pass every 10 s besides removes expired ones and repairs what a lost event missed.
+ * A pass that finds nothing to do reads one list and writes nothing.
  */
-export const BASTION_PASS_MS = 2000;
+export const BASTION_RESYNC_MS = 10_000;
 
 /** The gardenlet's Bastion controller, as Nest providers for the gardenlet module. */
 export function bastionProviders(config: GardenletConfig, redis: Redis): Provider[] {
@@ -32,7 +33,14 @@ export function bastionProviders(config: GardenletConfig, redis: Redis): Provide
             config.takeoverMs,
           ),
         });
-        return new Periodic('Bastions', BASTION_PASS_MS, () => controller.reconcileAll());
+        const logger = new Logger('Bastions');
+        return new Periodic('Bastions', BASTION_RESYNC_MS, () => controller.reconcileAll(), {
+          trigger: (kick) =>
+            client.watch('Bastion', { fieldSelector: `spec.seedName=${config.seedName}` }, kick, {
+              onReconnect: kick,
+              onError: (error) => logger.warn(`watching bastions: ${(error as Error).message}`),
+            }),
+        });
       },
     },
   ];

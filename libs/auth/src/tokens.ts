@@ -226,6 +226,20 @@ export class TokenStore {
     }
   }
 
+  /**
+   * Revokes the credentials and bootstrap tokens of every seed not named (seeds that were deleted)
+   * issued before `listedAt`, when the seeds were read: a seed registered since keeps its new token.
+   * Returns the seeds whose tokens went.
+   */
+  async revokeSeedsExcept(seedNames: readonly string[], listedAt: Date): Promise<string[]> {
+    const { rows } = await this.pool.query<{ subject: string }>(
+      `DELETE FROM auth_tokens WHERE kind IN ('seed', 'seedbootstrap') AND NOT (subject = ANY($1::text[]))
+         AND created_at < $2 RETURNING subject`,
+      [seedNames, listedAt],
+    );
+    return [...new Set(rows.map((row) => row.subject))].sort();
+  }
+
   /** Every seed credential's hash, for the Redis ACL users that mirror them. */
   async seedCredentialHashes(): Promise<SeedCredentialHash[]> {
     const { rows } = await this.pool.query<{ subject: string; hash: Buffer }>(

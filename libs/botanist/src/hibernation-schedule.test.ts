@@ -87,6 +87,7 @@ describe('HibernationScheduler: each shoot is checked on its own', () => {
       create: unused,
       update: unused,
       delete: unused,
+      watch: unused,
     };
     const client = new GardenClient(transport);
     const clock = { now: at('2026-11-25T18:59:00Z') };

@@ -7,6 +7,8 @@ export enum ClientErrorCode {
   BadRequest = 'BadRequest',
   Unauthorized = 'Unauthorized',
   Forbidden = 'Forbidden',
+  /** A watch asked for history the server no longer keeps: list (watch from scratch) again. */
+  Expired = 'Expired',
   /** The server could not be reached or answered 5xx: try again later. */
   Unavailable = 'Unavailable',
   Internal = 'Internal',
@@ -30,6 +32,7 @@ const REASONS: ReadonlySet<string> = new Set([
   ClientErrorCode.BadRequest,
   ClientErrorCode.Unauthorized,
   ClientErrorCode.Forbidden,
+  ClientErrorCode.Expired,
 ]);
 
 /** The code of a Kubernetes Status reason (the API's and the store's codes are those reasons), if it has one. */
@@ -42,6 +45,7 @@ const hasCode = (error: unknown, code: ClientErrorCode) =>
 
 export const isNotFound = (error: unknown) => hasCode(error, ClientErrorCode.NotFound);
 export const isConflict = (error: unknown) => hasCode(error, ClientErrorCode.Conflict);
+export const isExpired = (error: unknown) => hasCode(error, ClientErrorCode.Expired);
 export const isAlreadyExists = (error: unknown) => hasCode(error, ClientErrorCode.AlreadyExists);
 
 /** For `.catch(ignoreNotFound)`: a NotFound becomes undefined, anything else is thrown again. */

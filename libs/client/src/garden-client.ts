@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject } from '@gardener-ts/api';
 import { ClientError, ClientErrorCode, isConflict, isNotFound } from './errors.js';
 import { type GardenKind, type ObjectOf, resourceTypeOf } from './kinds.js';
-import type { ListQuery, PatchType, Transport } from './transport.js';
+import type { ListQuery, PatchType, Transport, WatchEvent } from './transport.js';
+import { Watcher, type WatcherOptions } from './watcher.js';
 
 /** Where an object is: cluster-scoped kinds have no namespace. */
 export interface ObjectKey {
@@ -12,6 +13,12 @@ export interface ObjectKey {
 
 export interface ListOptions extends ListQuery {
   readonly namespace?: string;
+}
+
+/** A change to an object of kind K, as a watch delivers it. */
+export interface ChangeEvent<K extends GardenKind> {
+  readonly type: WatchEvent['type'];
+  readonly object: ObjectOf<K>;
 }
 
 /** How often a read-modify-write is tried when others keep writing the same object. */
@@ -45,6 +52,26 @@ export class GardenClient {
   async list<K extends GardenKind>(kind: K, options: ListOptions = {}): Promise<ObjectOf<K>[]> {
     const { namespace, ...query } = options;
     return (await this.transport.list(resourceTypeOf(kind), namespace, query)) as ObjectOf<K>[];
+  }
+
+  /**
+   * Watches the kind until the Watcher is stopped: every current object first (ADDED), then each
+   * change; reconnects on its own (see Watcher).
+   */
+  watch<K extends GardenKind>(
+    kind: K,
+    options: ListOptions,
+    onEvent: (event: ChangeEvent<K>) => void,
+    watcherOptions?: WatcherOptions,
+  ): Watcher {
+    const { namespace, ...query } = options;
+    const type = resourceTypeOf(kind);
+    return new Watcher(
+      (from, deliver) => this.transport.watch(type, namespace, from, deliver),
+      query,
+      (event) => onEvent({ type: event.type, object: event.object as ObjectOf<K> }),
+      watcherOptions,
+    );
   }
 
   async create<K extends GardenKind>(kind: K, object: ObjectOf<K>): Promise<ObjectOf<K>> {

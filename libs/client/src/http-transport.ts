@@ -1,7 +1,7 @@
 import type { KubeObject, ResourceType } from '@gardener-ts/api';
 import { Agent, fetch } from 'undici';
 import { ClientError, ClientErrorCode, codeOfReason } from './errors.js';
-import type { ListQuery, PatchType, Transport } from './transport.js';
+import type { ListQuery, PatchType, Transport, WatchEvent, WatchQuery, WatchStream } from './transport.js';
 
 export interface HttpTransportOptions {
   /** the garden API, e.g. https://127.0.0.1:8080 */
@@ -90,6 +90,42 @@ export class HttpTransport implements Transport {
     await this.request('DELETE', objectPath(type, namespace, name));
   }
 
+  /**
+   * A watch as JSON lines. The server ends it after `timeoutSeconds` (as client-go asks, so no
+   * connection lives for ever behind a load balancer); the caller watches again from where it was.
+   */
+  async watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    query: WatchQuery,
+    onEvent: (event: WatchEvent) => void,
+  ): Promise<WatchStream> {
+    const params = new URLSearchParams({ watch: '1', timeoutSeconds: String(WATCH_TIMEOUT_SECONDS) });
+    if (query.labelSelector) params.set('labelSelector', query.labelSelector);
+    if (query.fieldSelector) params.set('fieldSelector', query.fieldSelector);
+    if (query.resourceVersion) params.set('resourceVersion', query.resourceVersion);
+    const path = `${collectionPath(type, namespace)}?${params}`;
+    const aborter = new AbortController();
+    const response = await this.send('GET', path, undefined, undefined, aborter.signal);
+    if (!response.ok) throw statusError('GET', path, response.status, await response.text());
+    const body = response.body;
+    if (!body) throw new ClientError(ClientErrorCode.Unavailable, `GET ${path}: the watch has no body`);
+    const done = readLines(body, (line) => {
+      const event = JSON.parse(line) as { type: string; object: KubeObject };
+      if (event.type === 'ERROR') throw statusError('GET', path, 0, JSON.stringify(event.object));
+      if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')
+        onEvent({ type: event.type, object: event.object });
+    }).catch((error: unknown) => {
+      if (aborter.signal.aborted) return;
+      if (error instanceof ClientError) throw error;
+      throw new ClientError(
+        ClientErrorCode.Unavailable,
+        `GET ${path}: the watch broke (${messageOf(error)})`,
+      );
+    });
+    return { done, close: () => aborter.abort() };
+  }
+
   /** Any call of the garden API; errors are ClientErrors, as for the typed verbs. */
   async request<T = KubeObject>(
     method: string,
@@ -97,30 +133,61 @@ export class HttpTransport implements Transport {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<T> {
-    let response: Awaited<ReturnType<typeof fetch>>;
+    const signal = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
+    const response = await this.send(method, path, body, contentType, signal);
+    const text = await response.text();
+    if (response.ok) return JSON.parse(text) as T;
+    throw statusError(method, path, response.status, text);
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Awaited<ReturnType<typeof fetch>>> {
     try {
-      response = await fetch(`${this.server}${path}`, {
+      return await fetch(`${this.server}${path}`, {
         method,
         dispatcher: this.dispatcher,
         headers: {
           authorization: `Bearer ${this.options.token}`,
           accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': contentType }),
+          ...(body === undefined ? {} : { 'content-type': contentType ?? 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+        signal,
       });
     } catch (error) {
-      const reason =
-        error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
       throw new ClientError(
         ClientErrorCode.Unavailable,
-        `${method} ${path}: the garden API does not answer (${reason})`,
+        `${method} ${path}: the garden API does not answer (${messageOf(error)})`,
       );
     }
-    const text = await response.text();
-    if (response.ok) return JSON.parse(text) as T;
-    throw statusError(method, path, response.status, text);
+  }
+}
+
+/** How long the server keeps one watch open; the watcher then opens the next. */
+const WATCH_TIMEOUT_SECONDS = 300;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
+}
+
+/** Calls onLine for every complete line of the body; resolves when the body ends. */
+async function readLines(body: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  for await (const chunk of body) {
+    pending += decoder.decode(chunk, { stream: true });
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line) onLine(line);
+      newline = pending.indexOf('\n');
+    }
   }
 }
 

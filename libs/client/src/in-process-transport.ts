@@ -1,13 +1,17 @@
 import { ApiError, type KubeObject, type ResourceType } from '@gardener-ts/api';
 import { type ResourceService, StoreError } from '@gardener-ts/store';
 import { ClientError, ClientErrorCode, codeOfReason } from './errors.js';
-import type { ListQuery, PatchType, Transport } from './transport.js';
+import type { ListQuery, PatchType, Transport, WatchEvent, WatchQuery, WatchStream } from './transport.js';
 
 /** The API's and the store's errors as ClientErrors; anything else (a bug, the database down) as it is. */
 function toClientError(error: unknown): never {
+  throw asClientError(error);
+}
+
+function asClientError(error: unknown): unknown {
   if (error instanceof ApiError || error instanceof StoreError)
-    throw new ClientError(codeOfReason(error.code) ?? ClientErrorCode.Internal, error.message);
-  throw error;
+    return new ClientError(codeOfReason(error.code) ?? ClientErrorCode.Internal, error.message);
+  return error;
 }
 
 /**
@@ -53,5 +57,27 @@ export class InProcessTransport implements Transport {
 
   async delete(type: ResourceType, namespace: string | undefined, name: string): Promise<void> {
     await this.resources.delete(type, namespace, name).catch(toClientError);
+  }
+
+  async watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    query: WatchQuery,
+    onEvent: (event: WatchEvent) => void,
+  ): Promise<WatchStream> {
+    let end: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      end = { resolve, reject };
+    });
+    const handle = await this.resources
+      .watch(type, namespace, query, onEvent, (error) => end?.reject(asClientError(error)))
+      .catch(toClientError);
+    return {
+      done,
+      close: () => {
+        handle.close();
+        end?.resolve();
+      },
+    };
   }
 }

@@ -4,10 +4,12 @@ export {
   ignoreNotFound,
   isAlreadyExists,
   isConflict,
+  isExpired,
   isNotFound,
 } from './errors.js';
-export { GardenClient, type ListOptions, type ObjectKey } from './garden-client.js';
+export { type ChangeEvent, GardenClient, type ListOptions, type ObjectKey } from './garden-client.js';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.js';
 export { InProcessTransport } from './in-process-transport.js';
 export type { GardenKind, GardenKinds, ObjectOf } from './kinds.js';
-export type { ListQuery, PatchType, Transport } from './transport.js';
+export type { ListQuery, PatchType, Transport, WatchEvent, WatchQuery, WatchStream } from './transport.js';
+export { Watcher, type WatcherOptions } from './watcher.js';

@@ -8,6 +8,22 @@ export interface ListQuery {
   readonly fieldSelector?: string;
 }
 
+export interface WatchQuery extends ListQuery {
+  /** events after this version; none: every current object first, as ADDED */
+  readonly resourceVersion?: string | undefined;
+}
+
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: KubeObject;
+}
+
+/** An open watch: `done` settles when it ends (the server closed it) or fails (a ClientError). */
+export interface WatchStream {
+  readonly done: Promise<void>;
+  close(): void;
+}
+
 /**
  * How a GardenClient reaches the objects: in the garden's own process (the ResourceService) or over
  * the garden API. Every failure is a ClientError; objects come back as the server stored them.
@@ -31,4 +47,11 @@ export interface Transport {
     body: unknown,
   ): Promise<KubeObject>;
   delete(type: ResourceType, namespace: string | undefined, name: string): Promise<void>;
+  /** Resolves once the watch is open (a refused one rejects), then calls onEvent per change. */
+  watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    query: WatchQuery,
+    onEvent: (event: WatchEvent) => void,
+  ): Promise<WatchStream>;
 }

@@ -71,10 +71,15 @@ export class SeedRedisAccess {
     );
   }
 
+  /** Deletes the seed's ACL user (its seed is gone) and drops its open connections. */
+  async remove(seedName: string): Promise<void> {
+    await this.redis.call('ACL', 'DELUSER', seedRedisUser(this.queuePrefix, seedName));
+  }
+
   /**
-   * Makes or refreshes the ACL user of every credential given. Users are never deleted here: other
-   * gardens may share the Redis under other prefixes; a seed's new credential replaces the old
-   * password at once (`reset`).
+   * Makes or refreshes the ACL user of every credential given. Users of seeds without a credential
+   * are only deleted by `remove` (other gardens may share the Redis under other prefixes); a seed's
+   * new credential replaces the old password at once (`reset`).
    */
   async ensureAll(credentials: readonly SeedPasswordHash[]): Promise<void> {
     for (const credential of credentials) await this.ensure(credential);

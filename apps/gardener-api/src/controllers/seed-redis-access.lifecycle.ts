@@ -1,5 +1,7 @@
 import type { TokenStore } from '@gardener-ts/auth';
+import { GardenClient, InProcessTransport, type Watcher } from '@gardener-ts/client';
 import { SeedRedisAccess } from '@gardener-ts/jobs';
+import { ResourceService } from '@gardener-ts/store';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -16,41 +18,64 @@ import { API_CONFIG } from '../tokens.js';
 /** Redis forgets ACL users when it restarts: they are made again from the seed credentials this often. */
 const SYNC_MS = 15_000;
 
-/** One Redis ACL user per seed credential, so that each gardenlet reaches its own seed's queues only. */
+/**
+ * One Redis ACL user per seed credential, so that each gardenlet reaches its own seed's queues only;
+ * a Seed deleted takes its credentials, bootstrap tokens and ACL user with it (on the Seed's watch
+ * event, and on the next pass should that be missed).
+ */
 @Injectable()
 export class SeedRedisAccessLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('seed-redis-access');
   readonly access: SeedRedisAccess;
+  private readonly client: GardenClient;
   private timer?: NodeJS.Timeout;
   private pass?: Promise<void>;
+  private seeds?: Watcher;
 
   constructor(
     @Inject(TOKEN_STORE) private readonly tokens: TokenStore,
     @Inject(REDIS) redis: Redis,
     @Inject(API_CONFIG) config: ApiConfig,
+    @Inject(ResourceService) resources: ResourceService,
   ) {
     this.access = new SeedRedisAccess(redis, config.queuePrefix);
+    this.client = new GardenClient(new InProcessTransport(resources));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.sync();
     this.timer = setInterval(() => void this.sync(), SYNC_MS);
+    this.seeds = this.client.watch('Seed', {}, (event) => {
+      if (event.type === 'DELETED') void this.sync();
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    await this.seeds?.stop();
     await this.pass;
   }
 
   /** One pass at a time; a failed pass is logged and the next one tries again. */
   sync(): Promise<void> {
-    this.pass ??= this.tokens
-      .seedCredentialHashes()
+    this.pass ??= this.revokeDeletedSeeds()
+      .then(() => this.tokens.seedCredentialHashes())
       .then((credentials) => this.access.ensureAll(credentials))
-      .catch((error: unknown) => this.logger.warn(`syncing Redis ACL users: ${(error as Error).message}`))
+      .catch((error: unknown) => this.logger.warn(`syncing seed credentials: ${(error as Error).message}`))
       .finally(() => {
         this.pass = undefined;
       });
     return this.pass;
+  }
+
+  private async revokeDeletedSeeds(): Promise<void> {
+    const listedAt = new Date();
+    const seeds = await this.client.list('Seed');
+    const names = seeds.map((seed) => seed.metadata.name ?? '');
+    const revoked = await this.tokens.revokeSeedsExcept(names, listedAt);
+    for (const seedName of revoked) {
+      await this.access.remove(seedName);
+      this.logger.log(`seed "${seedName}" is gone: its credentials and Redis user are revoked`);
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { ApiError, ApiErrorCode, requireResourceByKind } from '@gardener-ts/api';
 import {
   AUTH_GROUP,
   AUTH_VERSION,
@@ -10,12 +11,14 @@ import {
   seedTokenObject,
   type TokenStore,
 } from '@gardener-ts/auth';
+import { ResourceService } from '@gardener-ts/store';
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { SeedRedisAccessLifecycle } from '../controllers/seed-redis-access.lifecycle.js';
 import { REQUEST_AUTHORIZER, type RequestAuthorizer, TOKEN_STORE } from './authorizer.js';
 import { contextOf } from './request-context.js';
 
+const SEED = requireResourceByKind('Seed');
 const BASE = `apis/${AUTH_GROUP}/${AUTH_VERSION}`;
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -30,6 +33,7 @@ export class SeedCredentialController {
     @Inject(TOKEN_STORE) private readonly tokens: TokenStore,
     @Inject(REQUEST_AUTHORIZER) private readonly authorizer: RequestAuthorizer,
     @Inject(SeedRedisAccessLifecycle) private readonly redisAccess: SeedRedisAccessLifecycle,
+    @Inject(ResourceService) private readonly resources: ResourceService,
   ) {}
 
   @Post(`${BASE}/${SEED_BOOTSTRAP_TOKENS}`)
@@ -42,6 +46,7 @@ export class SeedCredentialController {
       resource: SEED_BOOTSTRAP_TOKENS,
     });
     const { seedName, expiresAt } = parseSeedBootstrapRequest(request.body);
+    await this.requireSeed(seedName);
     const issued = await this.tokens.issueSeedBootstrap(seedName, expiresAt);
     return seedTokenObject('SeedBootstrapToken', issued.record, issued.token);
   }
@@ -60,10 +65,26 @@ export class SeedCredentialController {
     const bootstrap = BEARER.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const issued = await this.tokens.exchangeSeedBootstrap(bootstrap);
     if (!issued) throw new AuthError(AuthErrorCode.Unauthenticated, 'Unauthorized');
+    // a seed deleted since its bootstrap token was issued: its credential goes with the next sync
+    await this.requireSeed(issued.record.subject);
     await this.redisAccess.access.ensure({
       seedName: issued.record.subject,
       sha256Hex: hashToken(issued.token).toString('hex'),
     });
     return seedTokenObject('SeedCredential', issued.record, issued.token);
+  }
+
+  /** Credentials are for registered seeds only; deleting the Seed revokes them (SeedRedisAccessLifecycle). */
+  private async requireSeed(seedName: string): Promise<void> {
+    try {
+      await this.resources.get(SEED, undefined, seedName);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === ApiErrorCode.NotFound)
+        throw new ApiError(
+          ApiErrorCode.NotFound,
+          `seed "${seedName}" is not registered: create its Seed first (npm run add-seed does both)`,
+        );
+      throw error;
+    }
   }
 }
