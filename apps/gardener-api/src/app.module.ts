@@ -76,7 +76,7 @@ export class SchedulerLifecycle implements OnModuleInit, BeforeApplicationShutdo
 
   async onModuleInit(): Promise<void> {
     this.resources.addCreateHook(this.scheduler.onCreate);
-    await this.scheduler.start();
+    this.scheduler.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -86,7 +86,7 @@ describe('passes over pending shoots', () => {
     };
     try {
       await setReady('True', '2026-12-06T00:00:00Z');
-      await watcher.start();
+      watcher.start();
       await settle();
       const afterStart = passes.count;
       for (const at of ['2026-12-06T00:00:10Z', '2026-12-06T00:00:20Z', '2026-12-06T00:00:30Z']) {

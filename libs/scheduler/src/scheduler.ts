@@ -8,11 +8,14 @@ import {
   timestamp,
 } from '@gardener-ts/api';
 import {
-  type ResourceRepository,
-  type ResourceService,
-  StoreError,
-  type WatchHandle,
-} from '@gardener-ts/store';
+  type ChangeEvent,
+  GardenClient,
+  InProcessTransport,
+  isConflict,
+  isNotFound,
+  type Watcher,
+} from '@gardener-ts/client';
+import { type ResourceRepository, type ResourceService, StoreError } from '@gardener-ts/store';
 import { type ChooseOptions, chooseSeed, type SeedChoice } from './choose.js';
 
 export interface ShootSchedulerOptions {
@@ -26,6 +29,8 @@ export interface ShootSchedulerOptions {
 function isRace(error: unknown): boolean {
   return (
     error instanceof StoreError ||
+    isConflict(error) ||
+    isNotFound(error) ||
     (error instanceof ApiError && (error.code === 'NotFound' || error.code === 'Conflict'))
   );
 }
@@ -39,9 +44,8 @@ function isRace(error: unknown): boolean {
 const COUNT_TTL_MS = 1_000;
 
 export class ShootScheduler {
-  private readonly shootType = requireResourceByKind('Shoot');
-  private readonly seedType = requireResourceByKind('Seed');
-  private readonly watches: WatchHandle[] = [];
+  private readonly client: GardenClient;
+  private readonly watches: Watcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -55,7 +59,9 @@ export class ShootScheduler {
     private readonly resources: ResourceService,
     private readonly repository: ResourceRepository,
     private readonly options: ShootSchedulerOptions = {},
-  ) {}
+  ) {
+    this.client = new GardenClient(new InProcessTransport(resources));
+  }
 
   /**
    * The create hook: a shoot without spec.seedName gets the best seed, if any fits. A shoot that
@@ -79,10 +85,9 @@ export class ShootScheduler {
   };
 
   async choose(shoot: Shoot, options: ChooseOptions = {}): Promise<SeedChoice> {
-    const [seeds, counts] = await Promise.all([this.repository.list('Seed'), this.shootsPerSeed()]);
+    const [seeds, counts] = await Promise.all([this.client.list('Seed'), this.shootsPerSeed()]);
     const candidates = await Promise.all(
-      seeds.items.map(async (s) => {
-        const seed = s as unknown as Seed;
+      seeds.map(async (seed) => {
         const name = seed.metadata.name ?? '';
         return { seed, shoots: counts.get(name) ?? 0, ...(await this.nodeNetworksOn(name, shoot)) };
       }),
@@ -133,38 +138,24 @@ export class ShootScheduler {
     }
   }
 
-  async start(): Promise<void> {
-    const onError = () => {
-      if (!this.stopped) setTimeout(() => void this.restartWatches(), 1_000).unref();
-    };
-    const kick = () => this.kick();
+  start(): void {
+    const onError = (error: unknown) => this.options.onError?.(error);
     this.watches.push(
-      await this.resources.watch(
-        this.seedType,
-        undefined,
-        {},
-        (event) => {
-          if (this.seedChanged(event.type, event.object as unknown as Seed)) kick();
-        },
-        onError,
-      ),
+      this.client.watch('Seed', {}, (event) => this.onSeed(event), { onError }),
+      this.client.watch('Shoot', {}, (event) => this.onShoot(event), { onError }),
     );
-    this.watches.push(
-      await this.resources.watch(
-        this.shootType,
-        undefined,
-        {},
-        (event) => {
-          const shoot = event.object as unknown as Shoot;
-          if (event.type === 'DELETED') this.counts = undefined; // capacity freed: count afresh
-          if (event.type === 'DELETED' || !shoot.spec.seedName) kick();
-        },
-        onError,
-      ),
-    );
-    this.timer = setInterval(kick, this.options.retryMs ?? 30_000);
+    this.timer = setInterval(() => this.kick(), this.options.retryMs ?? 30_000);
     this.timer.unref();
     this.kick();
+  }
+
+  private onSeed(event: ChangeEvent<'Seed'>): void {
+    if (this.seedChanged(event.type, event.object)) this.kick();
+  }
+
+  private onShoot({ type, object }: ChangeEvent<'Shoot'>): void {
+    if (type === 'DELETED') this.counts = undefined; // capacity freed: count afresh
+    if (type === 'DELETED' || !object.spec.seedName) this.kick();
   }
 
   /**
@@ -192,14 +183,8 @@ export class ShootScheduler {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
-    for (const watch of this.watches.splice(0)) watch.close();
+    await Promise.all(this.watches.splice(0).map((watch) => watch.stop()));
     await this.running;
-  }
-
-  private async restartWatches(): Promise<void> {
-    for (const watch of this.watches.splice(0)) watch.close();
-    if (this.timer) clearInterval(this.timer);
-    await this.start().catch((error) => this.options.onError?.(error));
   }
 
   /** Coalesces bursts of events into one pass; a change during a pass causes one more. */
@@ -225,30 +210,26 @@ export class ShootScheduler {
   }
 
   private async scheduleOne(shoot: Shoot): Promise<void> {
-    const { namespace, name, resourceVersion } = shoot.metadata;
+    const { namespace, name = '', resourceVersion } = shoot.metadata;
     const choice = await this.choose(shoot);
     if (!('reason' in choice)) {
-      await this.resources.patch(this.shootType, namespace, name ?? '', 'merge', {
+      await this.client.patch('Shoot', { namespace, name }, 'merge', {
         metadata: { resourceVersion },
         spec: { seedName: choice.seedName },
       });
       return;
     }
     if (shoot.status?.lastOperation?.description === choice.reason) return;
-    const lastOperation = {
-      type: 'Create',
-      state: 'Pending',
-      progress: 0,
-      description: choice.reason,
-      lastUpdateTime: timestamp((this.options.now ?? (() => new Date()))()),
-    };
-    await this.resources.patch(
-      this.shootType,
-      namespace,
-      name ?? '',
-      'merge',
-      { status: { lastOperation } },
-      { subresource: 'status' },
-    );
+    const lastUpdateTime = timestamp((this.options.now ?? (() => new Date()))());
+    await this.client.updateStatus('Shoot', { namespace, name }, (status, current) => {
+      if (current.spec.seedName) return false; // bound meanwhile
+      status.lastOperation = {
+        type: 'Create',
+        state: 'Pending',
+        progress: 0,
+        description: choice.reason,
+        lastUpdateTime,
+      };
+    });
   }
 }
