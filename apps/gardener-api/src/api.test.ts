@@ -618,6 +618,21 @@ describe('discovery', () => {
       'machine.sapcloud.io',
       'operations.gardener.cloud',
       'quota.gardener-ts.io',
+      'authentication.k8s.io',
+      'authorization.k8s.io',
+    ]);
+    const reviews = await api.get('/apis/authorization.k8s.io/v1').expect(200);
+    expect(reviews.body.resources).toEqual([
+      expect.objectContaining({
+        name: 'selfsubjectaccessreviews',
+        kind: 'SelfSubjectAccessReview',
+        verbs: ['create'],
+      }),
+      expect.objectContaining({
+        name: 'selfsubjectrulesreviews',
+        kind: 'SelfSubjectRulesReview',
+        verbs: ['create'],
+      }),
     ]);
     const machines = await api.get('/apis/machine.sapcloud.io/v1alpha1').expect(200);
     expect(machines.body.resources.map((r: { name: string }) => r.name)).toEqual(

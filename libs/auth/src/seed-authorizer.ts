@@ -34,6 +34,8 @@ const RULES: Readonly<Record<string, Rule>> = {
 };
 
 /** Kinds whose object names say which shoot they belong to: `<shoot>` or `<shoot>.<suffix>`. */
+const ITEM_VERBS: ReadonlySet<Verb> = new Set(['get', 'update', 'patch', 'delete']);
+
 const NAMED_BY_SHOOT = new Set([`${CORE_GROUP}/shoots`, '/secrets', '/configmaps']);
 
 const allow: Decision = { allowed: true };
@@ -68,7 +70,14 @@ export function seedRequestDecision(identity: Identity, a: RequestAttributes): D
  * config maps), so that an object of another seed is 403 whether or not it exists.
  */
 export function seedNameDecision(scope: SeedScope, a: RequestAttributes): Decision {
-  if (a.name === undefined || !NAMED_BY_SHOOT.has(ruleKey(a))) return allow;
+  if (!NAMED_BY_SHOOT.has(ruleKey(a))) return allow;
+  // a request for one object always names it; asked without a name (an access review), it means "any"
+  if (a.name === undefined)
+    return ITEM_VERBS.has(a.verb)
+      ? deny(
+          `the gardenlet of seed "${scope.seedName}" may ${a.verb} only ${a.resource} of its seed's shoots: ask about one by name`,
+        )
+      : allow;
   const shootName = a.resource === 'shoots' ? a.name : a.name.split('.')[0];
   return scope.shoots.has(shootKey(a.namespace, shootName ?? '')) &&
     (a.resource === 'shoots' || a.name.includes('.'))
