@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 /** What went wrong with a request, as controllers act on it (Kubernetes' Status reasons). */
 export enum ClientErrorCode {
   NotFound = 'NotFound',
@@ -14,13 +16,9 @@ export enum ClientErrorCode {
   Internal = 'Internal',
 }
 
-export class ClientError extends Error {
-  constructor(
-    readonly code: ClientErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ClientError';
+export class ClientError extends CodedError<ClientErrorCode> {
+  constructor(code: ClientErrorCode, message: string) {
+    super(code, message);
   }
 }
 

@@ -15,6 +15,11 @@ export interface ListOptions extends ListQuery {
   readonly namespace?: string;
 }
 
+export interface WatchOptions extends ListOptions {
+  /** changes after this version only; none: every current object first, as ADDED */
+  readonly resourceVersion?: string;
+}
+
 /** A change to an object of kind K, as a watch delivers it. */
 export interface ChangeEvent<K extends GardenKind> {
   readonly type: WatchEvent['type'];
@@ -60,7 +65,7 @@ export class GardenClient {
    */
   watch<K extends GardenKind>(
     kind: K,
-    options: ListOptions,
+    options: WatchOptions,
     onEvent: (event: ChangeEvent<K>) => void,
     watcherOptions?: WatcherOptions,
   ): Watcher {

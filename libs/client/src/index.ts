@@ -7,7 +7,13 @@ export {
   isExpired,
   isNotFound,
 } from './errors.js';
-export { type ChangeEvent, GardenClient, type ListOptions, type ObjectKey } from './garden-client.js';
+export {
+  type ChangeEvent,
+  GardenClient,
+  type ListOptions,
+  type ObjectKey,
+  type WatchOptions,
+} from './garden-client.js';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.js';
 export { InProcessTransport } from './in-process-transport.js';
 export type { GardenKind, GardenKinds, ObjectOf } from './kinds.js';

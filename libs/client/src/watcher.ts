@@ -13,7 +13,8 @@ export interface WatcherOptions {
 }
 
 /**
- * Keeps one watch open for as long as it runs, as client-go's reflector: a watch the server ends is
+ * Keeps one watch open for as long as it runs, as client-go's reflector (from the query's
+ * resourceVersion if it has one, else every current object first): a watch the server ends is
  * opened again from the last resourceVersion seen; one whose history expired starts over (every
  * current object comes again as ADDED); one that fails is tried again after a growing pause.
  */
@@ -30,6 +31,7 @@ export class Watcher {
     private readonly onEvent: (event: WatchEvent) => void,
     private readonly options: WatcherOptions = {},
   ) {
+    this.resourceVersion = query.resourceVersion;
     this.running = this.run();
   }
 

@@ -1,5 +1,6 @@
 import { requireResourceByKind } from '@gardener-ts/api';
-import type { NamespaceContents, ResourceService, WatchEvent, WatchHandle } from '@gardener-ts/store';
+import { GardenClient, type GardenKind, InProcessTransport, type Watcher } from '@gardener-ts/client';
+import type { NamespaceContents, ResourceService } from '@gardener-ts/store';
 import type { Pool } from 'pg';
 import { whileHoldingLock } from './pass-lock.js';
 import { ProjectReconciler, type ServiceAccountTokens } from './project-reconciler.js';
@@ -11,10 +12,10 @@ const PASS_LOCK = 'gardener-ts:project-controller';
  * What wakes a pass besides the resync: any change of a project, and the end of a shoot's or
  * bastion's delete flow (the moment a terminating namespace may have become empty).
  */
-const TRIGGERS: ReadonlyArray<{ kind: string; wakesOn: (event: WatchEvent) => boolean }> = [
+const TRIGGERS: ReadonlyArray<{ kind: GardenKind; wakesOn: (type: string) => boolean }> = [
   { kind: 'Project', wakesOn: () => true },
-  { kind: 'Shoot', wakesOn: (event) => event.type === 'DELETED' },
-  { kind: 'Bastion', wakesOn: (event) => event.type === 'DELETED' },
+  { kind: 'Shoot', wakesOn: (type) => type === 'DELETED' },
+  { kind: 'Bastion', wakesOn: (type) => type === 'DELETED' },
 ];
 
 export interface ProjectControllerOptions {
@@ -31,7 +32,7 @@ export interface ProjectControllerOptions {
  */
 export class ProjectController {
   private readonly reconciler: ProjectReconciler;
-  private readonly watches: WatchHandle[] = [];
+  private readonly watches: Watcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -50,7 +51,7 @@ export class ProjectController {
   async start(): Promise<void> {
     this.stopped = false;
     await this.openWatches();
-    this.timer = setInterval(() => this.resync(), this.options.resyncMs);
+    this.timer = setInterval(() => this.trigger(), this.options.resyncMs);
     this.timer.unref();
     this.trigger();
   }
@@ -59,7 +60,7 @@ export class ProjectController {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    this.closeWatches();
+    await Promise.all(this.watches.splice(0).map((watch) => watch.stop()));
     await this.running;
   }
 
@@ -93,47 +94,21 @@ export class ProjectController {
     } while (this.again && !this.stopped);
   }
 
-  /** The timer's pass; watches that ended (their history compacted, a lost connection) open again. */
-  private resync(): void {
-    if (this.watches.length < TRIGGERS.length) {
-      this.closeWatches();
-      void this.openWatches().catch((error) => this.options.onError(error, 'project controller watch'));
-    }
-    this.trigger();
-  }
-
+  /** Watches from now on (what happened before is what the first pass reads anyway); they reopen on their own. */
   private async openWatches(): Promise<void> {
-    // from now on: what happened before is what the first pass reads anyway
     const project = requireResourceByKind('Project');
     const { resourceVersion } = (await this.resources.list(project, undefined, { limit: 1 })).metadata;
+    const client = new GardenClient(new InProcessTransport(this.resources));
     for (const { kind, wakesOn } of TRIGGERS) {
-      let handle: WatchHandle | undefined;
-      let ended = false;
-      handle = await this.resources.watch(
-        requireResourceByKind(kind),
-        undefined,
+      const watch = client.watch(
+        kind,
         { resourceVersion },
         (event) => {
-          if (wakesOn(event)) this.trigger();
+          if (wakesOn(event.type)) this.trigger();
         },
-        (error) => {
-          this.options.onError(error, `project controller watch of ${kind}`);
-          ended = true;
-          if (handle) this.forget(handle);
-        },
+        { onError: (error) => this.options.onError(error, `project controller watch of ${kind}`) },
       );
-      if (this.stopped || ended) handle.close();
-      else this.watches.push(handle);
+      this.watches.push(watch);
     }
-  }
-
-  private forget(handle: WatchHandle): void {
-    const index = this.watches.indexOf(handle);
-    if (index >= 0) this.watches.splice(index, 1);
-    handle.close();
-  }
-
-  private closeWatches(): void {
-    for (const handle of this.watches.splice(0)) handle.close();
   }
 }
