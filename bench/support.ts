@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { LocalMachineDriver } from '@gardener-ts/extensions';
 import {
   bootstrapGardenKubeconfig,
+  type GardenletConfig,
   gardenletConfigFromEnv,
   seedBootstrapKubeconfig,
 } from '@gardener-ts/gardenlet';
@@ -25,21 +26,25 @@ export async function startGardenlet(
   garden: Garden,
   logger: LoggerService | false = false,
   via: 'database' | 'api' = 'database',
+  overrides: Partial<GardenletConfig> = {},
 ) {
   Object.assign(process.env, garden.gardenletEnv);
   const api = via === 'api' ? await gardenApiAccess(garden) : undefined;
   const config = {
     ...gardenletConfigFromEnv(garden.gardenletEnv),
     careIntervalSeconds: 3600,
+    ...overrides,
     ...api?.access,
   };
   await bootstrapGardenKubeconfig(config);
   const { GardenletModule } = await import('../apps/gardenlet/src/gardenlet.module.js');
   const context = await NestFactory.createApplicationContext(GardenletModule.forRoot(config), { logger });
   return {
+    /** the garden API's process (via api only) */
+    api: api?.server,
     async close() {
       await context.close();
-      await api?.stop();
+      await api?.server.stop();
     },
   };
 }
@@ -61,7 +66,7 @@ async function gardenApiAccess(garden: Garden) {
       gardenBootstrapKubeconfig: bootstrap,
       gardenKubeconfig: join(garden.root, 'seed-local.kubeconfig'),
     },
-    stop: () => server.stop(),
+    server,
   };
 }
 
