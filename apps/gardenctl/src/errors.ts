@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 /** What went wrong, as a code; main.ts maps codes to exit statuses in one place. */
 export enum GardenctlErrorCode {
   /** The command line itself is wrong (unknown command or flag, missing argument): exit 2. */
@@ -25,14 +27,13 @@ export enum GardenctlErrorCode {
 }
 
 /** An error a user can act on: `message` says what is wrong, `hint` what to do next. */
-export class GardenctlError extends Error {
+export class GardenctlError extends CodedError<GardenctlErrorCode> {
   constructor(
-    readonly code: GardenctlErrorCode,
+    code: GardenctlErrorCode,
     message: string,
     readonly hint?: string,
   ) {
-    super(message);
-    this.name = 'GardenctlError';
+    super(code, message);
   }
 }
 

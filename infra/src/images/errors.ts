@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 export enum ImageErrorCode {
   RegistryDown = 'IMAGE_REGISTRY_DOWN',
   UnknownImage = 'IMAGE_UNKNOWN',
@@ -9,12 +11,4 @@ export enum ImageErrorCode {
 }
 
 /** An error whose message says what went wrong and what to do about it. */
-export class ImageError extends Error {
-  constructor(
-    readonly code: ImageErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ImageError';
-  }
-}
+export class ImageError extends CodedError<ImageErrorCode> {}

@@ -1,3 +1,4 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
 import { type GardenerErrorCode, isRetryable } from './error-codes.js';
 
 export enum TofuErrorCode {
@@ -7,14 +8,13 @@ export enum TofuErrorCode {
 }
 
 /** A failed tofu step; the message is already redacted and names the step and log file. */
-export class TofuError extends Error {
+export class TofuError extends CodedError<TofuErrorCode> {
   constructor(
-    readonly code: TofuErrorCode,
+    code: TofuErrorCode,
     message: string,
     readonly gardenerCodes: readonly GardenerErrorCode[] = [],
   ) {
-    super(message);
-    this.name = 'TofuError';
+    super(code, message);
   }
 
   get retryable(): boolean {

@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 export enum ToolchainErrorCode {
   NotBuilt = 'TOOLCHAIN_NOT_BUILT',
   VersionMismatch = 'TOOLCHAIN_VERSION_MISMATCH',
@@ -6,12 +8,4 @@ export enum ToolchainErrorCode {
   PrerequisiteMissing = 'TOOLCHAIN_PREREQUISITE_MISSING',
 }
 
-export class ToolchainError extends Error {
-  constructor(
-    readonly code: ToolchainErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ToolchainError';
-  }
-}
+export class ToolchainError extends CodedError<ToolchainErrorCode> {}

@@ -1,3 +1,5 @@
+import { CodedError } from './coded-error.js';
+
 /** Kubernetes StatusCause types used in field errors (k8s.io/apimachinery metav1.CauseType). */
 export type CauseType =
   | 'FieldValueRequired'
@@ -41,14 +43,13 @@ export interface ApiErrorDetails {
 }
 
 /** A domain error of the resource model; apps map `code` to a transport status in one place. */
-export class ApiError extends Error {
+export class ApiError extends CodedError<ApiErrorCode> {
   constructor(
-    readonly code: ApiErrorCode,
+    code: ApiErrorCode,
     message: string,
     readonly details: ApiErrorDetails = {},
   ) {
-    super(message);
-    this.name = 'ApiError';
+    super(code, message);
   }
 }
 

@@ -1,5 +1,6 @@
 export * from './admission.js';
 export * from './cidr.js';
+export * from './coded-error.js';
 export * from './cron.js';
 export * from './decode.js';
 export * from './defaults/shoot.js';

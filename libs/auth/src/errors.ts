@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 export enum AuthErrorCode {
   /** No bearer token, or one that is unknown, revoked or expired. */
   Unauthenticated = 'Unauthenticated',
@@ -11,12 +13,4 @@ export enum AuthErrorCode {
   TokenFile = 'TokenFile',
 }
 
-export class AuthError extends Error {
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuthError';
-  }
-}
+export class AuthError extends CodedError<AuthErrorCode> {}

@@ -1,3 +1,4 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
 import { ExtensionError, type GardenerErrorCode, isRetryable, MachineError } from '@gardener-ts/extensions';
 import type { TaskFailure } from '@gardener-ts/flow';
 import { MachineControllerError } from '@gardener-ts/machine';
@@ -28,15 +29,14 @@ export enum ShootOperationErrorCode {
 }
 
 /** A shoot's flow that failed, after its status says so. */
-export class ShootOperationError extends Error {
+export class ShootOperationError extends CodedError<ShootOperationErrorCode> {
   constructor(
-    readonly code: ShootOperationErrorCode,
+    code: ShootOperationErrorCode,
     message: string,
     readonly failures: readonly TaskFailure[],
     options?: ErrorOptions,
   ) {
-    super(message, options);
-    this.name = 'ShootOperationError';
+    super(code, message, options);
   }
 
   /** no retry can help: the job ends (BullMQ's UnrecoverableError) */

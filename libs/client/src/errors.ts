@@ -16,11 +16,7 @@ export enum ClientErrorCode {
   Internal = 'Internal',
 }
 
-export class ClientError extends CodedError<ClientErrorCode> {
-  constructor(code: ClientErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class ClientError extends CodedError<ClientErrorCode> {}
 
 const REASONS: ReadonlySet<string> = new Set([
   ClientErrorCode.NotFound,

@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 export enum FlowErrorCode {
   InvalidGraph = 'FLOW_INVALID_GRAPH',
   TasksFailed = 'FLOW_TASKS_FAILED',
@@ -9,16 +11,15 @@ export interface TaskFailure {
   readonly error: Error;
 }
 
-export class FlowError extends Error {
+export class FlowError extends CodedError<FlowErrorCode> {
   constructor(
-    readonly code: FlowErrorCode,
+    code: FlowErrorCode,
     message: string,
     /** every task that failed, in the order they failed */
     readonly failures: readonly TaskFailure[] = [],
     /** tasks that never ran because something they depend on failed */
     readonly blocked: readonly string[] = [],
   ) {
-    super(message);
-    this.name = 'FlowError';
+    super(code, message);
   }
 }

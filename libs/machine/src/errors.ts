@@ -1,3 +1,4 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
 import { GardenerErrorCode } from '@gardener-ts/extensions';
 
 export enum MachineControllerErrorCode {
@@ -22,15 +23,7 @@ const GARDENER_CODES: Record<MachineControllerErrorCode, GardenerErrorCode> = {
 };
 
 /** What the machine controller itself throws (driver failures stay MachineErrors). */
-export class MachineControllerError extends Error {
-  constructor(
-    readonly code: MachineControllerErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MachineControllerError';
-  }
-
+export class MachineControllerError extends CodedError<MachineControllerErrorCode> {
   /** the Gardener codes this failure shows as in the shoot's lastErrors */
   get codes(): GardenerErrorCode[] {
     return [GARDENER_CODES[this.code]];

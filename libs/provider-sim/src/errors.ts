@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 /** What goes wrong between the sim cloud and a shoot's API server (the sim's "cloud API"). */
 export enum SimErrorCode {
   /** the provider was made without `shootAccess`: the gardenlet must pass it */
@@ -8,16 +10,15 @@ export enum SimErrorCode {
   ShootApi = 'SIM_SHOOT_API_ERROR',
 }
 
-export class SimError extends Error {
+export class SimError extends CodedError<SimErrorCode> {
   constructor(
-    readonly code: SimErrorCode,
+    code: SimErrorCode,
     message: string,
     /** the HTTP status, for ShootApi */
     readonly status?: number,
     /** why another try may succeed (`timeout`, `ECONNRESET`, `HTTP 503`, …); undefined when final */
     readonly transient?: string,
   ) {
-    super(message);
-    this.name = 'SimError';
+    super(code, message);
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 export enum SeedErrorCode {
   InvalidSpec = 'SEED_INVALID_SPEC',
   NotFound = 'SEED_CONTROL_PLANE_NOT_FOUND',
@@ -7,12 +9,4 @@ export enum SeedErrorCode {
   ShootApi = 'SEED_SHOOT_API_ERROR',
 }
 
-export class SeedError extends Error {
-  constructor(
-    readonly code: SeedErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SeedError';
-  }
-}
+export class SeedError extends CodedError<SeedErrorCode> {}

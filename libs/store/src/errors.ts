@@ -1,3 +1,5 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
+
 export enum StoreErrorCode {
   NotFound = 'NotFound',
   AlreadyExists = 'AlreadyExists',
@@ -13,12 +15,4 @@ export enum StoreErrorCode {
   Decryption = 'Decryption',
 }
 
-export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StoreError';
-  }
-}
+export class StoreError extends CodedError<StoreErrorCode> {}

@@ -1,3 +1,4 @@
+import { CodedError } from '@gardener-ts/api/coded-error';
 import { GardenerErrorCode } from '../errors.js';
 
 /** MCM's gRPC-style driver codes: the code decides whether the machine controller retries. */
@@ -31,15 +32,7 @@ const GARDENER_CODES: Partial<Record<MachineErrorCode, GardenerErrorCode>> = {
 };
 
 /** What a MachineDriver throws. */
-export class MachineError extends Error {
-  constructor(
-    readonly code: MachineErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MachineError';
-  }
-
+export class MachineError extends CodedError<MachineErrorCode> {
   get retryable(): boolean {
     return RETRYABLE.has(this.code);
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { CodedError } from '@gardener-ts/api/coded-error';
 
 /**
  * Files inside a machine's or bastion's root filesystem, as the host reads and writes them. Root
@@ -22,14 +23,13 @@ export enum RootfsFileErrorCode {
   BadPath = 'BadPath',
 }
 
-export class RootfsFileError extends Error {
+export class RootfsFileError extends CodedError<RootfsFileErrorCode> {
   constructor(
-    readonly code: RootfsFileErrorCode,
+    code: RootfsFileErrorCode,
     readonly path: string,
     detail: string,
   ) {
-    super(`${path} inside the container's root filesystem ${detail}: refused`);
-    this.name = 'RootfsFileError';
+    super(code, `${path} inside the container's root filesystem ${detail}: refused`);
   }
 }
 
