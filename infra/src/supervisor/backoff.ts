@@ -1,9 +1,7 @@
-/** When a supervised service that died is started again. */
-export interface BackoffPolicy {
-  /** the first restart's delay */
-  readonly initialMs: number;
-  /** the delay doubles per crash up to this */
-  readonly maxMs: number;
+import { backoffDelay, type BackoffPolicy as DelayPolicy } from '@gardener-ts/api/backoff';
+
+/** When a supervised service that died is started again: from initialMs, doubling per crash up to maxMs. */
+export interface BackoffPolicy extends DelayPolicy {
   /** a run at least this long counts as stable: the delay starts over */
   readonly resetAfterMs: number;
 }
@@ -15,24 +13,16 @@ export const CRASH_LOOP_THRESHOLD = 5;
 
 /** Exponential backoff with a cap, reset by a stable run; counts the short runs in a row. */
 export class RestartBackoff {
-  private delayMs: number;
   /** restarts since the last stable run */
   consecutive = 0;
 
-  constructor(private readonly policy: BackoffPolicy = DEFAULT_BACKOFF) {
-    this.delayMs = policy.initialMs;
-  }
+  constructor(private readonly policy: BackoffPolicy = DEFAULT_BACKOFF) {}
 
   /** The delay before the next start, given how long the run that just ended lasted. */
   next(ranMs: number): number {
-    if (ranMs >= this.policy.resetAfterMs) {
-      this.delayMs = this.policy.initialMs;
-      this.consecutive = 0;
-    }
-    const delay = this.delayMs;
-    this.delayMs = Math.min(this.delayMs * 2, this.policy.maxMs);
+    if (ranMs >= this.policy.resetAfterMs) this.consecutive = 0;
     this.consecutive++;
-    return delay;
+    return backoffDelay(this.policy, this.consecutive);
   }
 
   get crashLooping(): boolean {

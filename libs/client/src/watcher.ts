@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Backoff } from '@gardener-ts/api/backoff';
 import { isExpired } from './errors.js';
 import type { WatchEvent, WatchQuery, WatchStream } from './transport.js';
 
-/** Pauses between failed attempts to watch: doubling from the first to the last, with jitter. */
-const FIRST_RETRY_MS = 500;
-const LAST_RETRY_MS = 30_000;
+/** Pauses between failed attempts to watch: doubling from 500 ms to 30 s, with jitter. */
+const RETRY = { initialMs: 500, maxMs: 30_000 };
 
 export interface WatcherOptions {
   /** called once the watch is open again after it was down (a reconnect may have missed events) */
@@ -43,12 +43,12 @@ export class Watcher {
   }
 
   private async run(): Promise<void> {
-    let pause = FIRST_RETRY_MS;
+    const backoff = new Backoff(RETRY);
     let failedBefore = false;
     while (!this.stopped) {
       try {
         await this.watchOnce(failedBefore);
-        pause = FIRST_RETRY_MS;
+        backoff.reset();
         failedBefore = false;
       } catch (error) {
         if (this.stopped) return;
@@ -58,10 +58,7 @@ export class Watcher {
         }
         this.options.onError?.(error);
         failedBefore = true;
-        await sleep(pause * (0.5 + Math.random() / 2), undefined, { signal: this.wake.signal }).catch(
-          () => undefined,
-        );
-        pause = Math.min(pause * 2, LAST_RETRY_MS);
+        await sleep(backoff.next(), undefined, { signal: this.wake.signal }).catch(() => undefined);
       }
     }
   }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, withJitter } from '@gardener-ts/api/backoff';
 import type { Task } from './task.js';
 
 const DEFAULT_INITIAL_DELAY_MS = 1_000;
@@ -15,7 +16,10 @@ export async function runWithRetry(
 ): Promise<void> {
   const started = Date.now();
   const policy = task.retry;
-  let delay = policy?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
+  const backoff = {
+    initialMs: policy?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS,
+    maxMs: policy?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+  };
   for (let attempt = 1; ; attempt++) {
     try {
       await task.fn({ signal, attempt });
@@ -24,10 +28,9 @@ export async function runWithRetry(
       const error = caught instanceof Error ? caught : new Error(String(caught));
       const windowLeft = policy ? started + policy.timeoutMs - Date.now() : 0;
       if (!policy || signal.aborted || !isRetryable(error) || windowLeft <= 0) throw error;
-      const wait = Math.min(delay * (0.5 + Math.random() / 2), windowLeft);
+      const wait = Math.min(withJitter(backoffDelay(backoff, attempt)), windowLeft);
       // an abort ends the wait early; the next attempt sees the aborted signal
       await sleep(wait, undefined, { signal }).catch(() => undefined);
-      delay = Math.min(delay * 2, policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffDelay } from '@gardener-ts/api/backoff';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ShootLeases } from './lease.js';
@@ -20,7 +21,7 @@ export interface ShootWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** how often a job may stall (its worker died) before it fails; above 1 so kill -9 loses nothing */
   readonly maxStalledCount?: number;
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly backoff?: BackoffPolicy;
   readonly leaseTtlMs?: number;
   reconcile(ref: ShootRef, context: ReconcileContext): Promise<void>;
   /** errors for which retrying cannot help (Gardener's non-retryable codes) */
@@ -68,8 +69,7 @@ export function shootWorkerSettings(options: Omit<ShootWorkerOptions, 'reconcile
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 3,
     settings: {
-      backoffStrategy: (attemptsMade: number) =>
-        Math.min(backoff.initialMs * 2 ** Math.max(0, attemptsMade - 1), backoff.maxMs),
+      backoffStrategy: (attemptsMade: number) => backoffDelay(backoff, attemptsMade),
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Shoot } from '@gardener-ts/api';
+import type { BackoffPolicy } from '@gardener-ts/api/backoff';
 import type { GardenClient } from '@gardener-ts/client';
 import {
   GardenerErrorCode,
@@ -12,7 +13,6 @@ import { type MachineJob, MachineOperator } from './operations.js';
 import { ShootPass } from './pass.js';
 import { machineClassFor, machineDeploymentFor, poolZones } from './pools.js';
 import {
-  type Backoff,
   BullOperationQueue,
   LocalOperationQueue,
   type OperationQueue,
@@ -46,7 +46,7 @@ export interface MachineControllerOptions {
   /** how long a machine the provider holds but no Machine knows is left alone before it is deleted */
   readonly orphanGraceMs?: number;
   /** retry backoff of machine jobs whose driver call failed retryably */
-  readonly operationBackoff?: Backoff;
+  readonly operationBackoff?: BackoffPolicy;
 }
 
 /**

@@ -16,6 +16,6 @@ export {
   type PoolZone,
   poolZones,
 } from './pools.js';
-export type { Backoff, OperationQueueOptions, WorkerOptions } from './queue.js';
+export type { OperationQueueOptions, WorkerOptions } from './queue.js';
 export { type NodeInfo, nodeInfoOf, type ShootNodes, shootNodesFromKubeconfig } from './shoot-nodes.js';
 export type { WorkerContext, WorkerError, WorkerMachine, WorkerState } from './types.js';

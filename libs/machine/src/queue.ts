@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type BackoffPolicy, backoffDelay } from '@gardener-ts/api/backoff';
 import { Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { MachineControllerError, MachineControllerErrorCode } from './errors.js';
@@ -12,11 +13,6 @@ export interface OperationQueueOptions {
   readonly prefix?: string;
   /** the BullMQ queue's name (no ":") */
   readonly name: string;
-}
-
-export interface Backoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
 }
 
 export type OperationHandler = (job: MachineJob) => Promise<void>;
@@ -48,10 +44,6 @@ const ATTEMPTS = 1_000_000;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-function backoffDelay(backoff: Backoff, attempt: number): number {
-  return Math.min(backoff.initialMs * 2 ** Math.max(0, attempt - 1), backoff.maxMs);
-}
-
 function assertNoColon(value: string): string {
   if (!value || value.includes(':'))
     throw new Error(`"${value}" cannot name a queue or job (empty or contains ":")`);
@@ -67,7 +59,7 @@ export class BullOperationQueue implements OperationQueue {
 
   constructor(
     private readonly options: OperationQueueOptions,
-    private readonly backoff: Backoff,
+    private readonly backoff: BackoffPolicy,
     // short and renewed while held: a killed holder blocks the next pass for seconds, not a minute
     private readonly lockTtlMs = 10_000,
     private readonly lockWaitMs = 60_000,
@@ -160,7 +152,7 @@ export class LocalOperationQueue implements OperationQueue {
 
   constructor(
     private readonly handler: OperationHandler,
-    private readonly backoff: Backoff,
+    private readonly backoff: BackoffPolicy,
   ) {}
 
   async enqueue(job: MachineJob): Promise<void> {

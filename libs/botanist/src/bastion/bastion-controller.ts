@@ -5,6 +5,7 @@ import {
   type Shoot,
   timestamp,
 } from '@gardener-ts/api';
+import { backoffDelay } from '@gardener-ts/api/backoff';
 import type { GardenClient, ObjectKey } from '@gardener-ts/client';
 import type { BastionActuator, BastionContext, BastionStatus } from '@gardener-ts/extensions';
 import { withCondition } from '../conditions.js';
@@ -47,7 +48,8 @@ interface Attempt {
   readonly failures: number;
 }
 
-const MAX_BACKOFF_MS = 60_000;
+/** a bastion that is not Ready is tried again after 1 s, doubling up to a minute */
+const RETRY = { initialMs: 1_000, maxMs: 60_000 };
 
 /**
  * The gardenlet's Bastion controller (Gardener's bastion controllers in the gardenlet and the
@@ -125,9 +127,7 @@ export class BastionController {
     const attempt = this.attempts.get(uidOf(bastion));
     if (!attempt || attempt.generation !== generationOf(bastion)) return true;
     const ready = conditionOf(bastion)?.status === 'True';
-    const wait = ready
-      ? (this.options.resyncMs ?? 60_000)
-      : Math.min(1000 * 2 ** Math.max(0, attempt.failures - 1), MAX_BACKOFF_MS);
+    const wait = ready ? (this.options.resyncMs ?? 60_000) : backoffDelay(RETRY, attempt.failures);
     return now.getTime() - attempt.at >= wait;
   }
 

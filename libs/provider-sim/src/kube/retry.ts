@@ -1,3 +1,4 @@
+import { backoffDelay, withJitter } from '@gardener-ts/api/backoff';
 import type { ApiResponse } from './api-client.js';
 
 /** How calls to a shoot's API server are retried when they fail in a way that may pass. */
@@ -70,9 +71,8 @@ export class RequestTimeout extends Error {
  * never longer than maxDelayMs.
  */
 export function backoffMs(retry: number, settings: Required<ApiRetrySettings>, retryAfterMs = 0): number {
-  const exponential = Math.min(settings.maxDelayMs, settings.initialDelayMs * 2 ** (retry - 1));
-  const jittered = exponential / 2 + Math.random() * (exponential / 2);
-  return Math.min(settings.maxDelayMs, Math.max(jittered, retryAfterMs));
+  const exponential = backoffDelay({ initialMs: settings.initialDelayMs, maxMs: settings.maxDelayMs }, retry);
+  return Math.min(settings.maxDelayMs, Math.max(withJitter(exponential), retryAfterMs));
 }
 
 export class ApiCallCounter {

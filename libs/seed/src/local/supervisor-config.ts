@@ -1,3 +1,5 @@
+import type { BackoffPolicy } from '@gardener-ts/api/backoff';
+
 /** One supervised process: what to run, and the TCP endpoints that must answer before it starts. */
 export interface SupervisedComponent {
   readonly name: string;
@@ -7,11 +9,8 @@ export interface SupervisedComponent {
   readonly waitFor?: readonly { readonly host: string; readonly port: number }[];
 }
 
-export interface BackoffPolicy {
-  /** first restart delay */
-  readonly initialMs: number;
-  /** the delay doubles per crash up to this */
-  readonly maxMs: number;
+/** Restarts back off from initialMs, doubling per crash up to maxMs. */
+export interface RestartPolicy extends BackoffPolicy {
   /** a run at least this long resets the delay */
   readonly resetAfterMs: number;
 }
@@ -19,9 +18,9 @@ export interface BackoffPolicy {
 /** supervisor.json: written by the backend, read by the supervisor at start and on SIGHUP. */
 export interface SupervisorConfig {
   readonly components: readonly SupervisedComponent[];
-  readonly backoff: BackoffPolicy;
+  readonly backoff: RestartPolicy;
   /** SIGTERM → SIGKILL grace on stop */
   readonly stopGraceMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000, resetAfterMs: 60_000 };
+export const DEFAULT_BACKOFF: RestartPolicy = { initialMs: 500, maxMs: 30_000, resetAfterMs: 60_000 };

@@ -20,6 +20,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync
 import { connect } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '@gardener-ts/api/backoff';
 import type { ComponentState, ComponentStatus } from '../types.js';
 import { shootLayout } from './layout.js';
 import {
@@ -44,7 +45,8 @@ interface Managed {
   generation: number;
   startedAt?: number;
   restarts: number;
-  delayMs: number;
+  /** restarts since the last run that lasted resetAfterMs: the backoff's retry number */
+  shortRuns: number;
   restartNow: boolean;
   timer?: NodeJS.Timeout;
   lastExit?: { code: number | null; signal: string | null; at: string };
@@ -116,10 +118,9 @@ export async function runSupervisor(shootDir: string): Promise<void> {
       return;
     }
     const ranMs = Date.now() - (m.startedAt ?? Date.now());
-    if (ranMs >= config.backoff.resetAfterMs) m.delayMs = config.backoff.initialMs;
-    const delay = m.restartNow ? 0 : m.delayMs;
+    m.shortRuns = ranMs >= config.backoff.resetAfterMs ? 1 : m.shortRuns + 1;
+    const delay = m.restartNow ? 0 : backoffDelay(config.backoff, m.shortRuns);
     m.restartNow = false;
-    m.delayMs = Math.min(m.delayMs * 2, config.backoff.maxMs);
     m.restarts++;
     m.state = 'backoff';
     log(`${m.spec.name} exited (code ${code}, signal ${signal}) after ${ranMs} ms; restart in ${delay} ms`);
@@ -189,7 +190,7 @@ export async function runSupervisor(shootDir: string): Promise<void> {
       state: 'waiting',
       generation: 0,
       restarts: 0,
-      delayMs: config.backoff.initialMs,
+      shortRuns: 0,
       restartNow: false,
     };
     managed.set(spec.name, m);
