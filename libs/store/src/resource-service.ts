@@ -27,6 +27,7 @@ import {
   type Seed,
   type Shoot,
 } from '@gardener-ts/api';
+import { backoffDelay } from '@gardener-ts/api/backoff';
 import { StoreError, StoreErrorCode } from './errors.js';
 import { namespaceTerminating } from './namespace-lifecycle.js';
 import { type OutboxEntry, outboxEntry, reconcileReason } from './outbox.js';
@@ -81,6 +82,8 @@ export type CreateHook = (type: ResourceType, obj: KubeObject) => Promise<void>;
 
 /** How often a write that did not name a resourceVersion is retried after losing a race. */
 const MAX_RETRIES = 32;
+/** pauses between such retries: a random part of 1 ms, doubling up to 20 ms */
+const RETRY_BACKOFF = { initialMs: 1, maxMs: 20 };
 
 function isConflict(error: unknown): boolean {
   return error instanceof StoreError && error.code === StoreErrorCode.Conflict;
@@ -433,7 +436,7 @@ export class ResourceService {
       } catch (error) {
         if (!isConflict(error) || !mayRetry() || attempt >= MAX_RETRIES) throw error;
         // A little jitter so that writers racing for one object stop colliding in lock-step.
-        await sleep(Math.random() * Math.min(2 ** attempt, 20));
+        await sleep(Math.random() * backoffDelay(RETRY_BACKOFF, attempt + 1));
       }
     }
   }
