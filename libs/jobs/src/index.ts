@@ -1,4 +1,4 @@
-export { type HeldLease, ShootLeases } from './lease.js';
+export { type HeldLease, ShootLeases, takeLease } from './lease.js';
 export {
   type ShootRef,
   seedKeyPrefix,

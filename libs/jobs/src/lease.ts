@@ -11,6 +11,39 @@ export interface HeldLease {
 }
 
 /**
+ * The one lease on a Redis key: taken with SET NX PX when nobody holds it, renewed every third of
+ * its TTL while held (only by its holder), lost as soon as a renewal fails, and deleted on release
+ * only if still held by the same holder. A holder that dies leaves it to expire after `ttlMs`.
+ * `what` names the lease in the error its signal aborts with. Also `@gardener-ts/jobs/lease`.
+ */
+export async function takeLease(
+  redis: Redis,
+  key: string,
+  ttlMs: number,
+  what: string,
+  holder: string = randomUUID(),
+): Promise<HeldLease | undefined> {
+  const taken = await redis.set(key, holder, 'PX', ttlMs, 'NX');
+  if (taken !== 'OK') return undefined;
+  const controller = new AbortController();
+  const timer = setInterval(async () => {
+    const renewed = await redis.eval(RENEW, 1, key, holder, ttlMs).catch(() => 0);
+    if (renewed !== 1) {
+      clearInterval(timer);
+      controller.abort(new Error(`lease on ${what} was lost`));
+    }
+  }, ttlMs / 3);
+  timer.unref();
+  return {
+    signal: controller.signal,
+    release: async () => {
+      clearInterval(timer);
+      await redis.eval(RELEASE, 1, key, holder);
+    },
+  };
+}
+
+/**
  * A per-shoot lease in Redis so that no two gardenlets run the same shoot at once, even when
  * BullMQ hands a stalled job to a second worker while the first is still alive.
  */
@@ -22,26 +55,8 @@ export class ShootLeases {
   ) {}
 
   /** Takes the lease or returns undefined if someone else holds it. */
-  async acquire(uid: string, holder: string = randomUUID()): Promise<HeldLease | undefined> {
-    const key = this.key(uid);
-    const taken = await this.redis.set(key, holder, 'PX', this.ttlMs, 'NX');
-    if (taken !== 'OK') return undefined;
-    const controller = new AbortController();
-    const timer = setInterval(async () => {
-      const renewed = await this.redis.eval(RENEW, 1, key, holder, this.ttlMs).catch(() => 0);
-      if (renewed !== 1) {
-        clearInterval(timer);
-        controller.abort(new Error(`lease on shoot ${uid} was lost`));
-      }
-    }, this.ttlMs / 3);
-    timer.unref();
-    return {
-      signal: controller.signal,
-      release: async () => {
-        clearInterval(timer);
-        await this.redis.eval(RELEASE, 1, key, holder);
-      },
-    };
+  acquire(uid: string, holder: string = randomUUID()): Promise<HeldLease | undefined> {
+    return takeLease(this.redis, this.key(uid), this.ttlMs, `shoot ${uid}`, holder);
   }
 
   async holder(uid: string): Promise<string | null> {

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BackoffPolicy, backoffDelay } from '@gardener-ts/api/backoff';
+import { takeLease } from '@gardener-ts/jobs/lease';
 import { Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { MachineControllerError, MachineControllerErrorCode } from './errors.js';
@@ -41,8 +41,6 @@ export interface OperationQueue {
 
 /** BullMQ retries with the workers' backoff strategy; a job ends only by succeeding or its machine going. */
 const ATTEMPTS = 1_000_000;
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 function assertNoColon(value: string): string {
   if (!value || value.includes(':'))
@@ -107,9 +105,16 @@ export class BullOperationQueue implements OperationQueue {
   async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     // under the queue's own keys, which a seed's Redis ACL user may reach
     const lock = `${this.prefix}:${this.options.name}:pass:${key}`;
-    const token = randomUUID();
     const deadline = Date.now() + this.lockWaitMs;
-    while ((await this.redis.set(lock, token, 'PX', this.lockTtlMs, 'NX')) !== 'OK') {
+    for (;;) {
+      const lease = await takeLease(this.redis, lock, this.lockTtlMs, `the machines of ${key}`);
+      if (lease) {
+        try {
+          return await fn();
+        } finally {
+          await lease.release().catch(() => undefined);
+        }
+      }
       if (Date.now() > deadline) {
         throw new MachineControllerError(
           MachineControllerErrorCode.Busy,
@@ -117,15 +122,6 @@ export class BullOperationQueue implements OperationQueue {
         );
       }
       await sleep(20);
-    }
-    const renewal = setInterval(() => {
-      this.redis.eval(RENEW, 1, lock, token, this.lockTtlMs).catch(() => undefined);
-    }, this.lockTtlMs / 3);
-    try {
-      return await fn();
-    } finally {
-      clearInterval(renewal);
-      await this.redis.eval(RELEASE, 1, lock, token).catch(() => undefined);
     }
   }
 
