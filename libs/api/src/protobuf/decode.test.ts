@@ -65,6 +65,18 @@ describe('Kubernetes protobuf bodies', () => {
     });
   });
 
+  it('leaves out the empty scalars Kubernetes writes to protobuf but not to JSON', () => {
+    const body = envelope('v1', 'Secret', 'Secret', {
+      metadata: { name: 'db', namespace: '', generation: 0, labels: { empty: '' } },
+      type: '',
+    });
+    expect(decodeKubeProtobuf(body)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', labels: { empty: '' } },
+    });
+  });
+
   it('writes timestamps as RFC 3339 and int64 as numbers', () => {
     const body = envelope('v1', 'Secret', 'Secret', {
       metadata: { name: 'x', generation: 3, creationTimestamp: { seconds: 1_700_000_000, nanos: 5 } },

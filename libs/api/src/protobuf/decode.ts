@@ -106,12 +106,20 @@ function fieldJson(field: protobuf.Field, value: unknown): unknown {
   return field.repeated ? items.map((item) => messageJson(type, item)) : messageJson(type, value);
 }
 
+/**
+ * Kubernetes writes every non-pointer scalar field, empty or not, where its JSON leaves empty ones
+ * out (`omitempty`): `""`, 0 and false are left out here too, so the object is the JSON one.
+ */
+function isZero(value: unknown): boolean {
+  return value === '' || value === 0 || value === false;
+}
+
 /** A decoded message as the JSON object Kubernetes' JSON encoding of it would be. */
 function objectJson(type: protobuf.Type, plain: Plain): Plain {
   const json: Plain = {};
   for (const [key, value] of Object.entries(plain)) {
     const field = Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;
-    const converted = field ? fieldJson(field, value) : undefined;
+    const converted = field && !isZero(value) ? fieldJson(field, value) : undefined;
     if (converted !== undefined) json[key] = converted;
   }
   return json;

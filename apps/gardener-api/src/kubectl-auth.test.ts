@@ -1,0 +1,392 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot } from '@gardener-ts/api';
+import { binary } from '@gardener-ts/infra/toolchain';
+import { createTestDatabase } from '@gardener-ts/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { type RunningServer, startServer } from './testing/server.js';
+
+/**
+ * Issue 19, outcomes 1 and 4: the pinned kubectl's protobuf bodies (`kubectl create secret|
+ * configmap|namespace`, `kubectl auth`) and the review kinds, as each role sees them. Project dev
+ * (garden-dev): dev-owner, dev-admin, dev-viewer; project other: other-admin; `stranger` has no
+ * role, `admin` is the garden admin, `seed` the gardenlet credential of seed `local`. Over HTTPS:
+ * kubectl sends no bearer token to a plain-HTTP server.
+ */
+
+const run = promisify(execFile);
+const CORE = '/apis/core.gardener.cloud/v1beta1';
+const AUTH = '/apis/auth.gardener-ts.io/v1alpha1';
+const DEV = 'garden-dev';
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let dir: string;
+let server: RunningServer;
+let ca: string;
+const tokens: Record<string, string> = {};
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown> & { items?: Array<{ metadata: { name: string } }> };
+}
+
+/** One request to the garden as `token` (a user name from `tokens`, or a raw token), trusting its CA. */
+function call(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType?: string,
+): Promise<Answer> {
+  const payload =
+    body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  const headers: Record<string, string> = { authorization: `Bearer ${tokens[token] ?? token}` };
+  if (payload && contentType !== '') headers['content-type'] = contentType ?? 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${server.url}${path}`, { method, headers, ca }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : {} }),
+      );
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function created(answer: Promise<Answer>): Promise<Answer> {
+  const settled = await answer;
+  expect(settled.status, JSON.stringify(settled.body)).toBe(201);
+  return settled;
+}
+
+async function issueUser(user: string): Promise<void> {
+  const answer = await created(call('admin', 'POST', `${AUTH}/usertokens`, { spec: { user } }));
+  tokens[user] = (answer.body.status as { token: string }).token;
+}
+
+const member = (name: string, role: string) => ({
+  apiGroup: 'rbac.authorization.k8s.io',
+  kind: 'User' as const,
+  name,
+  role,
+});
+
+async function createProject(name: string, owner: string, members: Array<ReturnType<typeof member>>) {
+  const project = exampleProject(name);
+  project.spec.owner = { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: owner };
+  project.spec.members = members;
+  await created(call('admin', 'POST', `${CORE}/projects`, project));
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    const answer = await call('admin', 'GET', `${CORE}/projects/${name}`);
+    if ((answer.body.status as { phase?: string } | undefined)?.phase === 'Ready') return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`project ${name} not Ready`);
+}
+
+async function seedCredential(seedName: string): Promise<string> {
+  const bootstrap = await created(
+    call('admin', 'POST', `${AUTH}/seedbootstraptokens`, { spec: { seedName } }),
+  );
+  const credential = await created(
+    call((bootstrap.body.status as { token: string }).token, 'POST', `${AUTH}/seedcredentials`, {}),
+  );
+  return (credential.body.status as { token: string }).token;
+}
+
+function kubeconfig(user: string): string {
+  const file = join(dir, `${user}.kubeconfig`);
+  const cluster = { server: server.url, 'certificate-authority-data': Buffer.from(ca).toString('base64') };
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'garden', cluster }],
+    users: [{ name: user, user: { token: tokens[user] } }],
+    contexts: [{ name: 'garden', context: { cluster: 'garden', user, namespace: DEV } }],
+    'current-context': 'garden',
+  };
+  writeFileSync(file, stringify(config, { lineWidth: 0 }), { mode: 0o600 });
+  return file;
+}
+
+/** The pinned kubectl as `user`, default flags. */
+async function kubectl(
+  user: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const config = ['--kubeconfig', kubeconfig(user), '--cache-dir', join(dir, 'cache', user)];
+  try {
+    const { stdout, stderr } = await run(binary('kubectl'), [...config, ...args], { timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** `kubectl auth can-i …`: its answer line; exit 0 for yes, 1 for no, nothing on stderr but warnings. */
+async function canI(user: string, ...args: string[]): Promise<string> {
+  const answer = await kubectl(user, 'auth', 'can-i', ...args);
+  expect(answer.stderr.replace(/^Warning: .*\n\n?/gm, ''), `${user} can-i ${args.join(' ')}`).toBe('');
+  expect(answer.code, answer.stdout).toBe(answer.stdout.startsWith('yes') ? 0 : 1);
+  return answer.stdout.trim();
+}
+
+/** A protobuf field of length-delimited type (tag < 16, payload < 128 bytes). */
+function field(tag: number, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([(tag << 3) | 2, payload.length]), payload]);
+}
+
+async function secretNames(): Promise<string[]> {
+  const list = await call('admin', 'GET', `/api/v1/namespaces/${DEV}/secrets`);
+  return (list.body.items ?? []).map((s) => s.metadata.name);
+}
+
+const postSecret = (contentType: string, body: Buffer) =>
+  call('dev-admin', 'POST', `/api/v1/namespaces/${DEV}/secrets`, body, contentType);
+
+beforeAll(async () => {
+  db = await createTestDatabase('gts_kubectl_auth');
+  dir = mkdtempSync(join(tmpdir(), 'gts-kubectl-auth-'));
+  server = await startServer({
+    PORT: '0',
+    DATABASE_URL: db.url,
+    GARDENER_DATA_DIR: dir,
+    GARDENER_TLS: 'on',
+    BODY_LIMIT_BYTES: '65536',
+  });
+  ca = readFileSync(join(dir, 'tls', 'ca.crt'), 'utf8');
+  tokens.admin = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
+  await created(call('admin', 'POST', `${CORE}/cloudprofiles`, exampleCloudProfile()));
+  await created(call('admin', 'POST', `${CORE}/seeds`, exampleSeed()));
+  for (const user of ['stranger', 'dev-owner', 'dev-admin', 'dev-viewer', 'other-admin'])
+    await issueUser(user);
+  await createProject('dev', 'dev-owner', [member('dev-admin', 'admin'), member('dev-viewer', 'viewer')]);
+  await createProject('other', 'other-admin', []);
+  const shoot = exampleShoot('mine', DEV) as unknown as {
+    spec: { seedName?: string; networking: { nodes?: string } };
+  };
+  shoot.spec.seedName = 'local';
+  delete shoot.spec.networking.nodes;
+  await created(call('admin', 'POST', `${CORE}/namespaces/${DEV}/shoots`, shoot));
+  for (const name of ['mine.ssh-keypair', 'cloud-credentials'])
+    await created(
+      call('admin', 'POST', `/api/v1/namespaces/${DEV}/secrets`, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name },
+      }),
+    );
+  tokens.seed = await seedCredential('local');
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await db?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the pinned kubectl sends protobuf for built-in kinds, and the garden reads it', () => {
+  it("kubectl create secret generic: stored with its data, within the creator's rights", async () => {
+    const created = await kubectl(
+      'dev-admin',
+      'create',
+      'secret',
+      'generic',
+      'db',
+      '--from-literal=password=s3cret',
+    );
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toBe('secret/db created\n');
+    const stored = await call('admin', 'GET', `/api/v1/namespaces/${DEV}/secrets/db`);
+    expect(stored.body.type).toBe('Opaque');
+    expect(stored.body.data).toEqual({ password: Buffer.from('s3cret').toString('base64') });
+    const viewer = await kubectl('dev-viewer', 'create', 'secret', 'generic', 'peek', '--from-literal=a=b');
+    expect(viewer.code).not.toBe(0);
+    expect(viewer.stderr).toMatch(
+      /secrets is forbidden: User "dev-viewer" cannot create resource "secrets" .*needs the owner or admin role/,
+    );
+  });
+
+  it('kubectl create configmap: stored, and read back by kubectl', async () => {
+    const created = await kubectl(
+      'dev-admin',
+      'create',
+      'configmap',
+      'settings',
+      '--from-literal=color=blue',
+      '--from-literal=size=L',
+    );
+    expect(created.stdout).toBe('configmap/settings created\n');
+    const color = await kubectl(
+      'dev-viewer',
+      'get',
+      'configmap',
+      'settings',
+      '-o',
+      'jsonpath={.data.color}/{.data.size}',
+    );
+    expect(color.stdout).toBe('blue/L');
+  });
+
+  it('kubectl create namespace: understood, and answered with how namespaces come to be here', async () => {
+    const created = await kubectl('admin', 'create', 'namespace', 'team-x');
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toMatch(/MethodNotAllowed.*each Project owns one.*create a Project instead/);
+    expect(created.stderr).not.toMatch(/UnsupportedMediaType|415/);
+    expect((await kubectl('admin', 'get', 'namespace', 'team-x')).stderr).toMatch(/NotFound/);
+  });
+
+  it('kubectl create --raw without a Content-Type is read as JSON', async () => {
+    const file = join(dir, 'cm.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'raw' }, data: { a: 'b' } }),
+    );
+    const created = await kubectl(
+      'dev-admin',
+      'create',
+      '--raw',
+      `/api/v1/namespaces/${DEV}/configmaps`,
+      '-f',
+      file,
+    );
+    expect(created.stderr).toBe('');
+    expect(JSON.parse(created.stdout).data).toEqual({ a: 'b' });
+  });
+
+  it('a malformed, unsupported or oversize protobuf body is a Status and changes nothing', async () => {
+    const before = await secretNames();
+    const garbage = await postSecret(PROTOBUF, Buffer.from('k8s\0\x0a\x7fnot a message'));
+    expect(garbage.status).toBe(400);
+    expect(garbage.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    expect(garbage.body.message).toMatch(/not a valid Kubernetes protobuf message/);
+    const noEnvelope = await postSecret(PROTOBUF, Buffer.from('{"kind":"Secret"}'));
+    expect(noEnvelope.status).toBe(400);
+    const typeMeta = field(1, Buffer.concat([field(1, Buffer.from('v1')), field(2, Buffer.from('Pod'))]));
+    const pod = await postSecret(PROTOBUF, Buffer.concat([Buffer.from('k8s\0'), typeMeta]));
+    expect(pod.status).toBe(415);
+    expect(pod.body).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType' });
+    expect(pod.body.message).toMatch(/kind Pod .*accepted for v1 Secret, v1 ConfigMap, v1 Namespace/);
+    const big = await postSecret(PROTOBUF, Buffer.concat([Buffer.from('k8s\0'), Buffer.alloc(70_000)]));
+    expect(big.status).toBe(413);
+    const text = await postSecret('text/plain', Buffer.from('hello'));
+    expect(text.status).toBe(415);
+    expect(text.body.message).toMatch(
+      /application\/json.*application\/vnd\.kubernetes\.protobuf for v1 Secret/,
+    );
+    expect(await secretNames()).toEqual(before);
+  });
+});
+
+describe("kubectl auth: who am I and what may I do, from the garden's own authorizer", () => {
+  it("kubectl auth whoami names the user, a service account's groups, a garden admin and a seed", async () => {
+    const viewer = await kubectl('dev-viewer', 'auth', 'whoami');
+    expect(viewer.stderr).toBe('');
+    expect(viewer.stdout).toMatch(/^Username\s+dev-viewer$/m);
+    expect(viewer.stdout).toMatch(/^Groups\s+\[system:authenticated\]$/m);
+    const admin = JSON.parse((await kubectl('admin', 'auth', 'whoami', '-o', 'json')).stdout);
+    expect(admin.kind).toBe('SelfSubjectReview');
+    expect(admin.status.userInfo.extra).toEqual({ 'gardener-ts.io/garden-admin': ['true'] });
+    const seed = await kubectl('seed', 'auth', 'whoami');
+    expect(seed.stdout).toMatch(/^Username\s+gardener\.cloud:system:seed:local$/m);
+  });
+
+  it('kubectl auth can-i answers yes and no per role, and says why not', async () => {
+    expect(await canI('stranger', 'create', 'projects')).toBe('yes');
+    expect(await canI('stranger', 'get', 'shoots', '-n', DEV)).toMatch(
+      /^no - get shoots in project "dev" needs the owner, admin or viewer role$/,
+    );
+    expect(await canI('stranger', 'get', 'shoots', '-n', 'garden-nowhere')).toMatch(
+      /^no - only garden admins may access namespace "garden-nowhere"/,
+    );
+    expect(await canI('dev-viewer', 'list', 'shoots', '-n', DEV)).toBe('yes');
+    expect(await canI('dev-viewer', 'get', 'secrets', '-n', DEV)).toMatch(
+      /^no - get secrets in project "dev" needs the owner or admin role/,
+    );
+    expect(await canI('dev-viewer', 'create', 'shoots', '-n', DEV)).toMatch(/^no/);
+    expect(await canI('dev-admin', 'create', 'shoots', '-n', DEV)).toBe('yes');
+    expect(await canI('dev-admin', 'create', 'shoots', '-n', 'garden-other')).toMatch(/^no/);
+    expect(await canI('dev-admin', 'update', 'shoots', '--subresource=status', '-n', DEV)).toMatch(
+      /^no - the status of shoots is written by the gardener only/,
+    );
+    expect(await canI('dev-admin', 'delete', 'projects/dev')).toBe('yes');
+    expect(await canI('dev-admin', 'delete', 'projects/other')).toMatch(/^no/);
+    // kubectl asks `* *` of the core group: the owner may do all it serves in garden-dev, a viewer not
+    expect(await canI('dev-owner', '*', '*', '-n', DEV)).toBe('yes');
+    expect(await canI('dev-viewer', '*', '*', '-n', DEV)).toMatch(/^no/);
+    expect(await canI('admin', '*', '*')).toBe('yes');
+    expect(await canI('admin', 'get', 'pods', '-n', DEV)).toMatch(
+      /^no - the garden serves no resource "pods"/,
+    );
+    expect(await canI('seed', 'get', 'secrets/mine.ssh-keypair', '-n', DEV)).toBe('yes');
+    expect(await canI('seed', 'get', 'secrets/cloud-credentials', '-n', DEV)).toMatch(/^no/);
+    expect(await canI('seed', 'get', 'secrets', '-n', DEV)).toMatch(/^no - .*ask about one by name/);
+    expect(await canI('seed', 'create', 'projects')).toMatch(/^no/);
+  });
+
+  it('kubectl auth can-i tells what the request itself then gets', async () => {
+    const users = ['admin', 'dev-owner', 'dev-viewer', 'other-admin', 'stranger', 'seed'];
+    const reads = [
+      ['get', 'shoots'],
+      ['get', 'secrets'],
+      ['get', 'secret', 'db'],
+      ['get', 'shoot', 'mine'],
+      ['get', 'machines'],
+      ['get', 'seeds'],
+    ];
+    for (const user of users)
+      for (const read of reads) {
+        const [verb, resource, name] = read as [string, string, string | undefined];
+        const answer = await canI(
+          user,
+          verb === 'get' && !name ? 'list' : verb,
+          name ? `${resource}/${name}` : resource,
+          '-n',
+          DEV,
+        );
+        const outcome = await kubectl(user, ...read, '-n', DEV);
+        expect(outcome.code === 0, `${user}: ${read.join(' ')}: can-i ${answer}; ${outcome.stderr}`).toBe(
+          answer === 'yes',
+        );
+      }
+  });
+
+  it('kubectl auth can-i --list shows the rules of each role in a project namespace', async () => {
+    const rows = async (user: string) => {
+      const listed = await kubectl(user, 'auth', 'can-i', '--list', '-n', DEV);
+      expect(listed.code, listed.stderr).toBe(0);
+      return listed.stdout;
+    };
+    const viewer = await rows('dev-viewer');
+    expect(viewer.split('\n')[0]).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
+    expect(viewer).toMatch(/^shoots\.core\.gardener\.cloud\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    expect(viewer).toMatch(/^projects\.core\.gardener\.cloud\s+\[\]\s+\[dev\]\s+\[get\]$/m);
+    expect(viewer).not.toMatch(/^secrets\s/m);
+    expect(viewer).toMatch(/^\s+\[\/version\]\s+\[\]\s+\[get\]$/m);
+    const admin = await rows('dev-admin');
+    expect(admin).toMatch(/^secrets\s+\[\]\s+\[\]\s+\[get list watch create update patch delete\]$/m);
+    expect(admin).toMatch(
+      /^projects\.core\.gardener\.cloud\s+\[\]\s+\[dev\]\s+\[get update patch delete\]$/m,
+    );
+    expect(admin).toMatch(/^shoots\.core\.gardener\.cloud\/status\s+\[\]\s+\[\]\s+\[get\]$/m);
+    const stranger = await rows('stranger');
+    expect(stranger).toMatch(/^projects\.core\.gardener\.cloud\s+\[\]\s+\[\]\s+\[list watch create\]$/m);
+    expect(stranger).not.toMatch(/^shoots\./m);
+    const seed = await kubectl('seed', 'auth', 'can-i', '--list', '-n', DEV);
+    expect(seed.stderr).toMatch(
+      /the list may be incomplete: the gardenlet of seed "local" acts only on the shoots of its seed/,
+    );
+    expect(seed.stdout).toMatch(/^shoots\.core\.gardener\.cloud\s+\[\]\s+\[\]\s+\[list watch\]$/m);
+    const garden = await rows('admin');
+    expect(garden).toMatch(/^shoots\.core\.gardener\.cloud\/status\s+\[\]\s+\[\]\s+\[get update patch\]$/m);
+  });
+});
