@@ -160,7 +160,13 @@ function requestsAsked(q: ResourceQuestion): RequestAttributes[] | string {
     : `the garden serves no resource "${what}" in API group "${q.group}"`;
 }
 
-async function accessStatus(question: AccessQuestion, decide: Decide): Promise<Plain> {
+/** SubjectAccessReviewStatus: allowed, or not and why. */
+export interface AccessStatus {
+  allowed: boolean;
+  reason?: string;
+}
+
+async function accessStatus(question: AccessQuestion, decide: Decide): Promise<AccessStatus> {
   if ('nonResource' in question) {
     const { path, verb } = question.nonResource;
     return nonResourceServed(path, verb)
@@ -177,10 +183,13 @@ async function accessStatus(question: AccessQuestion, decide: Decide): Promise<P
 }
 
 /** `kubectl auth can-i VERB RESOURCE`: allowed only if every request the question stands for is. */
-export async function selfSubjectAccessReview(body: unknown, decide: Decide): Promise<Plain> {
+export async function selfSubjectAccessReview(
+  body: unknown,
+  decide: Decide,
+): Promise<Plain & { status: AccessStatus }> {
   const spec = specOf(reviewBody(body, AUTHORIZATION_GROUP, SSAR), SSAR, AUTHORIZATION_GROUP);
   const status = await accessStatus(accessQuestion(spec), decide);
-  return answer(AUTHORIZATION_GROUP, SSAR, { spec, status });
+  return { ...answer(AUTHORIZATION_GROUP, SSAR, { spec }), status };
 }
 
 // --- SelfSubjectRulesReview
