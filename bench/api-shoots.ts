@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot } from '@gardener-ts/api';
 import { createTestDatabase } from '@gardener-ts/store';
+import { openLoop, percentiles } from './load/open-loop.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,60 +67,12 @@ function call(method: string, path: string, body?: unknown): Promise<{ status: n
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
 function summary(name: string, latencies: number[], errors: number): { p50: number; p99: number } {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const [p50, p90, p99, max] = [
-    percentile(sorted, 50),
-    percentile(sorted, 90),
-    percentile(sorted, 99),
-    sorted[sorted.length - 1] ?? Number.NaN,
-  ];
+  const { p50, p90, p99, max } = percentiles(latencies);
   console.log(
     `${name.padEnd(8)} n=${latencies.length} errors=${errors}  p50=${p50.toFixed(2)} ms  p90=${p90.toFixed(2)} ms  p99=${p99.toFixed(2)} ms  max=${max.toFixed(2)} ms`,
   );
   return { p50, p99 };
-}
-
-/** Waits until `due` (timers for the bulk, then setImmediate for the last millisecond). */
-async function until(due: number): Promise<void> {
-  for (let left = due - performance.now(); left > 0; left = due - performance.now()) {
-    await new Promise((r) => (left > 2 ? setTimeout(r, left - 1) : setImmediate(r)));
-  }
-}
-
-/** Sends `count` requests at `rate` per second on a fixed schedule; latency from the scheduled time. */
-async function openLoop(
-  count: number,
-  rate: number,
-  send: (i: number) => Promise<{ status: number }>,
-  ok: number,
-) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const start = performance.now() + 50;
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const due = start + (i * 1000) / rate;
-    await until(due);
-    inflight.push(
-      send(i).then(
-        (res) => {
-          if (res.status === ok) latencies.push(performance.now() - due);
-          else errors++;
-        },
-        () => {
-          errors++;
-        },
-      ),
-    );
-  }
-  await Promise.all(inflight);
-  const seconds = (performance.now() - start) / 1000;
-  return { latencies, errors, achievedRate: count / seconds };
 }
 
 /** The example shoot without its node network: bound to the seed, it gets a free one of the seed's range. */

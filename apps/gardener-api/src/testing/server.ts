@@ -14,24 +14,30 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+export interface StartOptions {
+  /** flags for node itself, e.g. `--cpu-prof` */
+  readonly nodeFlags?: readonly string[];
+  /** run the built `dist/main.js` (no loader hook in the process) instead of the TypeScript source */
+  readonly fromDist?: boolean;
+}
+
 /**
- * Starts the real server as its own process (its TypeScript compiled by SWC through the repo's
- * register hook) and resolves with its address once it listens.
+ * Starts the real server as its own process (by default its TypeScript compiled by SWC through the
+ * repo's register hook) and resolves with its address once it listens.
  */
-export function startServer(env: NodeJS.ProcessEnv): Promise<RunningServer> {
+export function startServer(env: NodeJS.ProcessEnv, options: StartOptions = {}): Promise<RunningServer> {
   // a seed directory of its own unless given: never the developer's local seed
   const ownSeedDir = env.GARDENER_TS_SEED_DIR
     ? undefined
     : mkdtempSync(join(tmpdir(), 'gardener-ts-api-seed-'));
-  const child = spawn(
-    process.execPath,
-    ['--import', join(REPO, 'scripts/dev/register-ts.mjs'), join(REPO, 'apps/gardener-api/src/main.ts')],
-    {
-      cwd: REPO,
-      env: { ...process.env, ...(ownSeedDir ? { GARDENER_TS_SEED_DIR: ownSeedDir } : {}), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const entry = options.fromDist
+    ? [join(REPO, 'apps/gardener-api/dist/main.js')]
+    : ['--import', join(REPO, 'scripts/dev/register-ts.mjs'), join(REPO, 'apps/gardener-api/src/main.ts')];
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...entry], {
+    cwd: REPO,
+    env: { ...process.env, ...(ownSeedDir ? { GARDENER_TS_SEED_DIR: ownSeedDir } : {}), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) {
