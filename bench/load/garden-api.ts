@@ -3,8 +3,11 @@
  * throw-away garden (database with the local CloudProfile, Seed and one project; a queue prefix of
  * its own, so no running gardenlet takes its jobs), driven with the garden admin's token.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { exampleSeed, type Seed } from '@gardener-ts/api';
 import { startServer } from '../../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, kind } from '../../test/support/garden.js';
@@ -16,8 +19,8 @@ export interface GardenApiOptions {
   readonly quota: number;
   /** seeds besides the garden's `local` (capacity 40), each for SHOOTS_PER_SEED shoots */
   readonly seeds: number;
-  /** flags for the API's node process, e.g. `--cpu-prof` */
-  readonly nodeFlags?: readonly string[];
+  /** where `profile` writes CPU profiles of the API process (none without) */
+  readonly profileDir?: string;
   /** run apps/gardener-api/dist (built) instead of the sources through the TypeScript loader */
   readonly fromDist?: boolean;
 }
@@ -39,6 +42,26 @@ export function benchSeed(k: number): Seed {
   return seed;
 }
 
+/** Loaded into the API process: SIGWINCH starts and stops V8's CPU profiler. */
+const PROFILER = fileURLToPath(new URL('./cpu-profile.mjs', import.meta.url));
+
+/** Runs `fn` with the API process's CPU profiler on; resolves once the profile is written. */
+function profiler(pid: number, dir: string) {
+  let written = 0;
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    process.kill(pid, 'SIGWINCH');
+    await sleep(200);
+    try {
+      return await fn();
+    } finally {
+      process.kill(pid, 'SIGWINCH');
+      const file = join(dir, `${++written}.cpuprofile`);
+      for (let i = 0; i < 300 && !existsSync(file); i++) await sleep(100);
+      console.log(`  CPU profile of gardener-api: ${file}`);
+    }
+  };
+}
+
 export async function startGardenApi(options: GardenApiOptions): Promise<GardenApi> {
   if (options.seeds > 239) throw new Error('at most 239 bench seeds (node ranges 10.16-254.0.0/16)');
   const garden: Garden = await createGarden();
@@ -55,8 +78,9 @@ export async function startGardenApi(options: GardenApiOptions): Promise<GardenA
         GARDENER_DATA_DIR: dataDir,
         DB_POOL_SIZE: '20',
         GARDENER_PROJECT_QUOTA_SHOOTS: String(options.quota),
+        ...(options.profileDir ? { BENCH_CPU_PROFILE_DIR: options.profileDir } : {}),
       },
-      { nodeFlags: options.nodeFlags, fromDist: options.fromDist },
+      { nodeFlags: options.profileDir ? ['--import', PROFILER] : [], fromDist: options.fromDist },
     );
     const [token, caPem] = await Promise.all([
       readFile(join(dataDir, 'admin.token'), 'utf8'),
@@ -69,6 +93,7 @@ export async function startGardenApi(options: GardenApiOptions): Promise<GardenA
       namespace: garden.namespace,
       target,
       pids: async () => ({ 'gardener-api': pid }),
+      ...(options.profileDir ? { profile: profiler(pid, options.profileDir) } : {}),
       async stop() {
         await target.close();
         await server.stop();

@@ -8,6 +8,8 @@ export interface BenchServer {
   readonly target: HttpsTarget;
   /** the processes whose memory counts, by name */
   pids(): Promise<Record<string, number>>;
+  /** runs `fn` with the server's CPU profiler on, where it has one */
+  profile?<T>(fn: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
