@@ -74,6 +74,16 @@ describe('CIDR helpers', () => {
     expect(overlaps('10.0.1.0/32', '10.0.1.0/24')).toBe(true);
     expect(overlaps('0.0.0.0/0', '203.0.113.9/32')).toBe(true);
     expect(overlaps('10.0.0.0/24', 'not-a-cidr')).toBe(false);
+    expect(overlaps('255.255.255.0/24', '255.255.255.128/25')).toBe(true);
+    expect(overlaps('255.255.254.0/24', '255.255.255.0/24')).toBe(false);
+  });
+
+  it('parses the same text to the same answer every time (parses are kept)', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(parseCidr('10.10.7.1/24'), 'host bits set').toBeUndefined();
+      expect(parseCidr('10.10.7.0/24')).toEqual({ network: 0x0a0a0700, prefix: 24 });
+      expect(parseCidr('255.255.255.255/32')).toEqual({ network: 0xffffffff, prefix: 32 });
+    }
   });
 
   it('containment goes one way only', () => {

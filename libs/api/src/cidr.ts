@@ -70,14 +70,38 @@ export function cidrProblem(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Parsed CIDRs by their text: admission compares a new shoot's node network with every other
+ * shoot's on its seed, so the same strings are parsed over and over (they were a third of the
+ * create path's CPU). Bounded; the values are immutable.
+ */
+const parsedCidrs = new Map<string, Cidr | undefined>();
+const PARSED_CIDRS_MAX = 50_000;
+
 /** Parses `a.b.c.d/n`; host bits must be zero (the canonical network address). */
 export function parseCidr(text: string): Cidr | undefined {
-  const parsed = cidrProblem(text) === undefined ? parseNotation(text) : undefined;
-  return parsed && { network: toNumber(parsed[0]), prefix: parsed[1] };
+  if (parsedCidrs.has(text)) return parsedCidrs.get(text);
+  if (parsedCidrs.size >= PARSED_CIDRS_MAX) parsedCidrs.clear();
+  const cidr = parseCanonicalCidr(text);
+  parsedCidrs.set(text, cidr);
+  return cidr;
 }
 
-function size(cidr: Cidr): number {
+function parseCanonicalCidr(text: string): Cidr | undefined {
+  const parsed = parseNotation(text);
+  if (!parsed) return undefined;
+  const cidr = Object.freeze({ network: toNumber(parsed[0]), prefix: parsed[1] });
+  // host bits set: not the network address (cidrProblem says which one it is)
+  return cidr.network % size(cidr) === 0 ? cidr : undefined;
+}
+
+function size(cidr: { readonly prefix: number }): number {
   return 2 ** (32 - cidr.prefix);
+}
+
+/** The first `prefix` bits of an address (numbers stay exact: below 2^32, divided by a power of two). */
+function leadingBits(address: number, prefix: number): number {
+  return Math.floor(address / size({ prefix }));
 }
 
 /** The address `offset` hosts into a network, or undefined when the network is not that large. */
@@ -100,12 +124,14 @@ export function clusterDnsAddress(serviceCidr: string): string {
 }
 
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
-  return fromNumber(a.network).match(fromNumber(b.network), Math.min(a.prefix, b.prefix));
+  const prefix = Math.min(a.prefix, b.prefix);
+  return leadingBits(a.network, prefix) === leadingBits(b.network, prefix);
 }
 
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return (
-    inner.prefix >= outer.prefix && fromNumber(inner.network).match(fromNumber(outer.network), outer.prefix)
+    inner.prefix >= outer.prefix &&
+    leadingBits(inner.network, outer.prefix) === leadingBits(outer.network, outer.prefix)
   );
 }
 
