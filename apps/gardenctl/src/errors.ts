@@ -1,8 +1,8 @@
 import { CodedError } from '@gardener-ts/api/coded-error';
 
-/** What went wrong, as a code; main.ts maps codes to exit statuses in one place. */
+/** What went wrong, as a code (every one exits 1, as in gardenctl-v2). */
 export enum GardenctlErrorCode {
-  /** The command line itself is wrong (unknown command or flag, missing argument): exit 2. */
+  /** The command line itself is wrong (unknown command or flag, missing argument). */
   Usage = 'Usage',
   NoSession = 'NoSession',
   Config = 'Config',
@@ -22,7 +22,7 @@ export enum GardenctlErrorCode {
   Bastion = 'Bastion',
   /** The SSH session (the system `ssh`) failed or could not start. */
   Ssh = 'Ssh',
-  /** The command was interrupted (SIGINT, SIGTERM): exit 130. */
+  /** The command was interrupted (SIGINT, SIGTERM). */
   Interrupted = 'Interrupted',
 }
 
@@ -42,14 +42,8 @@ export function usageError(message: string, hint?: string): GardenctlError {
 }
 
 export const EXIT_OK = 0;
+/**
+ * gardenctl-v2's one failure status: cobra returns every error (a usage error, a failed request,
+ * an interrupted ssh) to `Execute`, which exits 1. Scripts written for it test for exactly that.
+ */
 export const EXIT_ERROR = 1;
-export const EXIT_USAGE = 2;
-
-/** as shells report a command ended by SIGINT */
-export const EXIT_INTERRUPTED = 130;
-
-export function exitCodeOf(error: unknown): number {
-  if (error instanceof GardenctlError && error.code === GardenctlErrorCode.Interrupted)
-    return EXIT_INTERRUPTED;
-  return error instanceof GardenctlError && error.code === GardenctlErrorCode.Usage ? EXIT_USAGE : EXIT_ERROR;
-}

@@ -172,17 +172,17 @@ describe('gardenctl without a garden API', () => {
     expect(statSync(sessionDir(uuid)).mode & 0o777).toBe(0o700);
   });
 
-  it('answers usage mistakes with exit code 2 and a hint', () => {
+  it('answers usage mistakes with exit code 1 (as gardenctl-v2) and a hint', () => {
     const unknown = gctl(['tagret', 'view']);
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown command "tagret" for "gardenctl"');
     expect(unknown.stderr).toContain('did you mean "gardenctl target"');
     expect(gctl(['target', 'view', '--shot', 'x']).stderr).toContain('did you mean --shoot');
-    expect(gctl(['target', 'view', '--shot', 'x']).code).toBe(2);
-    expect(gctl(['target', 'view', '-o', 'xml']).code).toBe(2);
-    expect(gctl(['target', 'shoot']).code).toBe(2);
-    expect(gctl(['target']).code).toBe(2);
-    expect(gctl(['kubectl-env', 'tcsh']).code).toBe(2);
+    expect(gctl(['target', 'view', '--shot', 'x']).code).toBe(1);
+    expect(gctl(['target', 'view', '-o', 'xml']).code).toBe(1);
+    expect(gctl(['target', 'shoot']).code).toBe(1);
+    expect(gctl(['target']).code).toBe(1);
+    expect(gctl(['kubectl-env', 'tcsh']).code).toBe(1);
     const help = gctl(['target', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Available Commands:');
@@ -224,12 +224,12 @@ describe('gardenctl without a garden API', () => {
     });
     const view = gctl(['config', 'view', '-o', 'json'], { env });
     expect(JSON.parse(view.stdout).gardens[0].identity).toBe('scratch');
-    expect(gctl(['config', 'set-garden', 'bad name', '--kubeconfig', kubeconfigFile], { env }).code).toBe(2);
+    expect(gctl(['config', 'set-garden', 'bad name', '--kubeconfig', kubeconfigFile], { env }).code).toBe(1);
     expect(
       gctl(['config', 'set-garden', 'p', '--kubeconfig', kubeconfigFile, '--pattern', '(?P<cluster>.+)'], {
         env,
       }).code,
-    ).toBe(2);
+    ).toBe(1);
     const missing = gctl(['config', 'delete-garden', 'scratc'], { env });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('did you mean "scratch"');
@@ -391,7 +391,7 @@ describe('gardenctl against a running garden', () => {
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toContain('"https://elsewhere/x" does not match any pattern');
     const conflict = gctl(['target', 'shoot--dev--demo', '--project', 'prod'], { session: s });
-    expect(conflict.code).toBe(2);
+    expect(conflict.code).toBe(1);
     expect(conflict.stderr).toContain('--project=prod contradicts pattern (project=dev)');
   });
 

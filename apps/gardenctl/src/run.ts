@@ -3,8 +3,9 @@ import type { GardenctlCommand } from './cli/command.js';
 import { helpText } from './cli/help.js';
 import { type IO, paint } from './cli/io.js';
 import { clipanionFlags, commandOf, explain, locate } from './cli/line.js';
+import { Logger } from './cli/log.js';
 import { COMMANDS, GROUPS } from './commands/index.js';
-import { EXIT_OK, exitCodeOf, GardenctlError } from './errors.js';
+import { EXIT_ERROR, EXIT_OK, GardenctlError } from './errors.js';
 
 function printError(io: IO, env: NodeJS.ProcessEnv, error: unknown): void {
   const label = paint(io.errColour, 'red', 'Error:');
@@ -15,7 +16,7 @@ function printError(io: IO, env: NodeJS.ProcessEnv, error: unknown): void {
   if (env.GCTL_DEBUG) io.err.write(`${err?.stack ?? ''}\n`);
 }
 
-/** Runs one gardenctl command line and answers with its exit status (0 ok, 1 error, 2 usage, 130 interrupted). */
+/** Runs one gardenctl command line and answers with its exit status (0 ok, 1 any error, as gardenctl-v2). */
 export async function run(argv: string[], env: NodeJS.ProcessEnv, io: IO): Promise<number> {
   try {
     const catalogue = new Catalogue(COMMANDS, GROUPS);
@@ -40,7 +41,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: IO): Promi
     const input = [...line.path, ...flags, ...(line.args.length > 0 ? ['--', ...line.args] : [])];
     let command: GardenctlCommand;
     try {
-      command = entry.cli.process(input, { env, io }) as GardenctlCommand;
+      command = entry.cli.process(input, { env, io, log: new Logger(io.err) }) as GardenctlCommand;
     } catch (error) {
       throw explain(error, entry, line);
     }
@@ -48,6 +49,6 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv, io: IO): Promi
     return EXIT_OK;
   } catch (error) {
     printError(io, env, error);
-    return exitCodeOf(error);
+    return EXIT_ERROR;
   }
 }

@@ -203,7 +203,7 @@ afterAll(async () => {
 });
 
 describe('gardenctl ssh', () => {
-  it('explains its flags, and answers mistakes in them with exit code 2 and what to do', () => {
+  it('explains its flags, and answers mistakes in them with exit code 1 (as gardenctl-v2) and what to do', () => {
     const help = gctl(['ssh', '--help']);
     expect(help.code).toBe(0);
     for (const flag of [
@@ -217,15 +217,15 @@ describe('gardenctl ssh', () => {
       expect(help.stdout).toContain(flag);
     }
     const halfPair = gctl(['ssh', 'node-a', '--public-key-file', join(dir, 'mine.pub')]);
-    expect(halfPair.code).toBe(2);
+    expect(halfPair.code).toBe(1);
     expect(halfPair.stderr).toContain('--public-key-file and --private-key-file go together');
     const timeout = gctl(['ssh', 'node-a', '--wait-timeout', 'soon']);
-    expect(timeout.code).toBe(2);
+    expect(timeout.code).toBe(1);
     expect(timeout.stderr).toContain('want a duration such as 10m');
     const cidr = gctl(['ssh', 'node-a', '--cidr', '10.249.5.1/24']);
-    expect(cidr.code).toBe(2);
+    expect(cidr.code).toBe(1);
     expect(cidr.stderr).toContain('use 10.249.5.0/24');
-    expect(gctl(['ssh', 'a', 'b']).code).toBe(2);
+    expect(gctl(['ssh', 'a', 'b']).code).toBe(1);
   });
 
   it('needs a targeted shoot', () => {
@@ -367,14 +367,14 @@ describe('gardenctl ssh', () => {
     expect(sessionFiles('ssh-d').filter((f) => f.startsWith('ssh-'))).toEqual([]);
   });
 
-  it('on Ctrl-C (SIGINT) while waiting removes the bastion and the keys, and exits 130', async () => {
+  it('on Ctrl-C (SIGINT) while waiting removes the bastion and the keys, and exits 1 (as gardenctl-v2)', async () => {
     gardenletOn = false;
     targetShoot('ssh-e');
     const { child, done } = gctlAsync(['ssh', 'node-a', '--cidr', '10.249.5.1/32'], 'ssh-e');
     await until(async () => ((await bastions()).length > 0 ? true : undefined));
     child.kill('SIGINT');
     const { code, stderr } = await done;
-    expect(code).toBe(130);
+    expect(code).toBe(1);
     expect(stderr).toContain('interrupted (SIGINT)');
     expect(await bastions()).toEqual([]);
     expect(sessionFiles('ssh-e').filter((f) => f.startsWith('ssh-'))).toEqual([]);
@@ -527,10 +527,10 @@ describe('gardenctl ssh with what others wrote into the API', () => {
     }
   });
 
-  it('refuses a --user that is an option or breaks the configuration (exit code 2)', () => {
+  it('refuses a --user that is an option or breaks the configuration (exit code 1, as gardenctl-v2)', () => {
     for (const user of ['-oProxyCommand=x', 'root\nProxyCommand x', '%u']) {
       const r = gctl(['ssh', 'node-a', '--user', user]);
-      expect(r.code, user).toBe(2);
+      expect(r.code, user).toBe(1);
       expect(r.stderr).toContain('for flag --user');
     }
   });

@@ -1,5 +1,5 @@
 import { Cli, type CommandClass, type Usage } from 'clipanion';
-import { CONFIG_DESCRIPTION, type Completion, type GardenctlContext } from './command.js';
+import { CONFIG_DESCRIPTION, type Completion, type GardenctlContext, V_DESCRIPTION } from './command.js';
 
 export type GardenctlCommandClass = CommandClass<GardenctlContext> & { argCompletion?: Completion };
 
@@ -55,8 +55,16 @@ const HELP_FLAG: Flag = {
   takesValue: false,
   description: 'help for this command',
 };
-/** the flags of every command (each command class has `--config`; the adapter answers `--help`) */
-export const GLOBAL_FLAGS: readonly Flag[] = [CONFIG_FLAG, HELP_FLAG];
+const V_FLAG: Flag = {
+  names: ['-v', '--v'],
+  long: 'v',
+  short: 'v',
+  takesValue: true,
+  description: V_DESCRIPTION,
+};
+/** the flags of every command (each command class has `--config` and `-v`; the adapter answers `--help`) */
+export const GLOBAL_FLAGS: readonly Flag[] = [CONFIG_FLAG, HELP_FLAG, V_FLAG];
+const GLOBAL_NAMES = new Set(GLOBAL_FLAGS.map((f) => f.long));
 
 const same = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((word, i) => word === b[i]);
@@ -162,6 +170,6 @@ export class Catalogue {
   /** The flags at `path`: the command's own followed by the global ones (a group has only those). */
   async flagsAt(path: readonly string[]): Promise<Flag[]> {
     const entry = await this.command(path);
-    return [...(entry?.flags.filter((f) => f.long !== 'config') ?? []), ...GLOBAL_FLAGS];
+    return [...(entry?.flags.filter((f) => !GLOBAL_NAMES.has(f.long)) ?? []), ...GLOBAL_FLAGS];
   }
 }

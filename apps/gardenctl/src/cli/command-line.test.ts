@@ -70,7 +70,7 @@ describe('the gardenctl command line', () => {
 
   it('gives a flag its value even when the value starts with "-"', () => {
     const user = gardenctl('ssh', 'node-a', '--user', '-oProxyCommand=x');
-    expect(user.code).toBe(2);
+    expect(user.code).toBe(1);
     expect(user.stderr).toContain('invalid value "-oProxyCommand=x" for flag --user');
   });
 
@@ -80,19 +80,19 @@ describe('the gardenctl command line', () => {
     expect(script.stdout).toContain('source <(gardenctl completion bash)');
     expect(script.stdout).not.toContain('kubectl-env bash)"\n');
     const maybe = gardenctl('ssh', 'node-a', '--interactive=maybe');
-    expect(maybe.code).toBe(2);
+    expect(maybe.code).toBe(1);
     expect(maybe.stderr).toContain('invalid value "maybe" for flag --interactive: want true or false');
   });
 
-  it('names the allowed values of an enumerated flag or argument (exit code 2)', () => {
+  it('names the allowed values of an enumerated flag or argument (exit code 1, as gardenctl-v2)', () => {
     const output = gardenctl('target', 'view', '-o', 'xml');
-    expect(output.code).toBe(2);
+    expect(output.code).toBe(1);
     expect(output.stderr).toContain('must be one of yaml, json (got "xml")');
     const shell = gardenctl('completion', 'tcsh');
-    expect(shell.code).toBe(2);
+    expect(shell.code).toBe(1);
     expect(shell.stderr).toContain('must be one of bash, zsh, fish, powershell (got "tcsh")');
     const missing = gardenctl('target', 'unset');
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(
       '"gardenctl target unset" requires a kind argument: one of: garden, project, shoot, seed, control-plane',
     );

@@ -27,7 +27,9 @@ export async function locate(catalogue: Catalogue, argv: readonly string[]): Pro
       line.args.push(...argv.slice(i + 1));
       break;
     }
+    const attached = attachedValue(known, token);
     if (token === '-h' || token === '--help') line.help = true;
+    else if (attached) line.flags.push(attached);
     else if (token.startsWith('-') && token !== '-') {
       const flag = known.find((f) => f.names.includes(token));
       const next = argv[i + 1];
@@ -42,6 +44,13 @@ export async function locate(catalogue: Catalogue, argv: readonly string[]): Pro
     } else line.args.push(token);
   }
   return line;
+}
+
+/** `-v6`, `-ojson`: a short flag with its value attached, as pflag reads it. */
+function attachedValue(known: readonly Flag[], token: string): Line['flags'][number] | undefined {
+  const m = /^(-[a-zA-Z])([^=].*)$/.exec(token);
+  const flag = m && known.find((f) => f.takesValue && f.names.includes(m[1] ?? ''));
+  return flag && m ? { token: m[1] ?? '', value: m[2] ?? '' } : undefined;
 }
 
 /** `gardenctl target view`: how messages name a command */

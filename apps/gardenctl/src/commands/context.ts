@@ -1,3 +1,4 @@
+import type { Logger } from '../cli/log.js';
 import { GardenctlConfig } from '../config/config.js';
 import { configFile } from '../config/paths.js';
 import { sessionDir } from '../session/session.js';
@@ -9,15 +10,19 @@ import type { TargetFlags } from '../target/target.js';
 export interface Invocation {
   readonly env: NodeJS.ProcessEnv;
   readonly config?: string | undefined;
+  /** `-v`'s logger; completion requests have none */
+  readonly log?: Logger;
 }
 
-export function loadConfig({ env, config }: Invocation): Promise<GardenctlConfig> {
-  return GardenctlConfig.load(configFile(env, config));
+export function loadConfig({ env, config, log }: Invocation): Promise<GardenctlConfig> {
+  const file = configFile(env, config);
+  log?.info(1, 'Using config file', { file });
+  return GardenctlConfig.load(file);
 }
 
 export async function manager(invocation: Invocation): Promise<TargetManager> {
   const dir = sessionDir(invocation.env);
-  return new TargetManager(await loadConfig(invocation), dir, invocation.env);
+  return new TargetManager(await loadConfig(invocation), dir, invocation.env, invocation.log);
 }
 
 /** The target flags as given; a command passes the ones it declares. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import type { Logger } from '../cli/log.js';
 import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import type { ResolvedContext } from './kubeconfig.js';
 
@@ -48,6 +49,7 @@ export class GardenClient {
   constructor(
     readonly gardenName: string,
     private readonly connection: ResolvedContext,
+    private readonly log?: Logger,
   ) {
     this.base = new URL(connection.cluster.server ?? '');
     this.options = tlsOptions(connection);
@@ -110,6 +112,8 @@ export class GardenClient {
     if (!token && username && password) {
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     }
+    this.logRequest(method, url, headers);
+    const started = Date.now();
     return new Promise((resolvePromise, reject) => {
       const req = transport.request(url, { ...this.options, method, headers, timeout: TIMEOUT_MS }, (res) => {
         const chunks: Buffer[] = [];
@@ -117,6 +121,10 @@ export class GardenClient {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          this.log?.info(
+            6,
+            `${method} ${url} ${status} ${res.statusMessage ?? ''} in ${Date.now() - started} milliseconds`,
+          );
           if (status >= 200 && status < 300) {
             try {
               resolvePromise(JSON.parse(text));
@@ -133,6 +141,15 @@ export class GardenClient {
       req.on('error', (error: NodeJS.ErrnoException) => reject(this.unreachable(error)));
       req.end(payload);
     });
+  }
+
+  /** `-v 7`: the request's headers as client-go logs them, credentials masked. */
+  private logRequest(method: string, url: URL, headers: Readonly<Record<string, string>>): void {
+    if (!this.log?.enabled(7)) return;
+    const shown = Object.entries(headers).map(([name, value]) =>
+      name === 'authorization' ? `${name}: ${value.split(' ')[0]} <masked>` : `${name}: ${value}`,
+    );
+    this.log.info(7, 'Request', { verb: method, url: url.toString(), headers: shown });
   }
 
   private statusError(code: number, body: string): GardenctlError {

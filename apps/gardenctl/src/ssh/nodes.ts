@@ -63,7 +63,7 @@ export async function shootNodes(m: TargetManager, resolved: ResolvedTarget): Pr
 async function shootApiNodes(m: TargetManager, resolved: ResolvedTarget): Promise<NodeLike[]> {
   const shoot = resolved.target.shoot ?? '';
   const kubeconfig = await m.kubeconfigFor(resolved, 'admin');
-  const client = new GardenClient(`shoot ${shoot}`, resolveContext(kubeconfig, undefined, shoot));
+  const client = new GardenClient(`shoot ${shoot}`, resolveContext(kubeconfig, undefined, shoot), m.log);
   return (await client.list('/api/v1/nodes')) as NodeLike[];
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '../cli/log.js';
 import type { GardenctlConfig } from '../config/config.js';
 import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import { CORE, GardenApiError, type GardenClient, type KubeObject } from '../garden/client.js';
@@ -70,6 +71,7 @@ export class TargetManager {
     readonly config: GardenctlConfig,
     readonly sessionDir: string,
     private readonly env: NodeJS.ProcessEnv,
+    readonly log?: Logger,
   ) {}
 
   persisted(): Promise<Target> {
@@ -265,7 +267,8 @@ export class TargetManager {
       import('../garden/client.js'),
     ]);
     const kubeconfig = await loadKubeconfig(this.config.kubeconfigPath(garden), garden.identity);
-    return new GardenClient(garden.identity, resolveContext(kubeconfig, garden.context, garden.identity));
+    const context = resolveContext(kubeconfig, garden.context, garden.identity);
+    return new GardenClient(garden.identity, context, this.log);
   }
 
   /**
