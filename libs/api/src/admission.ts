@@ -4,6 +4,7 @@ import type { Bastion } from './kinds/bastion.js';
 import type { CredentialsBinding, SecretBinding } from './kinds/bindings.js';
 import type { CloudProfile } from './kinds/cloudprofile.js';
 import type { ConfigMap, Secret } from './kinds/core-v1.js';
+import { type Event, validateEvent } from './kinds/event.js';
 import type { Project } from './kinds/project.js';
 import type { Seed } from './kinds/seed.js';
 import type { Shoot } from './kinds/shoot.js';
@@ -227,6 +228,7 @@ const admitters: Record<string, Admitter> = {
     const shoot = await ctx.lookups.shoot(bastion.metadata.namespace ?? '', bastion.spec.shootRef.name);
     return admitBastion(bastion, undefined, shoot);
   },
+  Event: async (obj, old) => validateEvent(obj as unknown as Event, old as unknown as Event | undefined),
   ConfigMap: async (obj, old) => {
     const configMap = obj as unknown as ConfigMap;
     const errors = validateConfigMap(configMap);

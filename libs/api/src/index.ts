@@ -10,6 +10,7 @@ export * from './kinds/bastion.js';
 export * from './kinds/bindings.js';
 export * from './kinds/cloudprofile.js';
 export * from './kinds/core-v1.js';
+export * from './kinds/event.js';
 export * from './kinds/groups.js';
 export * from './kinds/machine.js';
 export * from './kinds/project.js';

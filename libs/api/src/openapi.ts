@@ -52,6 +52,8 @@ const DESCRIPTIONS: Record<string, string> = {
   Machine: 'Machine is one worker machine of a shoot; its Node has the same name.',
   Bastion:
     "Bastion is a short-lived SSH jump host into a shoot's node network: it accepts one public key from the ingress CIDRs only, and expires without keepalive.",
+  Event:
+    'Event is a report of something the garden did or saw (a reconcile started or failed, a scheduling decision, a machine made): written by the gardener only, kept an hour after its last change.',
   ProjectQuota:
     'ProjectQuota limits how many shoots and bastions the project of the same name may hold; keys it leaves out keep the garden-wide default. Garden admins write it.',
 };
@@ -59,6 +61,8 @@ const DESCRIPTIONS: Record<string, string> = {
 /** The component name, Kubernetes style (Gardener's Go package path for its kinds). */
 export function schemaName(type: ResourceType): string {
   if (type.group === '') return `io.k8s.api.core.${type.version}.${type.kind}`;
+  if (type.group.endsWith('.k8s.io'))
+    return `io.k8s.api.${type.group.split('.')[0]}.${type.version}.${type.kind}`;
   const group = type.group.split('.')[0];
   return `com.github.gardener.gardener.pkg.apis.${group}.${type.version}.${type.kind}`;
 }

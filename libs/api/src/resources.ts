@@ -4,6 +4,17 @@ import { credentialsBindingSchema, secretBindingSchema } from './kinds/bindings.
 import { cloudProfileSchema } from './kinds/cloudprofile.js';
 import { configMapSchema, secretSchema } from './kinds/core-v1.js';
 import {
+  CORE_EVENT_FIELD_SELECTORS,
+  EVENTS_GROUP,
+  EVENTS_V1_FIELD_SELECTORS,
+  EVENTS_VERSION,
+  eventFieldToCore,
+  eventFromCore,
+  eventSchema,
+  eventsV1EventSchema,
+  eventToCore,
+} from './kinds/event.js';
+import {
   CORE_GROUP,
   CORE_VERSION,
   MACHINE_GROUP,
@@ -52,6 +63,20 @@ export interface ResourceType {
   readonly patchMergeKeys?: PatchMergeKeys;
   /** Fields a list or watch may select on besides metadata.name and metadata.namespace. */
   readonly extraFieldSelectors?: readonly string[];
+  /** Served from another version's stored objects (as kube-apiserver serves events.k8s.io/v1 Events). */
+  readonly conversion?: VersionConversion;
+}
+
+/**
+ * How a version that is not stored maps onto the one that is: objects and field selectors are
+ * converted on the way in and out; admission, strategy and storage are the stored version's.
+ */
+export interface VersionConversion {
+  /** apiVersion of the stored version (same kind). */
+  readonly storageApiVersion: string;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+  fieldToStorage(field: string): string;
 }
 
 export function fieldSelectorsOf(type: ResourceType): string[] {
@@ -196,6 +221,45 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     maxNameLength: 253,
     confirmDeletion: false,
   }),
+  // the stored version first: resourceByKind('Event') is core/v1
+  type({
+    group: '',
+    version: 'v1',
+    strategicMerge: true,
+    kind: 'Event',
+    plural: 'events',
+    singular: 'event',
+    shortNames: ['ev'],
+    namespaced: true,
+    schema: eventSchema,
+    hasStatus: false,
+    nameRule: 'dns1123-subdomain',
+    maxNameLength: 253,
+    confirmDeletion: false,
+    extraFieldSelectors: CORE_EVENT_FIELD_SELECTORS,
+  }),
+  type({
+    group: EVENTS_GROUP,
+    version: EVENTS_VERSION,
+    strategicMerge: false,
+    kind: 'Event',
+    plural: 'events',
+    singular: 'event',
+    shortNames: ['ev'],
+    namespaced: true,
+    schema: eventsV1EventSchema,
+    hasStatus: false,
+    nameRule: 'dns1123-subdomain',
+    maxNameLength: 253,
+    confirmDeletion: false,
+    extraFieldSelectors: EVENTS_V1_FIELD_SELECTORS,
+    conversion: {
+      storageApiVersion: 'v1',
+      toStorage: eventToCore,
+      fromStorage: eventFromCore,
+      fieldToStorage: eventFieldToCore,
+    },
+  }),
   type({
     ...machine,
     kind: 'MachineClass',
@@ -271,6 +335,15 @@ export function resourceByPlural(group: string, version: string, plural: string)
 
 export function resourceByKind(kind: string): ResourceType | undefined {
   return RESOURCE_TYPES.find((t) => t.kind === kind);
+}
+
+/** The type whose objects a converted version shows (itself for a stored version). */
+export function storageTypeOf(type: ResourceType): ResourceType {
+  if (!type.conversion) return type;
+  const { storageApiVersion } = type.conversion;
+  const stored = RESOURCE_TYPES.find((t) => t.kind === type.kind && t.apiVersion === storageApiVersion);
+  if (!stored) throw new Error(`${type.apiVersion} ${type.kind} names no stored version ${storageApiVersion}`);
+  return stored;
 }
 
 /** A kind the code itself names (never user input): its absence is a programming error. */

@@ -159,6 +159,21 @@ const COLUMNS: Record<string, Column[]> = {
     },
     AGE,
   ],
+  // kubectl's columns for events: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE
+  Event: [
+    { name: 'Last Seen', cell: lastSeen },
+    { name: 'Type', cell: text('type', 'Normal') },
+    { name: 'Reason', cell: text('reason', '') },
+    {
+      name: 'Object',
+      cell: (o) => {
+        const ref = either('involvedObject', 'regarding')(o) as { kind?: string; name?: string } | undefined;
+        return `${(ref?.kind ?? '').toLowerCase()}/${ref?.name ?? ''}`;
+      },
+    },
+    { name: 'Message', cell: (o) => String(either('message', 'note')(o) ?? '') },
+    { ...NAME, wide: true },
+  ],
   Namespace: [NAME, { name: 'Status', cell: text('status.phase', 'Active') }, AGE],
   MachineDeployment: [
     NAME,
@@ -200,6 +215,17 @@ const COLUMNS: Record<string, Column[]> = {
   ],
 };
 
+/** An event's reference or text under either version's name (core/v1, events.k8s.io/v1). */
+function either(core: string, events: string): (obj: KubeObject) => unknown {
+  return (obj) => at(obj, core) ?? at(obj, events);
+}
+
+function lastSeen(obj: KubeObject, now: Date): string {
+  const seen = either('lastTimestamp', 'deprecatedLastTimestamp')(obj) ?? at(obj, 'eventTime');
+  const time = typeof seen === 'string' ? seen : obj.metadata.creationTimestamp;
+  return time ? humanDuration(now.getTime() - Date.parse(time)) : '<unknown>';
+}
+
 function count(path: string): Cell {
   return (obj) => Number(at(obj, path) ?? 0);
 }
@@ -208,7 +234,7 @@ function definitions(columns: Column[]): TableColumn[] {
   return columns.map((c) => ({
     name: c.name,
     type: c.type ?? 'string',
-    format: c === NAME ? 'name' : '',
+    format: c.cell === NAME.cell ? 'name' : '',
     description: c.description ?? '',
     priority: c.wide ? 1 : 0,
   }));

@@ -26,6 +26,8 @@ import {
   readyToRemove,
   type Seed,
   type Shoot,
+  storageTypeOf,
+  type VersionConversion,
 } from '@gardener-ts/api';
 import { backoffDelay } from '@gardener-ts/api/backoff';
 import { StoreError, StoreErrorCode } from './errors.js';
@@ -139,6 +141,8 @@ export class ResourceService {
   }
 
   async get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
+    if (type.conversion)
+      return type.conversion.fromStorage(await this.get(storageTypeOf(type), namespace, name));
     const obj = await this.repository.get(this.key(type, namespace, name));
     if (!obj) throw this.notFound(type, name);
     return obj;
@@ -182,6 +186,11 @@ export class ResourceService {
   }
 
   async list(type: ResourceType, namespace: string | undefined, query: ListQuery): Promise<KubeList> {
+    if (type.conversion) {
+      const list = await this.list(storageTypeOf(type), namespace, this.storageQuery(type, query));
+      const items = list.items.map(type.conversion.fromStorage);
+      return { ...list, apiVersion: type.apiVersion, items };
+    }
     const selection = this.selection(type, namespace, query);
     const result = await this.repository.list(type.kind, {
       ...selection,
@@ -200,6 +209,10 @@ export class ResourceService {
     options: WriteOptions = {},
   ): Promise<KubeObject> {
     const obj = this.decode(type, body);
+    if (type.conversion)
+      return this.converted(type.conversion, storageTypeOf(type), (storage, toStorage) =>
+        this.create(storage, namespace, toStorage(obj), options),
+      );
     this.placeInNamespace(type, obj, namespace);
     // on create the caller's own request is checked, before the server adds anything to it
     options.checkChange?.(undefined, obj);
@@ -231,6 +244,10 @@ export class ResourceService {
     options: WriteOptions = {},
   ): Promise<KubeObject> {
     const obj = this.decode(type, body);
+    if (type.conversion)
+      return this.converted(type.conversion, storageTypeOf(type), (storage, toStorage) =>
+        this.update(storage, namespace, name, toStorage(obj), options),
+      );
     this.placeInNamespace(type, obj, namespace);
     if (obj.metadata.name !== name) {
       throw new ApiError(
@@ -276,6 +293,8 @@ export class ResourceService {
         const patched = this.applyPatch(type, patchType, old, patch);
         const version = (patched as KubeObject | undefined)?.metadata?.resourceVersion;
         namedVersion = version !== old.metadata.resourceVersion;
+        // another version's object, patched in its own shape, is written as an update naming the version read
+        if (type.conversion) return this.update(type, namespace, name, patched, options);
         const obj = this.decode(type, patched);
         this.placeInNamespace(type, obj, namespace);
         if (obj.metadata.name !== name)
@@ -292,6 +311,10 @@ export class ResourceService {
     name: string,
     options: DeleteOptions = {},
   ): Promise<KubeObject> {
+    if (type.conversion)
+      return this.converted(type.conversion, storageTypeOf(type), (storage) =>
+        this.delete(storage, namespace, name, options),
+      );
     const preconditions = options.preconditions ?? {};
     return this.retrying(
       () => preconditions.resourceVersion === undefined,
@@ -339,6 +362,16 @@ export class ResourceService {
     onEvent: (event: WatchEvent) => void,
     onError: (error: Error) => void,
   ): Promise<WatchHandle> {
+    if (type.conversion) {
+      const { fromStorage } = type.conversion;
+      return this.watch(
+        storageTypeOf(type),
+        namespace,
+        this.storageQuery(type, query),
+        (event) => onEvent({ type: event.type, object: fromStorage(event.object) }),
+        onError,
+      );
+    }
     const selection = this.selection(type, namespace, query);
     let from: bigint;
     if (
@@ -361,6 +394,26 @@ export class ResourceService {
       (e: StoredEvent) => onEvent({ type: e.type, object: e.object }),
       onError,
     );
+  }
+
+  /** A write to another version's stored objects, answered in the version asked for. */
+  private async converted(
+    conversion: VersionConversion,
+    storage: ResourceType,
+    fn: (storage: ResourceType, toStorage: VersionConversion['toStorage']) => Promise<KubeObject>,
+  ): Promise<KubeObject> {
+    return conversion.fromStorage(await fn(storage, conversion.toStorage));
+  }
+
+  /** A converted version's list query in the stored version's field names. */
+  private storageQuery(type: ResourceType, query: ListQuery): ListQuery {
+    const conversion = type.conversion;
+    if (!conversion || !query.fieldSelector) return query;
+    const fields = parseFieldSelector(query.fieldSelector, fieldSelectorsOf(type));
+    const fieldSelector = fields
+      .map((r) => `${conversion.fieldToStorage(r.field)}${r.op === 'eq' ? '=' : '!='}${r.value}`)
+      .join(',');
+    return { ...query, fieldSelector };
   }
 
   private async write(

@@ -18,7 +18,14 @@ const root = protobuf.parse(
     map<string, string> labels = 11; map<string, string> annotations = 12; repeated string finalizers = 14; }
   message Secret { optional ObjectMeta metadata = 1; optional bool immutable = 5;
     map<string, bytes> data = 2; map<string, string> stringData = 4; optional string type = 3; }
-  message Event { optional ObjectMeta metadata = 1; optional string reason = 3; }
+  message ObjectReference { optional string kind = 1; optional string namespace = 2; optional string name = 3;
+    optional string uid = 4; optional string apiVersion = 5; }
+  message MicroTime { optional int64 seconds = 1; optional int32 nanos = 2; }
+  message Event { optional ObjectMeta metadata = 1; optional ObjectReference involvedObject = 2;
+    optional string reason = 3; optional string message = 4; optional Time lastTimestamp = 7;
+    optional int32 count = 8; optional string type = 9; optional MicroTime eventTime = 10;
+    optional string reportingComponent = 14; }
+  message Pod { optional ObjectMeta metadata = 1; }
   message Entry { optional string key = 1; optional string value = 2; }
   message EntryMeta { repeated Entry labels = 11; }
   message EntrySecret { optional EntryMeta metadata = 1; }`,
@@ -104,10 +111,37 @@ describe('Kubernetes protobuf bodies', () => {
     expect(cut.message).toMatch(/not a valid Kubernetes protobuf message/);
   });
 
+  it('reads an Event: its reference, times (MicroTime with microseconds) and count', () => {
+    const body = envelope('v1', 'Event', 'Event', {
+      metadata: { name: 'demo.1', namespace: 'garden-dev' },
+      involvedObject: { kind: 'Shoot', namespace: 'garden-dev', name: 'demo', uid: 'u1' },
+      reason: 'Reconciling',
+      message: 'started',
+      lastTimestamp: { seconds: 1_700_000_000 },
+      eventTime: { seconds: 1_700_000_000, nanos: 123_456_000 },
+      count: 2,
+      type: 'Normal',
+      reportingComponent: 'gardenlet',
+    });
+    expect(decodeKubeProtobuf(body)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'demo.1', namespace: 'garden-dev' },
+      involvedObject: { kind: 'Shoot', namespace: 'garden-dev', name: 'demo', uid: 'u1' },
+      reason: 'Reconciling',
+      message: 'started',
+      lastTimestamp: '2023-11-14T22:13:20Z',
+      eventTime: '2023-11-14T22:13:20.123456Z',
+      count: 2,
+      type: 'Normal',
+      reportingComponent: 'gardenlet',
+    });
+  });
+
   it('answers 415 naming the accepted kinds for a kind it does not read', () => {
-    const error = failure(envelope('v1', 'Event', 'Event', { metadata: { name: 'e' }, reason: 'x' }));
+    const error = failure(envelope('v1', 'Pod', 'Pod', { metadata: { name: 'p' } }));
     expect(error.code).toBe(ApiErrorCode.UnsupportedMediaType);
-    expect(error.message).toMatch(/kind Event .* accepted for v1 Secret, v1 ConfigMap, v1 Namespace/);
+    expect(error.message).toMatch(/kind Pod .* accepted for v1 Secret, v1 ConfigMap, v1 Namespace, v1 Event/);
     const gzip = failure(envelope('v1', 'Secret', 'Secret', {}, { contentEncoding: 'gzip' }));
     expect(gzip.code).toBe(ApiErrorCode.UnsupportedMediaType);
   });

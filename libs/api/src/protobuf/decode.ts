@@ -13,6 +13,7 @@ const PROTOBUF_KINDS: ReadonlyMap<string, string> = new Map([
   ['v1/Secret', 'Secret'],
   ['v1/ConfigMap', 'ConfigMap'],
   ['v1/Namespace', 'Namespace'],
+  ['v1/Event', 'Event'],
   ['authentication.k8s.io/v1/SelfSubjectReview', 'SelfSubjectReview'],
   ['authorization.k8s.io/v1/SelfSubjectAccessReview', 'SelfSubjectAccessReview'],
   ['authorization.k8s.io/v1/SelfSubjectRulesReview', 'SelfSubjectRulesReview'],
@@ -54,6 +55,14 @@ function timeOf(value: Plain): string | undefined {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** metav1.MicroTime: RFC 3339 with microseconds. */
+function microTimeOf(value: Plain): string | undefined {
+  const seconds = timeOf(value);
+  if (seconds === undefined) return undefined;
+  const micros = Math.floor(Number(value.nanos ?? 0) / 1000);
+  return seconds.replace(/Z$/, `.${String(micros).padStart(6, '0')}Z`);
+}
+
 /** metav1.FieldsV1 is a JSON document inside the message. */
 function fieldsOf(value: Plain): unknown {
   const text = Buffer.from(String(value.Raw ?? ''), 'base64').toString('utf8');
@@ -89,6 +98,8 @@ function messageJson(type: protobuf.Type, value: unknown): unknown {
   switch (type.name) {
     case 'Time':
       return timeOf(plain);
+    case 'MicroTime':
+      return microTimeOf(plain);
     case 'FieldsV1':
       return fieldsOf(plain);
     case 'ExtraValue':

@@ -1,7 +1,7 @@
 import protobuf from 'protobufjs';
 
 /**
- * The subset of Kubernetes' generated.proto files (k8s.io/api core/v1, authentication/v1,
+ * The subset of Kubernetes' generated.proto files (k8s.io/api core/v1 (Secret, ConfigMap, Namespace, Event), authentication/v1,
  * authorization/v1; apimachinery meta/v1 and runtime) that describes the kinds this server reads
  * as protobuf, with Kubernetes' field numbers. Maps are declared as the repeated key/value entries
  * they are on the wire, so that their keys are checked like a JSON body's before they become an
@@ -87,6 +87,36 @@ message Namespace {
   optional ObjectMeta metadata = 1;
   optional NamespaceSpec spec = 2;
   optional NamespaceStatus status = 3;
+}
+
+message ObjectReference {
+  optional string kind = 1;
+  optional string namespace = 2;
+  optional string name = 3;
+  optional string uid = 4;
+  optional string apiVersion = 5;
+  optional string resourceVersion = 6;
+  optional string fieldPath = 7;
+}
+message MicroTime { optional int64 seconds = 1; optional int32 nanos = 2; }
+message EventSource { optional string component = 1; optional string host = 2; }
+message EventSeries { optional int32 count = 1; optional MicroTime lastObservedTime = 2; }
+message Event {
+  optional ObjectMeta metadata = 1;
+  optional ObjectReference involvedObject = 2;
+  optional string reason = 3;
+  optional string message = 4;
+  optional EventSource source = 5;
+  optional Time firstTimestamp = 6;
+  optional Time lastTimestamp = 7;
+  optional int32 count = 8;
+  optional string type = 9;
+  optional MicroTime eventTime = 10;
+  optional EventSeries series = 11;
+  optional string action = 12;
+  optional ObjectReference related = 13;
+  optional string reportingComponent = 14;
+  optional string reportingInstance = 15;
 }
 
 message UserInfo {
