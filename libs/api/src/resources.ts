@@ -342,7 +342,8 @@ export function storageTypeOf(type: ResourceType): ResourceType {
   if (!type.conversion) return type;
   const { storageApiVersion } = type.conversion;
   const stored = RESOURCE_TYPES.find((t) => t.kind === type.kind && t.apiVersion === storageApiVersion);
-  if (!stored) throw new Error(`${type.apiVersion} ${type.kind} names no stored version ${storageApiVersion}`);
+  if (!stored)
+    throw new Error(`${type.apiVersion} ${type.kind} names no stored version ${storageApiVersion}`);
   return stored;
 }
 

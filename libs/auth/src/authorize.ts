@@ -1,4 +1,5 @@
 import {
+  EVENTS_GROUP,
   GARDEN_NAMESPACE,
   type KubeObject,
   MACHINE_GROUP,
@@ -55,6 +56,8 @@ function systemOwned(a: RequestAttributes): Decision | undefined {
     return deny(
       `${a.resource} are made by the gardenlet from the shoot's workers; change spec.provider.workers of the shoot instead`,
     );
+  if (a.resource === 'events' && (a.group === '' || a.group === EVENTS_GROUP))
+    return deny('events are recorded by the gardener only (they report what it did and why); read them');
   return undefined;
 }
 

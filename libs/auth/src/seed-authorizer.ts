@@ -1,4 +1,12 @@
-import { CORE_GROUP, type KubeObject, MACHINE_GROUP, OPERATIONS_GROUP, SHOOT_LABEL } from '@gardener-ts/api';
+import {
+  CORE_GROUP,
+  EVENTS_GROUP,
+  involvedObjectOf,
+  type KubeObject,
+  MACHINE_GROUP,
+  OPERATIONS_GROUP,
+  SHOOT_LABEL,
+} from '@gardener-ts/api';
 import type { Decision } from './authorize.js';
 import type { Identity, RequestAttributes, Verb } from './identity.js';
 
@@ -31,6 +39,9 @@ const RULES: Readonly<Record<string, Rule>> = {
   [`${MACHINE_GROUP}/machinesets`]: { verbs: [...OWNED_OBJECT, 'list'] },
   [`${MACHINE_GROUP}/machines`]: { verbs: [...OWNED_OBJECT, 'list'] },
   [`${OPERATIONS_GROUP}/bastions`]: { verbs: ['get', 'list', 'update', 'patch', 'delete'] },
+  // events about its shoots, machines and bastions: recorded and counted up, never read or removed
+  '/events': { verbs: ['create', 'patch'] },
+  [`${EVENTS_GROUP}/events`]: { verbs: ['create', 'patch'] },
 };
 
 /** Kinds whose object names say which shoot they belong to: `<shoot>` or `<shoot>.<suffix>`. */
@@ -96,7 +107,38 @@ function owningShoot(object: KubeObject): string | undefined {
     return (object as { spec?: { shootRef?: { name?: unknown } } }).spec?.shootRef?.name as
       | string
       | undefined;
+  // an event names its shoot by label; what it is about is checked against that when it is made
+  if (kind === 'Event') return metadata.labels?.[SHOOT_LABEL];
   return undefined;
+}
+
+/** What a gardenlet's events may be about. */
+const EVENT_SUBJECTS = new Set(['Shoot', 'Machine', 'MachineSet', 'MachineDeployment', 'Bastion']);
+
+/**
+ * A gardenlet's new event: the object it is about (`involved`, as stored in the event's namespace)
+ * exists with the uid the event names, is one of its seed's shoots or their machines or bastions,
+ * and is of the shoot the event's `shoot.gardener.cloud/name` label names.
+ */
+export function seedEventDecision(
+  scope: SeedScope,
+  event: KubeObject,
+  involved: KubeObject | undefined,
+): Decision {
+  const ref = involvedObjectOf(event);
+  const what = `${ref.kind ?? ''} "${ref.name ?? ''}"`;
+  if (!EVENT_SUBJECTS.has(ref.kind ?? ''))
+    return deny(
+      `the gardenlet of seed "${scope.seedName}" records events about shoots, machines and bastions only, not ${what}`,
+    );
+  if (!involved || (ref.uid !== undefined && ref.uid !== involved.metadata.uid))
+    return deny(`${what} in namespace "${event.metadata.namespace}" does not exist (or has another uid)`);
+  if (!seedOwns(scope, involved))
+    return deny(`${what} does not belong to a shoot of seed "${scope.seedName}"`);
+  const labelled = event.metadata.labels?.[SHOOT_LABEL];
+  return owningShoot(involved) === labelled
+    ? allow
+    : deny(`the event's label ${SHOOT_LABEL}="${labelled ?? ''}" does not name the shoot of ${what}`);
 }
 
 /** Whether the object belongs to the seed (readable kinds: CloudProfiles and Seeds, always). */
@@ -117,6 +159,12 @@ export function seedChangeDecision(
   const name = next.metadata.name ?? '';
   if (old && !seedOwns(scope, old))
     return deny(`${old.kind} "${name}" does not belong to seed "${scope.seedName}"`);
+  if (
+    next.kind === 'Event' &&
+    old &&
+    old.metadata.labels?.[SHOOT_LABEL] !== next.metadata.labels?.[SHOOT_LABEL]
+  )
+    return deny(`the ${SHOOT_LABEL} label of an event cannot change`);
   if (!seedOwns(scope, next))
     return deny(
       `${next.kind} "${name}" would not belong to seed "${scope.seedName}" (a gardenlet cannot move or claim objects)`,

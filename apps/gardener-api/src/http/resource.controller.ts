@@ -1,9 +1,12 @@
 import {
   ApiError,
   ApiErrorCode,
+  decodeStrict,
   type IncludeObject,
+  involvedObjectOf,
   type KubeObject,
   type Project,
+  resourceByKind,
   tableVersionAccepted,
   toTable,
 } from '@gardener-ts/api';
@@ -15,6 +18,7 @@ import {
   claimProject,
   type Identity,
   isGardenAdmin,
+  seedEventDecision,
   seedOwns,
 } from '@gardener-ts/auth';
 import {
@@ -238,6 +242,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     }
     const identity = await this.authorize(request, 'create', target);
     const body = this.body(request);
+    await this.checkSeedEvent(request, target, body);
     if (target.type.kind === 'Project' && typeof body === 'object' && body !== null)
       claimProject(body as { spec?: Record<string, unknown> }, identity);
     return this.resources.create(target.type, target.namespace, body, {
@@ -347,6 +352,31 @@ export class ResourceController implements BeforeApplicationShutdown {
       AuthErrorCode.Forbidden,
       `${object.kind} "${object.metadata.name}" is forbidden: it does not belong to a shoot of seed "${scope.seedName}"`,
     );
+  }
+
+  /**
+   * A gardenlet's new event must be about an object of its seed that exists (SeedAuthorizer): the
+   * object is read here, as the event names it, before the event is stored.
+   */
+  private async checkSeedEvent(request: FastifyRequest, target: Target, body: unknown): Promise<void> {
+    const scope = this.authorizer.seedScope(request);
+    if (!scope || target.type.kind !== 'Event') return;
+    const group = target.type.group || undefined;
+    const decoded = decodeStrict(target.type.schema, structuredClone(body), 'Event', group) as KubeObject;
+    const event = target.type.conversion?.toStorage(decoded) ?? decoded;
+    event.metadata.namespace = target.namespace;
+    const ref = involvedObjectOf(event);
+    const type = resourceByKind(ref.kind ?? '');
+    const involved =
+      type && ref.name && (ref.apiVersion === undefined || ref.apiVersion === type.apiVersion)
+        ? await this.resources.get(type, target.namespace, ref.name).catch(() => undefined)
+        : undefined;
+    const decision = seedEventDecision(scope, event, involved);
+    if (!decision.allowed)
+      throw new AuthError(
+        AuthErrorCode.Forbidden,
+        `events is forbidden: User "${this.identities.get(request)?.name ?? ''}" cannot create this event: ${decision.reason}`,
+      );
   }
 
   /**

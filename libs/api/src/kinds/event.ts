@@ -129,6 +129,12 @@ export function eventFieldToCore(field: string): string {
   return core ? [core, ...rest].join('.') : field;
 }
 
+/** The object an event (of either version) is about; empty when it names none. */
+export function involvedObjectOf(event: KubeObject): ObjectReference {
+  const ref = event.involvedObject ?? event.regarding;
+  return typeof ref === 'object' && ref !== null && !Array.isArray(ref) ? (ref as ObjectReference) : {};
+}
+
 const REFERENCE_FIELDS = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
 
 /** What kubectl and client-go select events by (`kubectl describe`, `kubectl events --for`). */
