@@ -147,6 +147,24 @@ export class ResourceRepository {
     return rows.map((r) => ({ kind, namespace: r.namespace || undefined, name: r.name }));
   }
 
+  /**
+   * One JSON field (dotted path `select`) of every object of a kind whose field `where` equals
+   * `value`, with the object's key; null where the object lacks it. Reads no whole bodies: admission
+   * asks this for the node networks of every shoot on a seed at each create.
+   */
+  async fieldWhere(
+    kind: string,
+    where: string,
+    value: string,
+    select: string,
+  ): Promise<{ namespace: string; name: string; value: string | null }[]> {
+    const { rows } = await this.db.query<{ namespace: string; name: string; value: string | null }>(
+      'SELECT namespace, name, body #>> $4::text[] AS value FROM objects WHERE kind = $1 AND (body #>> $2::text[]) = $3',
+      [kind, where.split('.'), value, select.split('.')],
+    );
+    return rows;
+  }
+
   /** How many objects of a kind have each value of a JSON field (dotted path); objects without it are left out. */
   async countBy(kind: string, field: string): Promise<Map<string, number>> {
     const { rows } = await this.db.query<{ value: string; count: string }>(

@@ -111,12 +111,10 @@ export class ResourceService {
         (await repository.get({ kind: 'CloudProfile', name })) as CloudProfile | undefined,
       seed: async (name) => (await repository.get({ kind: 'Seed', name })) as Seed | undefined,
       shootsOnSeed: async (seedName, except) => {
-        const { items } = await repository.list('Shoot', {
-          fields: [{ field: 'spec.seedName', op: 'eq', value: seedName }],
-        });
-        return items
-          .filter((s) => !(s.metadata.namespace === except.namespace && s.metadata.name === except.name))
-          .map((s) => ({ nodes: (s as unknown as Shoot).spec.networking?.nodes }));
+        const rows = await repository.fieldWhere('Shoot', 'spec.seedName', seedName, 'spec.networking.nodes');
+        return rows
+          .filter((s) => !(s.namespace === except.namespace && s.name === except.name))
+          .map((s) => ({ nodes: s.value ?? undefined }));
       },
       exists: async (kind, namespace, name) =>
         (await repository.get({ kind, namespace, name })) !== undefined,

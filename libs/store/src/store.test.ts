@@ -590,4 +590,15 @@ describe('node network allocation', () => {
     expect(new Set(nodes).size).toBe(6);
     for (const cidr of nodes) expect(cidr).toMatch(/^10\.10\.\d+\.0\/24$/);
   });
+
+  it('tells admission the node networks of the other shoots on a seed, and only those', async () => {
+    const onSeed = await service.list(SHOOT, undefined, { fieldSelector: 'spec.seedName=local' });
+    const networks = (items: readonly KubeObject[]) =>
+      items.map((s) => (s as unknown as { spec: { networking: { nodes?: string } } }).spec.networking.nodes);
+    const others = await service.lookups.shootsOnSeed('local', { namespace: 'garden-dev', name: 'net-0' });
+    const expected = networks(onSeed.items.filter((s) => s.metadata.name !== 'net-0'));
+    expect(others.map((s) => s.nodes).sort()).toEqual(expected.sort());
+    expect(others.length).toBe(onSeed.items.length - 1);
+    expect(await service.lookups.shootsOnSeed('nowhere', { namespace: '', name: '' })).toEqual([]);
+  });
 });
