@@ -33,7 +33,7 @@ import {
   type WatchFigures,
   watchFanOut,
 } from './load/phases.js';
-import { type BenchServer, type Memory, serverMemory } from './load/server.js';
+import { type BenchServer, cpuDuring, type Memory, serverMemory } from './load/server.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,8 +71,11 @@ const settings = {
 };
 /** shoots each server holds at the end */
 const TOTAL = settings.warmup + settings.creates * (settings.fastRate > 0 ? 2 : 1);
-/** seeds of our garden, so that every shoot is scheduled (the peer has no scheduler) */
-const SEEDS = Math.ceil(TOTAL / SHOOTS_PER_SEED);
+/**
+ * Seeds of our garden, so that every shoot is scheduled (the peer has no scheduler), filled to 80 %
+ * at most: near a full seed, concurrent creates can be bound to it and refused (see the README).
+ */
+const SEEDS = Math.ceil(TOTAL / (0.8 * SHOOTS_PER_SEED));
 if (settings.burst > settings.creates) throw new Error('--burst must not exceed --creates');
 if (!['both', 'ours', 'peer'].includes(values.sides ?? ''))
   throw new Error('--sides must be both, ours or peer');
@@ -84,6 +87,8 @@ interface SideFigures {
   readonly server: string;
   readonly namespace: string;
   readonly create: LoadFigures;
+  /** CPU milliseconds per create at --rate, by process (group) */
+  readonly createCpu: Record<string, number>;
   readonly createFast?: LoadFigures;
   readonly get: LoadFigures;
   readonly list: ListFigures;
@@ -111,8 +116,12 @@ async function drive(server: BenchServer, namespace: string): Promise<SideFigure
   if (settings.warmup > 0)
     log('warm-up creates', await createShoots(target, namespace, names('w', settings.warmup), 100, shoot));
   const profiled = <T>(fn: () => Promise<T>) => (server.profile ? server.profile(fn) : fn());
-  const create = await profiled(() => createShoots(target, namespace, created, settings.rate, shoot));
+  const { result: create, cpuMs } = await cpuDuring(server, () =>
+    profiled(() => createShoots(target, namespace, created, settings.rate, shoot)),
+  );
   log(`create at ${settings.rate}/s`, create);
+  const createCpu = perCreate(cpuMs, settings.creates);
+  log('CPU ms per create', createCpu);
   const get = await getShoots(target, namespace, created, settings.getRate, settings.getSeconds);
   log(`GET at ${settings.getRate}/s`, get);
   const list = await listShoots(target, namespace, settings.lists);
@@ -132,8 +141,14 @@ async function drive(server: BenchServer, namespace: string): Promise<SideFigure
   }
   const memory = await serverMemory(server);
   log('memory (MiB)', memory.parts);
-  return { server: server.name, namespace, create, createFast, get, list, watch, memory };
+  return { server: server.name, namespace, create, createCpu, createFast, get, list, watch, memory };
 }
+
+function perCreate(cpuMs: Record<string, number>, creates: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, ms / creates]));
+}
+
+const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
 
 function brief(figures: object): string {
   return JSON.stringify(figures, (_, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v));
@@ -182,6 +197,7 @@ const ROWS: Row[] = [
   [`full list p50 (${settings.lists} lists, limit 500)`, 'ms', (s) => s.list.p50],
   [`watch delivery p50 (${settings.watchers} watchers)`, 'ms', (s) => s.watch.p50],
   [`watch delivery p99 (${settings.watchers} watchers)`, 'ms', (s) => s.watch.p99],
+  [`CPU per create at ${settings.rate}/s, all processes`, 'ms', (s) => sum(s.createCpu)],
   ['RSS after the load', 'MiB', (s) => s.memory.total.rss],
   ['peak RSS', 'MiB', (s) => s.memory.total.peak],
 ];
@@ -197,7 +213,10 @@ function report(ours: SideFigures | undefined, peer: SideFigures | undefined): v
   }
   for (const side of [ours, peer]) if (side) errorsOf(side);
   console.log(
-    '\nRSS counted: ours = the gardener-api process alone (PostgreSQL and Redis not counted); peer = kube-apiserver + etcd.',
+    '\nCPU per create: ours = gardener-api + every PostgreSQL and Redis process of the machine; peer = kube-apiserver + etcd.',
+  );
+  console.log(
+    'RSS counted: ours = the gardener-api process alone (PostgreSQL and Redis not counted); peer = kube-apiserver + etcd.',
   );
   console.log(
     'Ratios: below 1 is ours ahead for times and memory; above 1 is ours ahead for achieved rates.',

@@ -12,7 +12,7 @@ import { exampleSeed, type Seed } from '@gardener-ts/api';
 import { startServer } from '../../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, kind } from '../../test/support/garden.js';
 import { HttpsTarget } from './https-target.js';
-import type { BenchServer } from './server.js';
+import { type BenchServer, pidsNamed } from './server.js';
 
 export interface GardenApiOptions {
   /** shoots the project may hold (the quota must not stop the benchmark) */
@@ -28,6 +28,8 @@ export interface GardenApiOptions {
 export interface GardenApi extends BenchServer {
   /** the project's namespace the shoots go to */
   readonly namespace: string;
+  /** the throw-away database */
+  readonly databaseUrl: string;
 }
 
 /** What a Gardener seed is commonly sized for (its capacity); a /16 of /24 node networks holds it. */
@@ -91,8 +93,14 @@ export async function startGardenApi(options: GardenApiOptions): Promise<GardenA
     return {
       name: 'gardener-api',
       namespace: garden.namespace,
+      databaseUrl: garden.gardenletEnv.DATABASE_URL,
       target,
       pids: async () => ({ 'gardener-api': pid }),
+      // the machine's servers, shared with whatever else runs: their CPU is shown, their memory not counted
+      helperPids: async () => ({
+        postgresql: await pidsNamed('postgres'),
+        redis: await pidsNamed('redis-server'),
+      }),
       ...(options.profileDir ? { profile: profiler(pid, options.profileDir) } : {}),
       async stop() {
         await target.close();
