@@ -500,7 +500,7 @@ describe('gardenctl against a running garden', () => {
     writeFileSync(join(bin, 'gardenctl'), `#!/bin/sh\nexec ${process.execPath} ${GARDENCTL} "$@"\n`, {
       mode: 0o755,
     });
-    const script = `source <(gardenctl completion bash); COMP_WORDS=(gardenctl target shoot w); COMP_CWORD=3; _gardenctl; echo "\${COMPREPLY[@]}"`;
+    const script = `source <(gardenctl completion bash); COMP_WORDS=(gardenctl target shoot w); COMP_CWORD=3; __start_gardenctl; echo "\${COMPREPLY[@]}"`;
     const bash = spawnSync('bash', ['-c', script], {
       encoding: 'utf8',
       env: {

@@ -1,16 +1,16 @@
-import { Command } from 'clipanion';
+import { Command, Option } from 'clipanion';
 import { GardenctlCommand } from '../cli/command.js';
 import { shellArgument } from '../cli/options.js';
 import { SHELLS } from '../shell/shells.js';
 
 const SCRIPTS = {
   bash: `# bash completion for gardenctl
-_gardenctl() {
+__start_gardenctl() {
   local cur="\${COMP_WORDS[COMP_CWORD]}"
   local IFS=$'\\n'
   COMPREPLY=( $(gardenctl __complete "\${COMP_WORDS[@]:1:COMP_CWORD-1}" "$cur" 2>/dev/null) )
 }
-complete -o default -F _gardenctl gardenctl
+complete -o default -F __start_gardenctl gardenctl
 `,
   zsh: `#compdef gardenctl
 _gardenctl() {
@@ -41,7 +41,11 @@ Register-ArgumentCompleter -Native -CommandName 'gardenctl' -ScriptBlock {
 `,
 } as const;
 
-/** `source <(gardenctl completion bash)`: each script asks `gardenctl __complete` for the candidates. */
+/**
+ * `source <(gardenctl completion bash)`: each script asks `gardenctl __complete` for the candidates.
+ * The shell functions carry cobra's names (`__start_gardenctl` in bash, `_gardenctl` in zsh), which
+ * gardenctl-v2's rc and users' own `complete -F` lines refer to.
+ */
 export class CompletionCommand extends GardenctlCommand {
   static override paths = [['completion']];
   static override usage = Command.Usage({
@@ -51,6 +55,9 @@ export class CompletionCommand extends GardenctlCommand {
   static override argCompletion = SHELLS;
 
   shell = shellArgument();
+  noDescriptions = Option.Boolean('--no-descriptions', false, {
+    description: 'disable completion descriptions (these scripts offer none either way)',
+  });
 
   protected override async run(): Promise<void> {
     this.io.out.write(SCRIPTS[this.shell]);

@@ -32,6 +32,19 @@ export const COMMANDS: readonly CommandRef[] = [
     load: async () => (await import('./config/delete-garden.js')).ConfigDeleteGardenCommand,
   },
   { paths: [['kubeconfig']], load: async () => (await import('./kubeconfig.js')).KubeconfigCommand },
+  {
+    paths: [['resolve', 'garden']],
+    load: async () => (await import('./resolve/garden.js')).ResolveGardenCommand,
+  },
+  {
+    paths: [['resolve', 'project']],
+    load: async () => (await import('./resolve/project.js')).ResolveProjectCommand,
+  },
+  { paths: [['resolve', 'seed']], load: async () => (await import('./resolve/seed.js')).ResolveSeedCommand },
+  {
+    paths: [['resolve', 'shoot']],
+    load: async () => (await import('./resolve/shoot.js')).ResolveShootCommand,
+  },
   { paths: [['ssh']], load: async () => (await import('./ssh.js')).SshCommand },
   { paths: [['ssh-patch']], load: async () => (await import('./ssh-patch.js')).SshPatchCommand },
   {
@@ -42,7 +55,7 @@ export const COMMANDS: readonly CommandRef[] = [
     paths: [['provider-env'], ['p-env']],
     load: async () => (await import('./provider-env.js')).ProviderEnvCommand,
   },
-  { paths: [['rc']], load: async () => (await import('./rc.js')).RcCommand },
+  { paths: [['rc'], ['profile']], load: async () => (await import('./rc.js')).RcCommand },
   { paths: [['completion']], load: async () => (await import('./completion.js')).CompletionCommand },
   { paths: [['version']], load: async () => (await import('./version.js')).VersionCommand },
 ];
@@ -68,6 +81,13 @@ the following code to your terminal profile ~/.profile, ~/.bashrc or comparable 
   fish:
       [ -n "$GCTL_SESSION_ID" ] || [ -n "$TERM_SESSION_ID" ] || set -gx GCTL_SESSION_ID (uuidgen)
 Or let gardenctl do it: eval "$(gardenctl rc bash)".`,
+    }),
+  },
+  {
+    path: ['resolve'],
+    usage: Command.Usage({
+      description: 'Resolve the current target',
+      details: 'Resolve garden, seed, project or shoot for the current target',
     }),
   },
   {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { GardenctlCommand, oneOf } from '../cli/command.js';
-import { ACCESS_LEVELS, outputOption, targetOption } from '../cli/options.js';
+import { GardenctlCommand } from '../cli/command.js';
+import { accessLevelOf, accessLevelOption, outputOption, targetOption } from '../cli/options.js';
 import { printObject } from '../cli/print.js';
 import { flatten, redact } from '../garden/kubeconfig.js';
 import { noGardenTargeted } from '../target/manager.js';
@@ -28,20 +28,21 @@ export class KubeconfigCommand extends GardenctlCommand {
   flatten = Option.Boolean('--flatten', false, {
     description: 'Inline referenced certificate files (self-contained output)',
   });
-  accessLevel = Option.String('--access-level', {
-    description: "shoot kubeconfig access level: 'admin' or 'viewer'",
-    validator: oneOf(ACCESS_LEVELS),
-  });
+  accessLevel = accessLevelOption.level();
+  admin = accessLevelOption.admin();
+  viewer = accessLevelOption.viewer();
   garden = targetOption.garden();
   project = targetOption.project();
   shoot = targetOption.shoot();
 
   protected override async run(): Promise<void> {
+    const level = accessLevelOf(this);
     const m = await manager(this);
+    m.requestedAccessLevel = level;
     const target = await m.current(targetFlags(this));
     if (!target.garden) throw noGardenTargeted(m.config);
     const resolved = await m.resolve(target);
-    let kubeconfig = await m.kubeconfigFor(resolved, this.accessLevel ?? 'admin');
+    let kubeconfig = await m.kubeconfigFor(resolved);
     if (this.flatten) kubeconfig = flatten(kubeconfig);
     if (!this.raw) kubeconfig = redact(kubeconfig);
     await printObject(this.io, kubeconfig, this.output ?? 'yaml');

@@ -1,7 +1,8 @@
 import { lstatSync } from 'node:fs';
 import { Command, Option } from 'clipanion';
 import { GardenctlCommand } from '../cli/command.js';
-import { shellArgument } from '../cli/options.js';
+import { warn } from '../cli/io.js';
+import { accessLevelOf, accessLevelOption, shellArgument } from '../cli/options.js';
 import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import { evalCommand, SHELLS, type Shell, shellEscape } from '../shell/shells.js';
 import { shootKubeconfigUnavailable } from '../target/manager.js';
@@ -49,6 +50,9 @@ export class KubectlEnvCommand extends GardenctlCommand {
   unset = Option.Boolean('-u,--unset', false, {
     description: 'Generate the script to unset the KUBECONFIG environment variable',
   });
+  accessLevel = accessLevelOption.level();
+  admin = accessLevelOption.admin();
+  viewer = accessLevelOption.viewer();
 
   protected override async run(): Promise<void> {
     const { shell } = this;
@@ -63,7 +67,15 @@ export class KubectlEnvCommand extends GardenctlCommand {
 
   private async kubeconfigFile(): Promise<string> {
     const m = await manager(this);
+    m.requestedAccessLevel = accessLevelOf(this);
     const target = await m.persisted();
+    if (m.linkEnabled() && m.requestedAccessLevel) {
+      // as gardenctl-v2: the session's kubeconfig.yaml was made by the last `gardenctl target`
+      warn(
+        this.io,
+        `--access-level has no effect with linkKubeconfig: true (the default). Re-run \`gardenctl target ... --access-level=${m.requestedAccessLevel}\` to change the access level of the session kubeconfig`,
+      );
+    }
     if (!m.linkEnabled()) return m.writeKubeconfig(await m.kubeconfigFor(await m.resolve(target)));
     const file = m.linkPath();
     if (!isEmptyTarget(target) && !exists(file)) {

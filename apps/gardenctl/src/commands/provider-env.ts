@@ -21,6 +21,7 @@ export class ProviderEnvCommand extends GardenctlCommand {
   garden = targetOption.garden();
   project = targetOption.project();
   shoot = targetOption.shoot();
+  controlPlane = targetOption.controlPlane();
 
   protected override async run(): Promise<void> {
     const m = await manager(this);

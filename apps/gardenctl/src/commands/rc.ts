@@ -25,11 +25,14 @@ function posix({ shell, prefix: p, completion, kubeconfig }: RcOptions): string 
     `alias ${p}tc-='gardenctl target unset control-plane'`,
     `alias ${p}k='eval "$(gardenctl kubectl-env ${shell})"'`,
     `alias ${p}p='eval "$(gardenctl provider-env ${shell})"'`,
+    `alias ${p}pc='eval "$(gardenctl provider-env --control-plane ${shell})"'`,
     `alias ${p}cv='gardenctl config view'`,
   ];
   if (completion) {
     lines.push(`source <(gardenctl completion ${shell})`);
-    lines.push(shell === 'bash' ? `complete -o default -F _gardenctl ${p}` : `compdef _gardenctl ${p}`);
+    lines.push(
+      shell === 'bash' ? `complete -o default -F __start_gardenctl ${p}` : `compdef _gardenctl ${p}`,
+    );
   }
   if (kubeconfig) lines.push(`eval "$(gardenctl kubectl-env ${shell})"`);
   return `${lines.join('\n')}\n`;
@@ -47,6 +50,7 @@ function fish({ prefix: p, completion, kubeconfig }: RcOptions): string {
     `alias ${p}tc-='gardenctl target unset control-plane'`,
     `alias ${p}k='eval (gardenctl kubectl-env fish)'`,
     `alias ${p}p='eval (gardenctl provider-env fish)'`,
+    `alias ${p}pc='eval (gardenctl provider-env --control-plane fish)'`,
     `alias ${p}cv='gardenctl config view'`,
   ];
   if (completion) lines.push('gardenctl completion fish | source', `complete -c ${p} -w gardenctl`);
@@ -64,11 +68,18 @@ function powershell({ prefix: p, completion, kubeconfig }: RcOptions): string {
     '}',
     `Set-Alias -Name ${p} -Value (get-command gardenctl).Path -Option AllScope -Force`,
     fn('Gardenctl-Target-View', `${p}tv`, 'gardenctl target view'),
+    fn('Gardenctl-Target-ControlPlane', `${p}tc`, 'gardenctl target control-plane'),
+    fn('Gardenctl-Target-Unset-ControlPlane', `${p}tc-`, 'gardenctl target unset control-plane'),
     fn('Gardenctl-KubectlEnv', `${p}k`, 'gardenctl kubectl-env powershell | Out-String | Invoke-Expression'),
     fn(
       'Gardenctl-ProviderEnv',
       `${p}p`,
       'gardenctl provider-env powershell | Out-String | Invoke-Expression',
+    ),
+    fn(
+      'Gardenctl-ProviderEnv-ControlPlane',
+      `${p}pc`,
+      'gardenctl provider-env --control-plane powershell | Out-String | Invoke-Expression',
     ),
     fn('Gardenctl-Config-View', `${p}cv`, 'gardenctl config view'),
   ];
@@ -77,9 +88,13 @@ function powershell({ prefix: p, completion, kubeconfig }: RcOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The startup script: session id, aliases (g, gtv, gk, gp, gcv…), completion and KUBECONFIG. */
+/**
+ * The startup script: session id, gardenctl-v2's aliases (g, gtv, gtc, gtc-, gk, gp, gpc, gcv), completion
+ * and KUBECONFIG. gtc and gpc are there for the same muscle memory; here they answer that a local
+ * seed's control plane cannot be targeted.
+ */
 export class RcCommand extends GardenctlCommand {
-  static override paths = [['rc']];
+  static override paths = [['rc'], ['profile']];
   static override usage = Command.Usage({
     description: 'Generate a gardenctl startup script for the specified shell',
     examples: [['add to ~/.bashrc', 'eval "$(gardenctl rc bash)"']],

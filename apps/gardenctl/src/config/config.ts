@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import { closest } from '../suggest.js';
+import { ACCESS_LEVELS, type AccessLevelChoice, isAccessLevel } from './access-level.js';
 import { expandHome } from './paths.js';
 import { matchPatterns, type PatternMatch } from './patterns.js';
 
@@ -12,6 +13,8 @@ export interface Garden {
   kubeconfig: string;
   context?: string;
   patterns?: string[];
+  /** gardenctl-v2's per-scope default access levels (`seeds` is kept, not used: seeds are not targets here) */
+  kubeconfigAccessLevelDefaults?: { shoots?: string; seeds?: string; [other: string]: unknown };
   [other: string]: unknown;
 }
 
@@ -128,6 +131,18 @@ export class GardenctlConfig {
     return [...names].sort();
   }
 
+  /** The garden's default shoot access level (`kubeconfigAccessLevelDefaults.shoots`), checked. */
+  shootAccessLevelDefault(garden: Garden): AccessLevelChoice | undefined {
+    const level = garden.kubeconfigAccessLevelDefaults?.shoots;
+    if (level === undefined || level === '') return undefined;
+    if (isAccessLevel(level)) return level;
+    throw new GardenctlError(
+      GardenctlErrorCode.Config,
+      `garden "${garden.identity}" has an invalid kubeconfigAccessLevelDefaults.shoots "${level}": must be one of ${ACCESS_LEVELS.join(', ')}`,
+      `run gardenctl config set-garden ${garden.identity} --default-shoot-access-level admin|viewer|auto`,
+    );
+  }
+
   kubeconfigPath(garden: Garden): string {
     const path = expandHome(garden.kubeconfig ?? '');
     if (!path) {
@@ -146,6 +161,8 @@ export class GardenctlConfig {
     context?: string;
     alias?: string;
     patterns?: string[];
+    /** "" removes it */
+    defaultShootAccessLevel?: AccessLevelChoice | '';
   }): void {
     let garden = this.gardens.find((g) => g.identity === update.identity);
     if (!garden) {
@@ -160,6 +177,7 @@ export class GardenctlConfig {
       if (update.patterns.length === 0 || update.patterns[0] === '') delete garden.patterns;
       else garden.patterns = update.patterns;
     }
+    if (update.defaultShootAccessLevel !== undefined) setShootDefault(garden, update.defaultShootAccessLevel);
   }
 
   deleteGarden(identity: string): boolean {
@@ -211,6 +229,15 @@ export class GardenctlConfig {
     chmodSync(temporary, 0o600);
     renameSync(temporary, this.filename);
   }
+}
+
+/** Sets or clears `kubeconfigAccessLevelDefaults.shoots`; an object left empty goes, as in gardenctl-v2. */
+function setShootDefault(garden: Garden, level: AccessLevelChoice | ''): void {
+  const defaults = { ...(garden.kubeconfigAccessLevelDefaults ?? {}) };
+  if (level === '') delete defaults.shoots;
+  else defaults.shoots = level;
+  if (Object.keys(defaults).length === 0) delete garden.kubeconfigAccessLevelDefaults;
+  else garden.kubeconfigAccessLevelDefaults = defaults;
 }
 
 function setOptional(garden: Garden, key: 'context' | 'name', value: string | undefined): void {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../cli/log.js';
+import type { AccessLevelChoice } from '../config/access-level.js';
 import type { GardenctlConfig } from '../config/config.js';
 import { GardenctlError, GardenctlErrorCode } from '../errors.js';
 import { CORE, GardenApiError, type GardenClient, type KubeObject } from '../garden/client.js';
@@ -55,6 +56,8 @@ export interface ResolvedTarget {
   shoot?: KubeObject;
   /** why a targeted shoot has no kubeconfig yet (the target still holds, as in gardenctl-v2) */
   kubeconfigProblem?: string;
+  /** the access level of the shoot kubeconfig obtained */
+  accessLevel?: AccessLevel;
 }
 
 const LINK = 'kubeconfig.yaml';
@@ -66,6 +69,8 @@ export type AccessLevel = 'admin' | 'viewer';
 /** Reads, changes and resolves the session's target (gardenctl-v2's target manager). */
 export class TargetManager {
   private readonly clients = new Map<string, Promise<GardenClient>>();
+  /** the command's --access-level/--admin/--viewer, when given */
+  requestedAccessLevel: AccessLevelChoice | undefined;
 
   constructor(
     readonly config: GardenctlConfig,
@@ -272,16 +277,28 @@ export class TargetManager {
   }
 
   /**
-   * The kubeconfig for a target: for a shoot a short-lived one from its adminkubeconfig or
-   * viewerkubeconfig subresource; otherwise the garden's (minified), with the project's namespace.
+   * The shoot access level this command asks for: its --access-level/--admin/--viewer, else the
+   * garden's `kubeconfigAccessLevelDefaults.shoots`; undefined when neither says (then admin).
    */
-  async kubeconfigFor(resolved: ResolvedTarget, accessLevel: AccessLevel = 'admin'): Promise<Kubeconfig> {
+  shootAccessLevel(garden: string): AccessLevelChoice | undefined {
+    return this.requestedAccessLevel ?? this.config.shootAccessLevelDefault(this.config.garden(garden));
+  }
+
+  /**
+   * The kubeconfig for a target: for a shoot a short-lived one from its adminkubeconfig or
+   * viewerkubeconfig subresource (the level obtained is recorded in `resolved.accessLevel`);
+   * otherwise the garden's (minified), with the project's namespace.
+   */
+  async kubeconfigFor(resolved: ResolvedTarget, accessLevel?: AccessLevelChoice): Promise<Kubeconfig> {
     const t = resolved.target;
     if (!t.garden) throw noGardenTargeted(this.config);
     const garden = this.config.garden(t.garden);
     if (t.shoot) {
       const namespace = resolved.namespace ?? (await this.projectNamespace(garden.identity, t.project ?? ''));
-      return this.shootKubeconfig(garden.identity, namespace, t.shoot, accessLevel);
+      const level = accessLevel ?? this.shootAccessLevel(garden.identity) ?? 'admin';
+      const obtained = await this.shootKubeconfig(garden.identity, namespace, t.shoot, level);
+      resolved.accessLevel = obtained.level;
+      return obtained.kubeconfig;
     }
     const { loadKubeconfig, resolveContext, minify, withNamespace } = await import('../garden/kubeconfig.js');
     const full = await loadKubeconfig(this.config.kubeconfigPath(garden), garden.identity);
@@ -291,7 +308,32 @@ export class TargetManager {
     return withNamespace(small, namespace);
   }
 
+  /** `auto` asks for admin and takes viewer when the garden refuses admin (403), as gardenlogin does. */
   private async shootKubeconfig(
+    garden: string,
+    namespace: string,
+    shoot: string,
+    level: AccessLevelChoice,
+  ): Promise<{ kubeconfig: Kubeconfig; level: AccessLevel }> {
+    const ask = async (asked: AccessLevel) => ({
+      kubeconfig: await this.requestShootKubeconfig(garden, namespace, shoot, asked),
+      level: asked,
+    });
+    try {
+      if (level !== 'auto') return await ask(level);
+      try {
+        return await ask('admin');
+      } catch (error) {
+        if (!(error instanceof GardenApiError) || error.httpStatus !== 403) throw error;
+        this.log?.info(4, 'admin kubeconfig refused, falling back to viewer', { shoot });
+        return await ask('viewer');
+      }
+    } catch (error) {
+      throw shootKubeconfigUnavailable(shoot, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async requestShootKubeconfig(
     garden: string,
     namespace: string,
     shoot: string,
@@ -300,15 +342,12 @@ export class TargetManager {
     const client = await this.client(garden);
     const kind = level === 'admin' ? 'AdminKubeconfigRequest' : 'ViewerKubeconfigRequest';
     const path = `${CORE}/namespaces/${namespace}/shoots/${shoot}/${level}kubeconfig`;
-    const response = await client
-      .post<{ status?: { kubeconfig?: string } }>(path, {
-        apiVersion: 'authentication.gardener.cloud/v1alpha1',
-        kind,
-        spec: { expirationSeconds: SHOOT_KUBECONFIG_SECONDS },
-      })
-      .catch((error: unknown) => {
-        throw shootKubeconfigUnavailable(shoot, error instanceof Error ? error.message : String(error));
-      });
+    this.log?.info(4, 'Requesting shoot kubeconfig', { shoot: `${namespace}/${shoot}`, accessLevel: level });
+    const response = await client.post<{ status?: { kubeconfig?: string } }>(path, {
+      apiVersion: 'authentication.gardener.cloud/v1alpha1',
+      kind,
+      spec: { expirationSeconds: SHOOT_KUBECONFIG_SECONDS },
+    });
     const { parse } = await import('yaml');
     return parse(Buffer.from(response.status?.kubeconfig ?? '', 'base64').toString('utf8')) as Kubeconfig;
   }

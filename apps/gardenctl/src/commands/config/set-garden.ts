@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'clipanion';
-import { GardenctlCommand } from '../../cli/command.js';
+import { GardenctlCommand, oneOf } from '../../cli/command.js';
 import { warn } from '../../cli/io.js';
+import { ACCESS_LEVELS } from '../../config/access-level.js';
 import { validateGardenName } from '../../config/config.js';
 import { expandHome } from '../../config/paths.js';
 import { validatePattern } from '../../config/patterns.js';
@@ -51,6 +52,11 @@ export class ConfigSetGardenCommand extends GardenctlCommand {
     description:
       'regex match pattern for targeting (named groups: project, namespace, shoot, seed); replaces the list, repeat for more, "" clears',
   });
+  defaultShootAccessLevel = Option.String('--default-shoot-access-level', {
+    description:
+      'default kubeconfig access level when targeting shoots in this garden. One of "admin", "viewer", "auto". Pass an empty value to unset (admin)',
+    validator: oneOf(['', ...ACCESS_LEVELS] as const),
+  });
 
   protected override async complete(): Promise<void> {
     this.name = gardenName(this.name);
@@ -77,8 +83,16 @@ export class ConfigSetGardenCommand extends GardenctlCommand {
       ...(this.kubeContext !== undefined ? { context: this.kubeContext } : {}),
       ...(alias !== undefined ? { alias } : {}),
       ...(pattern !== undefined ? { patterns: pattern } : {}),
+      ...(this.defaultShootAccessLevel !== undefined
+        ? { defaultShootAccessLevel: this.defaultShootAccessLevel }
+        : {}),
     });
     await config.save();
     this.io.out.write(`Successfully configured garden "${name}"\n`);
+    if (this.defaultShootAccessLevel !== undefined) {
+      this.io.err.write(
+        '\nNote: existing session kubeconfigs are not regenerated. Run `gardenctl target` again for the new access level to take effect.\n',
+      );
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { Option } from 'clipanion';
 import { GardenctlCommand } from '../../cli/command.js';
+import { accessLevelOf, accessLevelOption } from '../../cli/options.js';
 import { usageError } from '../../errors.js';
 import type { TargetFlags } from '../../target/target.js';
 import { manager } from '../context.js';
@@ -12,6 +13,9 @@ export abstract class TargetKindCommand extends GardenctlCommand {
   protected abstract readonly kind: TargetKind;
 
   name = Option.String({ name: 'name' });
+  accessLevel = accessLevelOption.level();
+  admin = accessLevelOption.admin();
+  viewer = accessLevelOption.viewer();
 
   /** the target flags this level takes besides its name */
   protected given(): TargetFlags {
@@ -19,6 +23,7 @@ export abstract class TargetKindCommand extends GardenctlCommand {
   }
 
   protected override validate(): void {
+    accessLevelOf(this);
     if (!this.name.trim()) {
       throw usageError(
         `target kind "${this.kind}" requires a name argument`,
@@ -31,6 +36,7 @@ export abstract class TargetKindCommand extends GardenctlCommand {
     const name = this.name.trim();
     const flags: TargetFlags = { ...this.given(), [this.kind]: name };
     const m = await manager(this);
+    m.requestedAccessLevel = accessLevelOf(this);
     reportTargeted(this, m, await m.apply(flags), `${this.kind} "${name}"`);
   }
 }

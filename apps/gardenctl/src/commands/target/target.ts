@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { GardenctlCommand } from '../../cli/command.js';
-import { targetOption } from '../../cli/options.js';
+import { accessLevelOf, accessLevelOption, targetOption } from '../../cli/options.js';
 import { GardenctlError, GardenctlErrorCode, usageError } from '../../errors.js';
 import type { TargetManager } from '../../target/manager.js';
 import { seedNotTargetable } from '../../target/seeds.js';
@@ -35,11 +35,15 @@ export class TargetCommand extends GardenctlCommand {
   shoot = targetOption.shoot();
   seed = targetOption.seed();
   controlPlane = targetOption.controlPlane();
+  accessLevel = accessLevelOption.level();
+  admin = accessLevelOption.admin();
+  viewer = accessLevelOption.viewer();
 
   private flags: TargetFlags = {};
 
   protected override validate(): void {
     this.flags = targetFlags(this);
+    accessLevelOf(this);
     if (!this.value?.trim() && !this.flags.garden && !this.flags.project && !this.flags.shoot) {
       throw usageError(
         'nothing to target',
@@ -52,6 +56,7 @@ export class TargetCommand extends GardenctlCommand {
     const { flags } = this;
     const value = this.value?.trim();
     const m = await manager(this);
+    m.requestedAccessLevel = accessLevelOf(this);
     if (value) {
       const overlay = await patternOverlay(m, flags, value);
       reportTargeted(this, m, await m.apply(overlay), `pattern "${value}"`);
