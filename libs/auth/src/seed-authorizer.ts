@@ -6,6 +6,7 @@ import {
   MACHINE_GROUP,
   OPERATIONS_GROUP,
   SHOOT_LABEL,
+  shootOfObject,
 } from '@gardener-ts/api';
 import type { Decision } from './authorize.js';
 import type { Identity, RequestAttributes, Verb } from './identity.js';
@@ -99,17 +100,11 @@ export function seedNameDecision(scope: SeedScope, a: RequestAttributes): Decisi
 /** The shoot an object hangs off, by its kind's link (name, label or reference). */
 function owningShoot(object: KubeObject): string | undefined {
   const { kind, metadata } = object;
-  if (kind === 'Shoot') return metadata.name;
   if (kind === 'Secret' || kind === 'ConfigMap')
     return metadata.name?.includes('.') ? metadata.name.split('.')[0] : undefined;
-  if (object.apiVersion?.startsWith(`${MACHINE_GROUP}/`)) return metadata.labels?.[SHOOT_LABEL];
-  if (kind === 'Bastion')
-    return (object as { spec?: { shootRef?: { name?: unknown } } }).spec?.shootRef?.name as
-      | string
-      | undefined;
   // an event names its shoot by label; what it is about is checked against that when it is made
   if (kind === 'Event') return metadata.labels?.[SHOOT_LABEL];
-  return undefined;
+  return shootOfObject(object);
 }
 
 /** What a gardenlet's events may be about. */

@@ -7,6 +7,7 @@ export {
   isExpired,
   isNotFound,
 } from './errors.js';
+export { EventRecorder, type EventRecorderLogger, type EventRecorderOptions } from './event-recorder.js';
 export {
   type ChangeEvent,
   GardenClient,

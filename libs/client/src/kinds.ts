@@ -2,6 +2,7 @@ import {
   type Bastion,
   type CloudProfile,
   type ConfigMap,
+  type Event,
   type Machine,
   type MachineClass,
   type MachineDeployment,
@@ -19,6 +20,7 @@ export interface GardenKinds {
   Bastion: Bastion;
   CloudProfile: CloudProfile;
   ConfigMap: ConfigMap;
+  Event: Event;
   Machine: Machine;
   MachineClass: MachineClass;
   MachineDeployment: MachineDeployment;

@@ -2,6 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { FieldError } from '../errors.js';
 import { type KubeObject, objectMetaSchema } from '../meta.js';
+import { MACHINE_GROUP } from './groups.js';
+import { SHOOT_LABEL } from './shoot.js';
 
 /**
  * Kubernetes' Event in its two versions: core/v1 (what is stored, as kube-apiserver stores it) and
@@ -127,6 +129,45 @@ export function eventFieldToCore(field: string): string {
   const [head = '', ...rest] = field.split('.');
   const core = RENAMED.find(([, events]) => events === head)?.[0];
   return core ? [core, ...rest].join('.') : field;
+}
+
+/**
+ * Reasons the garden's controllers record, Gardener's names where Gardener has them
+ * (pkg/apis/core/v1beta1 constants; the machine and bastion ones are ours).
+ */
+export const EventReason = {
+  Reconciling: 'Reconciling',
+  Reconciled: 'Reconciled',
+  ReconcileError: 'ReconcileError',
+  Deleting: 'Deleting',
+  Deleted: 'Deleted',
+  DeleteError: 'DeleteError',
+  Hibernated: 'Hibernated',
+  WokenUp: 'WokenUp',
+  SchedulingSuccessful: 'SchedulingSuccessful',
+  SchedulingFailed: 'SchedulingFailed',
+  MachineCreated: 'Created',
+  MachineCreationFailed: 'CreationFailed',
+  MachineFailed: 'Failed',
+  MachineReplaced: 'Replaced',
+  MachineDeleted: 'Deleted',
+  BastionReady: 'Ready',
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
+/**
+ * The shoot an object an event may be about belongs to: a Shoot itself, a machine.sapcloud.io
+ * object by its shoot label, a Bastion by its shootRef. Events carry it as their shoot label.
+ */
+export function shootOfObject(object: KubeObject): string | undefined {
+  const { kind, metadata } = object;
+  if (kind === 'Shoot') return metadata.name;
+  if (object.apiVersion?.startsWith(`${MACHINE_GROUP}/`)) return metadata.labels?.[SHOOT_LABEL];
+  if (kind === 'Bastion') {
+    const name = (object.spec as { shootRef?: { name?: unknown } } | undefined)?.shootRef?.name;
+    return typeof name === 'string' ? name : undefined;
+  }
+  return undefined;
 }
 
 /** The object an event (of either version) is about; empty when it names none. */
