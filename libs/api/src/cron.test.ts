@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronProblem, lastCronTrigger } from './cron.js';
+import { cronProblem, lastCronTrigger, validTimeZone } from './cron.js';
 
 const at = new Date('2026-11-25T12:00:00Z');
 
@@ -38,5 +38,15 @@ describe('lastCronTrigger', () => {
   it('tells weekday names containing an H from a hashed value', () => {
     expect(cronProblem('0 20 * * THU', 'UTC', at)).toBeUndefined();
     expect(cronProblem('0 20 * * MON,H', 'UTC', at)).toMatch(/no H/);
+  });
+
+  it('answers the same when asked again (answers are kept)', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(cronProblem('00 07 * * 1-5', 'Europe/Berlin', at)).toBeUndefined();
+      expect(cronProblem('0 0 31 2,4 *', 'Europe/Berlin', at)).toMatch(/none of the months/);
+      expect(cronProblem('00 07 * * 1-5', 'Mars/Olympus', at)).toMatch(/IANA time zone/);
+      expect(validTimeZone('Europe/Berlin')).toBe(true);
+      expect(validTimeZone('Mars/Olympus')).toBe(false);
+    }
   });
 });
