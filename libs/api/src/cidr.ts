@@ -149,11 +149,15 @@ export function overlaps(a: string, b: string): boolean {
 export function allocateSubnet(range: string, prefix: number, taken: readonly string[]): string | undefined {
   const outer = parseCidr(range);
   if (!outer || prefix < outer.prefix || prefix > 32) return undefined;
-  const used = taken.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  // address intervals [first, end): aligned networks overlap exactly when their intervals do
+  const used = taken.flatMap((text) => {
+    const cidr = parseCidr(text);
+    return cidr ? [[cidr.network, cidr.network + size(cidr)] as const] : [];
+  });
   const step = 2 ** (32 - prefix);
   for (let network = outer.network; network < outer.network + size(outer); network += step) {
-    const candidate = { network, prefix };
-    if (!used.some((u) => cidrsOverlap(u, candidate))) return formatCidr(candidate);
+    const end = network + step;
+    if (!used.some(([first, last]) => first < end && network < last)) return formatCidr({ network, prefix });
   }
   return undefined;
 }
