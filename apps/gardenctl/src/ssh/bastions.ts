@@ -16,7 +16,7 @@ interface Condition {
 }
 
 export interface BastionObject extends KubeObject {
-  spec?: { shootRef?: { name?: string }; ingress?: { ipBlock: { cidr: string } }[] };
+  spec?: { shootRef?: { name?: string }; sshPublicKey?: string; ingress?: { ipBlock: { cidr: string } }[] };
   status?: {
     ingress?: { ip?: string; hostname?: string };
     sshHostKeys?: string[];
@@ -29,6 +29,16 @@ export interface BastionObject extends KubeObject {
 export function bastionName(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return `cli-${[...randomBytes(8)].map((b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+/** A bastion as `gardenctl ssh` asks for it. */
+export interface BastionRequest {
+  name: string;
+  shoot: string;
+  sshPublicKey: string;
+  cidrs: readonly string[];
+  /** with the keepalive annotation (gardenctl-v2 sets it on create-or-patch), unless --no-keepalive */
+  keepalive: boolean;
 }
 
 /** Where a waiting command tells how it is going. */
@@ -46,18 +56,32 @@ export class Bastions {
     return name ? `${collection}/${encodeURIComponent(name)}` : collection;
   }
 
-  create(
-    name: string,
-    shoot: string,
-    sshPublicKey: string,
-    cidrs: readonly string[],
-  ): Promise<BastionObject> {
+  create(request: BastionRequest): Promise<BastionObject> {
+    const { name, shoot, sshPublicKey, cidrs } = request;
     return this.client.post<BastionObject>(this.path(), {
       apiVersion: 'operations.gardener.cloud/v1alpha1',
       kind: 'Bastion',
-      metadata: { name, namespace: this.namespace },
+      metadata: { name, namespace: this.namespace, ...(request.keepalive ? KEEPALIVE.metadata : {}) },
       spec: { shootRef: { name: shoot }, sshPublicKey, ingress: ingressOf(cidrs) },
     });
+  }
+
+  /**
+   * gardenctl-v2's create-or-patch for `--bastion-name`: the bastion is made, or, when one of that
+   * name exists for this shoot and this public key, taken over (its ingress set to `cidrs`).
+   */
+  async createOrReuse(request: BastionRequest): Promise<'created' | 'reused'> {
+    const existing = await this.get(request.name);
+    if (!existing) {
+      await this.create(request);
+      return 'created';
+    }
+    checkReusable(existing, request);
+    await this.client.patch(this.path(request.name), {
+      ...(request.keepalive ? KEEPALIVE : {}),
+      spec: { ingress: ingressOf(request.cidrs) },
+    });
+    return 'reused';
   }
 
   get(name: string): Promise<BastionObject | undefined> {
@@ -122,6 +146,35 @@ function endpointOf(name: string, bastion: BastionObject): BastionEndpoint {
   const keys: unknown = bastion.status?.sshHostKeys ?? [];
   if (!Array.isArray(keys)) return { ip, hostKeys: [checkHostKey(keys, source)] };
   return { ip, hostKeys: keys.map((key) => checkHostKey(key, source)) };
+}
+
+/** `ssh-ed25519 AAAA…` without its comment */
+const keyOf = (line: string | undefined) => (line ?? '').trim().split(/\s+/).slice(0, 2).join(' ');
+
+function checkReusable(existing: BastionObject, request: BastionRequest): void {
+  const name = `bastion "${request.name}"`;
+  if (existing.metadata.deletionTimestamp) {
+    throw new GardenctlError(
+      GardenctlErrorCode.Bastion,
+      `${name} is being deleted`,
+      'choose another --bastion-name',
+    );
+  }
+  const shoot = existing.spec?.shootRef?.name;
+  if (shoot !== request.shoot) {
+    throw new GardenctlError(
+      GardenctlErrorCode.Bastion,
+      `${name} exists for shoot "${shoot}", not "${request.shoot}"`,
+      'choose another --bastion-name, or target that shoot',
+    );
+  }
+  if (keyOf(existing.spec?.sshPublicKey) !== keyOf(request.sshPublicKey)) {
+    throw new GardenctlError(
+      GardenctlErrorCode.Bastion,
+      `${name} exists, and was made for another public SSH key`,
+      'pass the key pair it was made with (--public-key-file and --private-key-file), or choose another --bastion-name',
+    );
+  }
 }
 
 function ingressOf(cidrs: readonly string[]) {

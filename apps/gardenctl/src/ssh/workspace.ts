@@ -9,6 +9,8 @@ export const BASTION_HOST_ALIAS = 'gardenctl-bastion';
 
 export interface BastionEndpoint {
   readonly ip: string;
+  /** the SSH port, when not 22 (`--bastion-port`) */
+  readonly port?: number;
   /** `<type> <base64> [comment]` lines; without any, the first connection learns the key */
   readonly hostKeys: readonly string[];
 }
@@ -22,6 +24,7 @@ export interface NodeEndpoint {
 interface HostEntry {
   readonly alias: string;
   readonly ip: string;
+  readonly port?: number;
   readonly user: string;
   readonly identity: string;
   readonly hostKeys: readonly string[];
@@ -58,8 +61,8 @@ export class SshWorkspace {
     return join(this.dir, 'known_hosts');
   }
 
-  /** A fresh ed25519 pair from ssh-keygen: [private key file, public key line]. */
-  async generateKeyPair(): Promise<{ privateKey: string; publicKey: string }> {
+  /** A fresh ed25519 pair from ssh-keygen: its files and the public key line. */
+  async generateKeyPair(): Promise<KeyPair> {
     const privateKey = join(this.dir, 'id_ed25519');
     await new Promise<void>((done, fail) => {
       execFile(
@@ -68,7 +71,8 @@ export class SshWorkspace {
         (error) => (error ? fail(sshKeygenMissing(error)) : done()),
       );
     });
-    return { privateKey, publicKey: readFileSync(`${privateKey}.pub`, 'utf8').trim() };
+    const publicKeyFile = `${privateKey}.pub`;
+    return { privateKey, publicKeyFile, publicKey: readFileSync(publicKeyFile, 'utf8').trim() };
   }
 
   /** Writes the shoot's private key (a secret: 0600, never printed). */
@@ -89,6 +93,7 @@ export class SshWorkspace {
       {
         alias: BASTION_HOST_ALIAS,
         ip: checkHost(bastion.ip, 'the bastion'),
+        ...(bastion.port && bastion.port !== 22 ? { port: bastion.port } : {}),
         user: 'gardener',
         identity: configPath(identities.bastionKey),
         hostKeys: bastion.hostKeys.map((key) => checkHostKey(key, 'the bastion')),
@@ -107,11 +112,14 @@ export class SshWorkspace {
       }),
     ];
     const knownHostsFile = configPath(this.knownHostsFile);
-    const known = hosts.flatMap((host) => host.hostKeys.map((key) => `${host.ip} ${key}\n`));
+    // known_hosts names a host on another port than 22 as [host]:port, the way ssh looks it up
+    const knownAs = (host: HostEntry) => (host.port ? `[${host.ip}]:${host.port}` : host.ip);
+    const known = hosts.flatMap((host) => host.hostKeys.map((key) => `${knownAs(host)} ${key}\n`));
     const entry = (host: HostEntry) =>
       [
         `Host ${host.alias}`,
         `  HostName ${host.ip}`,
+        ...(host.port ? [`  Port ${host.port}`] : []),
         `  User ${host.user}`,
         `  IdentityFile "${host.identity}"`,
         '  IdentitiesOnly yes',
@@ -130,12 +138,19 @@ export class SshWorkspace {
   }
 }
 
+/** The key pair the bastion accepts: the private key's file, the public key's file and its line. */
+export interface KeyPair {
+  readonly privateKey: string;
+  readonly publicKeyFile: string;
+  readonly publicKey: string;
+}
+
 /** `--public-key-file` / `--private-key-file`: both, or neither; the public key is read and checked. */
 export function userKeyFiles(
   publicKeyFile: string | undefined,
   privateKeyFile: string | undefined,
   cwd: string,
-): { privateKey: string; publicKey: string } | undefined {
+): KeyPair | undefined {
   if (!publicKeyFile && !privateKeyFile) return undefined;
   if (!publicKeyFile || !privateKeyFile) {
     throw usageError(
@@ -158,7 +173,7 @@ export function userKeyFiles(
       'e.g. ~/.ssh/id_ed25519.pub',
     );
   }
-  return { privateKey: privatePath, publicKey };
+  return { privateKey: privatePath, publicKeyFile: publicPath, publicKey };
 }
 
 function sshKeygenMissing(error: Error): GardenctlError {
