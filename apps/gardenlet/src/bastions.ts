@@ -1,12 +1,12 @@
 import { BastionController } from '@gardener-ts/botanist';
-import type { GardenClient } from '@gardener-ts/client';
+import type { EventRecorder, GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry } from '@gardener-ts/extensions';
 import { ShootLeases, seedKeyPrefix } from '@gardener-ts/jobs';
 import { Logger, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { GardenletConfig } from './config.js';
 import { Periodic } from './periodic.js';
-import { EXTENSIONS, GARDEN_CLIENT } from './tokens.js';
+import { EVENT_RECORDER, EXTENSIONS, GARDEN_CLIENT } from './tokens.js';
 
 /**
  * A watch of the seed's bastions starts a pass on every change (a new bastion, a keepalive, a
@@ -20,10 +20,11 @@ export function bastionProviders(config: GardenletConfig, redis: Redis): Provide
   return [
     {
       provide: 'BastionPeriodic',
-      inject: [GARDEN_CLIENT, EXTENSIONS],
-      useFactory: (client: GardenClient, extensions: ExtensionRegistry) => {
+      inject: [GARDEN_CLIENT, EXTENSIONS, EVENT_RECORDER],
+      useFactory: (client: GardenClient, extensions: ExtensionRegistry, events: EventRecorder) => {
         const controller = new BastionController({
           client,
+          events,
           seedName: config.seedName,
           actuator: (type) => extensions.bastion(type),
           // keyed by the bastion's uid; a lease lost to a dead gardenlet is free after the TTL

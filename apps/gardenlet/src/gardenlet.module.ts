@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Shoot } from '@gardener-ts/api';
 import {
   Botanist,
@@ -9,7 +11,7 @@ import {
   ShootCare,
   type TaskOutcome,
 } from '@gardener-ts/botanist';
-import type { GardenClient } from '@gardener-ts/client';
+import { EventRecorder, type GardenClient } from '@gardener-ts/client';
 import { createLocalProvider, ExtensionRegistry } from '@gardener-ts/extensions';
 import { loadOrCreateStateKey, TofuRunner } from '@gardener-ts/infra/tofu';
 import { createShootJobHandler, ShootLeases, ShootQueue, seedKeyPrefix } from '@gardener-ts/jobs';
@@ -28,6 +30,7 @@ import { seedGarbageCollection } from './seed-gc.js';
 import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
 import {
   BOTANIST,
+  EVENT_RECORDER,
   EXTENSIONS,
   GARDEN_ACCESS,
   GARDEN_CLIENT,
@@ -38,6 +41,9 @@ import {
   SHOOT_JOB_HANDLER,
   SHOOT_QUEUE_CLIENT,
 } from './tokens.js';
+
+/** how long shutdown waits for queued events */
+const EVENT_FLUSH_MS = 2_000;
 
 /** Schedules have minute resolution; checking twice a minute fires each trigger within 30 s. */
 const HIBERNATION_CHECK_MS = 30_000;
@@ -83,10 +89,13 @@ class Connections implements OnApplicationShutdown {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GARDEN_ACCESS) private readonly garden: GardenAccess,
     @Inject(SHOOT_QUEUE_CLIENT) private readonly shootQueue: ShootQueue,
+    @Inject(EVENT_RECORDER) private readonly events: EventRecorder,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.shootQueue.close();
+    // events still queued get a moment to be written before the garden connection goes
+    await Promise.race([this.events.flush(), sleep(EVENT_FLUSH_MS, undefined, { ref: false })]);
     await this.garden.close();
     this.redis.disconnect();
   }
@@ -117,6 +126,16 @@ export class GardenletModule {
           inject: [GARDEN_ACCESS],
           useFactory: (access: GardenAccess) => access.client,
         },
+        {
+          provide: EVENT_RECORDER,
+          inject: [GARDEN_CLIENT],
+          useFactory: (client: GardenClient) =>
+            new EventRecorder(client, {
+              component: 'gardenlet',
+              instance: `${hostname()}/${config.seedName}`,
+              logger: new Logger('Events'),
+            }),
+        },
         { provide: SEED, useValue: new LocalSeedBackend() },
         {
           provide: EXTENSIONS,
@@ -125,21 +144,27 @@ export class GardenletModule {
         },
         {
           provide: MACHINES,
-          inject: [GARDEN_CLIENT, SEED, EXTENSIONS],
-          useFactory: (client: GardenClient, seed: LocalSeedBackend, extensions: ExtensionRegistry) =>
-            createMachineController(config, client, seed, extensions, redis),
+          inject: [GARDEN_CLIENT, SEED, EXTENSIONS, EVENT_RECORDER],
+          useFactory: (
+            client: GardenClient,
+            seed: LocalSeedBackend,
+            extensions: ExtensionRegistry,
+            events: EventRecorder,
+          ) => createMachineController(config, { client, seed, extensions, redis, events }),
         },
         {
           provide: BOTANIST,
-          inject: [GARDEN_CLIENT, SEED, EXTENSIONS, MACHINES],
+          inject: [GARDEN_CLIENT, SEED, EXTENSIONS, MACHINES, EVENT_RECORDER],
           useFactory: (
             client: GardenClient,
             seed: LocalSeedBackend,
             extensions: ExtensionRegistry,
             machines: MachineControllerManager,
+            events: EventRecorder,
           ) =>
             new Botanist({
               client,
+              events,
               seed,
               seedName: config.seedName,
               extensions,

@@ -1,6 +1,6 @@
 import { clusterDnsAddress, type Shoot } from '@gardener-ts/api';
 import { serviceCidrOf, sshKeypairSecretName } from '@gardener-ts/botanist';
-import type { GardenClient } from '@gardener-ts/client';
+import type { EventRecorder, GardenClient } from '@gardener-ts/client';
 import type { ExtensionRegistry, NodeBootstrap } from '@gardener-ts/extensions';
 import { seedMachineQueueName } from '@gardener-ts/jobs';
 import { MachineControllerManager, type ShootNodes, shootNodesFromKubeconfig } from '@gardener-ts/machine';
@@ -18,13 +18,18 @@ const KUBECONFIG_RENEW_MS = 10 * 60 * 1000;
 /** The gardenlet's GardenClient, or one made over the garden's ResourceService. */
 export function createMachineController(
   config: GardenletConfig,
-  client: GardenClient,
-  seed: SeedBackend,
-  extensions: ExtensionRegistry,
-  redis: Redis,
+  deps: {
+    client: GardenClient;
+    seed: SeedBackend;
+    extensions: ExtensionRegistry;
+    redis: Redis;
+    events: EventRecorder;
+  },
 ): MachineControllerManager {
+  const { client, seed, extensions, redis, events } = deps;
   return new MachineControllerManager({
     client,
+    events,
     drivers: (type) => extensions.machines(type),
     nodes: shootNodesVia(seed),
     bootstrap: (shoot, technicalId) => nodeBootstrap(client, seed, shoot, technicalId),

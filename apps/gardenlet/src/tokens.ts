@@ -10,3 +10,5 @@ export const MACHINES = Symbol('MachineControllerManager');
 export const SHOOT_QUEUE_CLIENT = Symbol('ShootQueue');
 /** The one typed client (libs/client) every controller of the gardenlet reads and writes objects with. */
 export const GARDEN_CLIENT = Symbol('GardenClient');
+/** The gardenlet's EventRecorder: what its controllers did and why, as Events in the garden. */
+export const EVENT_RECORDER = Symbol('EventRecorder');

@@ -1,5 +1,5 @@
 import type { Shoot } from '@gardener-ts/api';
-import { ignoreNotFound } from '@gardener-ts/client';
+import { type EventRecorder, ignoreNotFound } from '@gardener-ts/client';
 import type { InfrastructureContext } from '@gardener-ts/extensions';
 import { Flow, type Task, type TaskOutcome } from '@gardener-ts/flow';
 import { type ComponentDependencies, ShootComponents } from './components/shoot-components.js';
@@ -11,6 +11,7 @@ import { maintenancePatch, maintenanceUpdates } from './maintenance.js';
 import { clearOperations, requestedOperations } from './operation-annotation.js';
 import { ProgressNote } from './progress.js';
 import { keyOf } from './seed-shoots.js';
+import { recordFlow } from './shoot-events.js';
 import { type OperationType, ShootStatusWriter } from './shoot-status.js';
 
 /** Gardener's finalizer on shoots: the gardenlet removes it once everything is gone. */
@@ -18,6 +19,8 @@ export const SHOOT_FINALIZER = 'gardener';
 
 export interface BotanistOptions extends ComponentDependencies, FlowRunnerOptions {
   readonly seedName: string;
+  /** what each flow did and why, as the shoot's events */
+  readonly events: EventRecorder;
 }
 
 export type { TaskOutcome };
@@ -44,11 +47,15 @@ export class Botanist {
     const status = new ShootStatusWriter(this.options.client, key.namespace, key.name);
     const shoot = await status.read().catch(ignoreNotFound);
     if (!shoot || shoot.spec.seedName !== this.options.seedName) return;
-    if (shoot.metadata.deletionTimestamp) return this.delete(shoot, status, signal);
+    if (shoot.metadata.deletionTimestamp) {
+      await recordFlow(this.options.events, shoot, 'delete', () => this.delete(shoot, status, signal));
+      return this.release(shoot);
+    }
     if (failedAndUntouched(shoot)) return;
     if (shoot.spec.hibernation?.enabled && shoot.status?.lastOperation)
-      return this.hibernate(shoot, status, signal);
-    return this.reconcile(shoot, status, signal);
+      return recordFlow(this.options.events, shoot, 'hibernate', () => this.hibernate(shoot, status, signal));
+    const flow = shoot.status?.hibernated ? 'wake-up' : 'reconcile';
+    return recordFlow(this.options.events, shoot, flow, () => this.reconcile(shoot, status, signal));
   }
 
   /** Stops the control plane and keeps its data; the next reconcile without hibernation wakes it. */
@@ -140,6 +147,10 @@ export class Botanist {
       this.task('delete-cluster-access', ['destroy-infrastructure'], () => access.remove()),
     ];
     await this.runner.run(new Flow(`delete ${technicalId}`, tasks), 'Delete', status, signal);
+  }
+
+  /** The shoot goes once its delete flow (and its Deleted event) is done. */
+  private async release(shoot: Shoot): Promise<void> {
     await this.options.client.removeFinalizer('Shoot', keyOf(shoot), SHOOT_FINALIZER);
   }
 

@@ -1,6 +1,6 @@
 import type { Shoot } from '@gardener-ts/api';
 import type { BackoffPolicy } from '@gardener-ts/api/backoff';
-import type { GardenClient } from '@gardener-ts/client';
+import type { EventRecorder, GardenClient } from '@gardener-ts/client';
 import {
   GardenerErrorCode,
   type MachineDriver,
@@ -47,6 +47,8 @@ export interface MachineControllerOptions {
   readonly orphanGraceMs?: number;
   /** retry backoff of machine jobs whose driver call failed retryably */
   readonly operationBackoff?: BackoffPolicy;
+  /** machines created, failed, replaced and deleted, as events on the Machines (none without it) */
+  readonly events?: EventRecorder;
 }
 
 /**
@@ -71,6 +73,7 @@ export class MachineControllerManager {
       nodes: options.nodes,
       bootstrap: options.bootstrap,
       now: this.now,
+      events: options.events,
     });
     const backoff = options.operationBackoff ?? { initialMs: 1_000, maxMs: 60_000 };
     this.operations = options.queue
@@ -186,6 +189,7 @@ export class MachineControllerManager {
       objects: this.objects,
       enqueue: (job: MachineJob) => this.operations.enqueue(job),
       now: this.now,
+      events: this.options.events,
       defaults: {
         creationMs: this.options.creationTimeoutMs ?? CREATION_TIMEOUT_MS,
         healthMs: this.options.healthTimeoutMs ?? HEALTH_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import type { Machine, Shoot } from '@gardener-ts/api';
-import { SSH_HOST_KEYS_ANNOTATION } from '@gardener-ts/api';
+import { EventReason, SSH_HOST_KEYS_ANNOTATION } from '@gardener-ts/api';
+import type { EventRecorder } from '@gardener-ts/client';
 import {
   isMachineNotFound,
   type MachineDriver,
@@ -34,6 +35,7 @@ export interface OperatorDependencies {
   readonly nodes: (technicalId: string) => Promise<ShootNodes>;
   readonly bootstrap: (shoot: Shoot, technicalId: string) => Promise<NodeBootstrap>;
   readonly now: () => Date;
+  readonly events?: EventRecorder | undefined;
 }
 
 type LastOperation = NonNullable<NonNullable<Machine['status']>['lastOperation']>;
@@ -117,15 +119,17 @@ export class MachineOperator {
         });
         throw failure;
       }
+      const description = `Creating the machine failed: ${failure.message}`;
       await this.fail(job, {
         phase: 'Failed',
-        lastOperation: {
-          type: 'Create',
-          state: 'Failed',
-          description: `Creating the machine failed: ${failure.message}`,
-          errorCode: failure.code,
-        },
+        lastOperation: { type: 'Create', state: 'Failed', description, errorCode: failure.code },
       });
+      this.deps.events?.event(
+        machine,
+        'Warning',
+        EventReason.MachineCreationFailed,
+        `${description} (${failure.code})`,
+      );
       return;
     }
     await this.deps.objects.patch('Machine', job.namespace, job.name, {
@@ -145,6 +149,12 @@ export class MachineOperator {
         lastUpdateTime: this.deps.now().toISOString(),
       },
     });
+    this.deps.events?.event(
+      machine,
+      'Normal',
+      EventReason.MachineCreated,
+      `Created at the provider as ${info.providerId}; waiting for node ${info.nodeName} to join`,
+    );
   }
 
   /** Deletes at the provider, then the Node, then lets the Machine go. */
@@ -169,6 +179,12 @@ export class MachineOperator {
     }
     const nodes = await this.deps.nodes(job.technicalId);
     await nodes.delete(nodeNameOf(machine));
+    this.deps.events?.event(
+      machine,
+      'Normal',
+      EventReason.MachineDeleted,
+      'Deleted at the provider and as a node',
+    );
     await this.deps.objects.release('Machine', job.namespace, job.name);
   }
 

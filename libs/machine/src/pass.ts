@@ -1,4 +1,5 @@
 import {
+  EventReason,
   jsonEqual,
   MACHINE_API_VERSION,
   type Machine,
@@ -6,6 +7,7 @@ import {
   type MachineDeployment,
   type MachineSet,
 } from '@gardener-ts/api';
+import type { EventRecorder } from '@gardener-ts/client';
 import { type GardenerErrorCode, MachineError, MachineErrorCode } from '@gardener-ts/extensions';
 import { parseDuration } from './durations.js';
 import { DEPLOYMENT_LABEL, machineName, machineSetName, POOL_LABEL, TEMPLATE_HASH_LABEL } from './names.js';
@@ -37,6 +39,7 @@ export interface PassDependencies {
   readonly enqueue: (job: MachineJob) => Promise<void>;
   readonly now: () => Date;
   readonly defaults: MachineTimeouts;
+  readonly events?: EventRecorder | undefined;
 }
 
 function setOf(machine: Machine): string | undefined {
@@ -154,6 +157,13 @@ export class ShootPass {
       statusPatch(change, this.deps.now()),
     );
     this.machines.set(name, updated);
+    if (change.phase === 'Failed')
+      this.deps.events?.event(
+        updated,
+        'Warning',
+        EventReason.MachineFailed,
+        change.lastOperation.description ?? 'The machine failed',
+      );
   }
 
   private async markTerminating(machine: Machine): Promise<void> {
@@ -291,7 +301,15 @@ export class ShootPass {
       );
     }
     const machines = this.machinesOf(set).filter((m) => !isDeleting(m));
-    for (const failed of machines.filter((m) => phaseOf(m) === 'Failed')) await this.deleteMachine(failed);
+    for (const failed of machines.filter((m) => phaseOf(m) === 'Failed')) {
+      this.deps.events?.event(
+        failed,
+        'Normal',
+        EventReason.MachineReplaced,
+        `The failed machine is deleted; MachineSet ${name} makes a new one in its place`,
+      );
+      await this.deleteMachine(failed);
+    }
     const active = machines.filter((m) => phaseOf(m) !== 'Failed').sort(scaleDownOrder);
     for (const machine of active.slice(0, Math.max(0, active.length - target)))
       await this.deleteMachine(machine);

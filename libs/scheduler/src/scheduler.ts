@@ -1,14 +1,15 @@
 import {
   ApiError,
+  EventReason,
   type KubeObject,
   type ResourceType,
-  requireResourceByKind,
   type Seed,
   type Shoot,
   timestamp,
 } from '@gardener-ts/api';
 import {
   type ChangeEvent,
+  EventRecorder,
   GardenClient,
   InProcessTransport,
   isConflict,
@@ -42,6 +43,9 @@ function isRace(error: unknown): boolean {
  */
 /** How long a count of shoots per seed is reused. */
 const COUNT_TTL_MS = 1_000;
+/** Bindings made at create, awaiting the stored shoot (its uid) for their event; older ones are dropped. */
+const BOUND_AT_CREATE_TTL_MS = 60_000;
+const BOUND_AT_CREATE_MAX = 10_000;
 
 export class ShootScheduler {
   private readonly client: GardenClient;
@@ -54,6 +58,9 @@ export class ShootScheduler {
   private counts: { at: number; counting: Promise<Map<string, number>> } | undefined;
   /** What scheduling reads of each seed, as last seen: other changes do not start a pass. */
   private readonly seedViews = new Map<string, string>();
+  /** `namespace/name` → when this process bound it at create: its SchedulingSuccessful event is due */
+  private readonly boundAtCreate = new Map<string, number>();
+  private readonly events: EventRecorder;
 
   constructor(
     private readonly resources: ResourceService,
@@ -61,6 +68,10 @@ export class ShootScheduler {
     private readonly options: ShootSchedulerOptions = {},
   ) {
     this.client = new GardenClient(new InProcessTransport(resources));
+    this.events = new EventRecorder(this.client, {
+      component: 'gardener-scheduler',
+      logger: { warn: (message) => this.options.onError?.(new Error(message)) },
+    });
   }
 
   /**
@@ -81,8 +92,25 @@ export class ShootScheduler {
     }
     if ('reason' in choice && shoot.spec.networking?.nodes)
       choice = await this.choose(shoot, { ignoreNetworks: true });
-    if (!('reason' in choice)) shoot.spec.seedName = choice.seedName;
+    if ('reason' in choice) return;
+    shoot.spec.seedName = choice.seedName;
+    this.rememberBinding(shoot);
   };
+
+  /** The event of a create-time binding waits for the stored shoot (the Shoot watch's ADDED). */
+  private rememberBinding(shoot: Shoot): void {
+    const now = Date.now();
+    for (const [key, at] of this.boundAtCreate) {
+      if (now - at <= BOUND_AT_CREATE_TTL_MS && this.boundAtCreate.size < BOUND_AT_CREATE_MAX) break;
+      this.boundAtCreate.delete(key);
+    }
+    this.boundAtCreate.set(`${shoot.metadata.namespace}/${shoot.metadata.name}`, now);
+  }
+
+  private scheduled(shoot: Shoot): void {
+    const seed = shoot.spec.seedName ?? '';
+    this.events.event(shoot, 'Normal', EventReason.SchedulingSuccessful, `Scheduled to seed '${seed}'`);
+  }
 
   async choose(shoot: Shoot, options: ChooseOptions = {}): Promise<SeedChoice> {
     const [seeds, counts] = await Promise.all([this.client.list('Seed'), this.shootsPerSeed()]);
@@ -154,6 +182,8 @@ export class ShootScheduler {
   }
 
   private onShoot({ type, object }: ChangeEvent<'Shoot'>): void {
+    const key = `${object.metadata.namespace}/${object.metadata.name}`;
+    if (type === 'ADDED' && object.spec.seedName && this.boundAtCreate.delete(key)) this.scheduled(object);
     if (type === 'DELETED') this.counts = undefined; // capacity freed: count afresh
     if (type === 'DELETED' || !object.spec.seedName) this.kick();
   }
@@ -185,6 +215,7 @@ export class ShootScheduler {
     if (this.debounce) clearTimeout(this.debounce);
     await Promise.all(this.watches.splice(0).map((watch) => watch.stop()));
     await this.running;
+    await this.events.flush();
   }
 
   /** Coalesces bursts of events into one pass; a change during a pass causes one more. */
@@ -213,13 +244,20 @@ export class ShootScheduler {
     const { namespace, name = '', resourceVersion } = shoot.metadata;
     const choice = await this.choose(shoot);
     if (!('reason' in choice)) {
-      await this.client.patch('Shoot', { namespace, name }, 'merge', {
+      const bound = await this.client.patch('Shoot', { namespace, name }, 'merge', {
         metadata: { resourceVersion },
         spec: { seedName: choice.seedName },
       });
+      this.scheduled(bound);
       return;
     }
     if (shoot.status?.lastOperation?.description === choice.reason) return;
+    this.events.event(
+      shoot,
+      'Warning',
+      EventReason.SchedulingFailed,
+      `Failed to schedule Shoot: ${choice.reason}`,
+    );
     const lastUpdateTime = timestamp((this.options.now ?? (() => new Date()))());
     await this.client.updateStatus('Shoot', { namespace, name }, (status, current) => {
       if (current.spec.seedName) return false; // bound meanwhile

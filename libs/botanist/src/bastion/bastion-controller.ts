@@ -1,12 +1,13 @@
 import {
   BASTION_READY_CONDITION,
   type Bastion,
+  EventReason,
   OPERATION_ANNOTATION,
   type Shoot,
   timestamp,
 } from '@gardener-ts/api';
 import { backoffDelay } from '@gardener-ts/api/backoff';
-import type { GardenClient, ObjectKey } from '@gardener-ts/client';
+import type { EventRecorder, GardenClient, ObjectKey } from '@gardener-ts/client';
 import type { BastionActuator, BastionContext, BastionStatus } from '@gardener-ts/extensions';
 import { withCondition } from '../conditions.js';
 import { technicalIdOf, technicalIdOfName } from '../shoot-names.js';
@@ -37,6 +38,8 @@ export interface BastionControllerOptions {
   /** a Ready bastion's actuator runs again this often, to repair what vanished behind its back */
   readonly resyncMs?: number;
   readonly now?: () => Date;
+  /** a bastion becoming ready (or failing to), as events on it (none without it) */
+  readonly events?: EventRecorder;
 }
 
 /** The status the Bastion object carries (BastionStatus is what the provider reports). */
@@ -137,10 +140,23 @@ export class BastionController {
       provided = await this.actuatorFor(bastion).reconcile(contextOf(bastion, shoot));
     } catch (error) {
       await this.reportFailure(bastion, error as Error, now);
+      this.options.events?.event(
+        bastion,
+        'Warning',
+        EventReason.ReconcileError,
+        `The bastion could not be made ready: ${(error as Error).message}`,
+      );
       throw error;
     }
     this.attempts.set(uidOf(bastion), { at: now.getTime(), generation: generationOf(bastion), failures: 0 });
     await this.reportReady(bastion, provided, now);
+    if (conditionOf(bastion)?.status !== 'True')
+      this.options.events?.event(
+        bastion,
+        'Normal',
+        EventReason.BastionReady,
+        `The bastion accepts SSH connections at ${provided.hostname ?? provided.ip}`,
+      );
   }
 
   /** Counts the failure (for the backoff) and shows it as BastionReady False. */
