@@ -37,11 +37,12 @@ export function outboxEntry(shoot: KubeObject, reason: ReconcileReason): OutboxE
 }
 
 export async function insertOutbox(client: PoolClient, entry: OutboxEntry): Promise<void> {
+  // one round trip: it runs inside the write's transaction, while the write's locks are held
   await client.query(
-    'INSERT INTO outbox (uid, namespace, name, seed_name, reason) VALUES ($1, $2, $3, $4, $5)',
+    `WITH entry AS (INSERT INTO outbox (uid, namespace, name, seed_name, reason) VALUES ($1, $2, $3, $4, $5))
+     SELECT pg_notify('${OUTBOX_CHANNEL}', '')`,
     [entry.uid, entry.namespace, entry.name, entry.seedName ?? null, entry.reason],
   );
-  await client.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
 }
 
 export interface ShootToEnqueue {
@@ -52,6 +53,8 @@ export interface ShootToEnqueue {
   /** false when only the periodic sweep asked: then a job backing off keeps its backoff */
   readonly changed: boolean;
 }
+
+const DEFAULT_BATCH = 200;
 
 export interface OutboxRelayOptions {
   /** Puts one job for the shoot on its seed's queue; idempotent (one live job per shoot). */
@@ -129,9 +132,15 @@ export class OutboxRelay {
       });
   }
 
-  /** Relays until the outbox is empty (or a batch fails, which is retried on the next poll). */
+  /**
+   * Relays until a batch comes back short of full (or fails, which is retried on the next poll).
+   * A short batch took every row it could see: rows committed later come with a notification of
+   * their own, which starts another drain, so an empty pass after each one would only cost queries
+   * (three per shoot write when writes come one at a time).
+   */
   async drain(): Promise<void> {
-    while (!this.stopped && (await this.relayBatch()) > 0) {}
+    const full = this.options.batchSize ?? DEFAULT_BATCH;
+    while (!this.stopped && (await this.relayBatch()) >= full) {}
   }
 
   private async relayBatch(): Promise<number> {
@@ -140,7 +149,7 @@ export class OutboxRelay {
       await client.query('BEGIN');
       const { rows } = await client.query<OutboxRow>(
         'SELECT id, uid, namespace, name, seed_name, reason FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
-        [this.options.batchSize ?? 200],
+        [this.options.batchSize ?? DEFAULT_BATCH],
       );
       // One job per shoot and batch; the newest row knows the shoot's current seed.
       const latest = new Map<string, OutboxRow>();

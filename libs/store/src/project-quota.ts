@@ -23,25 +23,36 @@ export const DEFAULT_QUOTA_NAME = 'default';
 interface ProjectLimits {
   readonly quotaName: string;
   readonly limit: number | undefined;
+  /** objects of the kind in the namespace now */
+  readonly used: number;
 }
 
+/**
+ * The project's limit for `key` and how many objects of the kind its namespace holds, in one
+ * round trip: it runs while the quota lock is held, so every query here delays every other create
+ * of the project.
+ */
 async function limitFor(
   client: PoolClient,
   namespace: string,
+  kind: string,
   key: string,
   defaults: QuotaLimits,
 ): Promise<ProjectLimits | undefined> {
-  const { rows } = await client.query<{ project: string; quota: object | null }>(
-    `SELECT p.name AS project, q.body AS quota FROM objects p
+  const { rows } = await client.query<{ project: string; quota: object | null; used: string }>(
+    `SELECT p.name AS project, q.body AS quota,
+       (SELECT count(*) FROM objects o WHERE o.kind = $2 AND o.namespace = $1)::text AS used
+     FROM objects p
      LEFT JOIN objects q ON q.kind = 'ProjectQuota' AND q.namespace = '' AND q.name = p.name
      WHERE p.kind = 'Project' AND p.body #>> '{spec,namespace}' = $1 LIMIT 1`,
-    [namespace],
+    [namespace, kind],
   );
   const row = rows[0];
   if (!row) return undefined;
+  const used = Number(row.used);
   const own = row.quota ? quotaLimitsOf(row.quota)[key] : undefined;
-  if (own !== undefined) return { quotaName: row.project, limit: own };
-  return { quotaName: DEFAULT_QUOTA_NAME, limit: defaults[key] };
+  if (own !== undefined) return { quotaName: row.project, limit: own, used };
+  return { quotaName: DEFAULT_QUOTA_NAME, limit: defaults[key], used };
 }
 
 /** Kubernetes' ResourceQuota wording, 403 Forbidden. */
@@ -74,12 +85,8 @@ export async function guardQuotaOnCreate(
   await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
     `gardener-ts:quota:${namespace}:${obj.kind}`,
   ]);
-  const limits = await limitFor(client, namespace, key, defaults);
+  const limits = await limitFor(client, namespace, obj.kind, key, defaults);
   if (limits?.limit === undefined) return;
-  const { rows } = await client.query<{ used: string }>(
-    'SELECT count(*)::text AS used FROM objects WHERE kind = $1 AND namespace = $2',
-    [obj.kind, namespace],
-  );
-  const used = Number(rows[0]?.used ?? '0');
-  if (used + 1 > limits.limit) throw quotaExceeded(obj, limits.quotaName, key, used, limits.limit);
+  const { used, limit, quotaName } = limits;
+  if (used + 1 > limit) throw quotaExceeded(obj, quotaName, key, used, limit);
 }
