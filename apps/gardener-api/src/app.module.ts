@@ -14,6 +14,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { ApiConfig } from './config.js';
+import { EventExpiryLifecycle } from './controllers/event-expiry.lifecycle.js';
 import { ProjectControllerLifecycle } from './controllers/project.lifecycle.js';
 import { SeedLifecycleControllerLifecycle } from './controllers/seed-lifecycle.lifecycle.js';
 import { SeedRedisAccessLifecycle } from './controllers/seed-redis-access.lifecycle.js';
@@ -139,6 +140,7 @@ export class AppModule {
         StoreLifecycle,
         SchedulerLifecycle,
         ProjectControllerLifecycle,
+        EventExpiryLifecycle,
         SeedLifecycleControllerLifecycle,
         { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },
         JobsLifecycle,

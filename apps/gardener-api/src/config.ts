@@ -48,6 +48,10 @@ export interface ApiConfig {
   projectResyncSeconds: number;
   /** How long a seed's GardenletReady may go without a heartbeat before it (and its shoots) turn Unknown. */
   seedGraceSeconds: number;
+  /** How long an event lives after it last happened (kube-apiserver's --event-ttl). */
+  eventTtlSeconds: number;
+  /** How often expired events are looked for. */
+  eventExpirySeconds: number;
   /** provider packages besides the built-in `local` whose provider-config checks admission runs */
   providerPackages: string[];
   watchLimits: WatchLimitSettings;
@@ -134,6 +138,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     scheduleRetrySeconds: integer(env, 'GARDENER_SCHEDULE_RETRY_SECONDS', 30),
     projectResyncSeconds: positive(env, 'GARDENER_PROJECT_RESYNC_SECONDS', 30),
     seedGraceSeconds: positive(env, 'GARDENER_SEED_GRACE_SECONDS', 40),
+    eventTtlSeconds: positive(env, 'GARDENER_EVENT_TTL_SECONDS', 3600),
+    eventExpirySeconds: positive(env, 'GARDENER_EVENT_EXPIRY_SECONDS', 60),
     providerPackages: providerPackagesFromEnv(env),
     watchLimits: watchLimits(env),
     projectQuotaDefaults: projectQuotaDefaults(env),

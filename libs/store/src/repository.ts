@@ -184,6 +184,32 @@ export class ResourceRepository {
     return rows.map((r) => this.codec.decode(r.body, r.sealed, r.resource_version));
   }
 
+  /**
+   * Objects of a kind whose newest time (of the given dotted fields, RFC 3339; absent ones left
+   * out) is before `before`, with the version they were read at, oldest first.
+   */
+  async olderThan(
+    kind: string,
+    timeFields: readonly string[],
+    before: Date,
+    limit = 500,
+  ): Promise<Array<ObjectKey & { resourceVersion: string }>> {
+    const conditions = new SqlConditions([kind]);
+    const times = timeFields.map((f) => `(body #>> ${conditions.param(f.split('.'))}::text[])::timestamptz`);
+    const newest = `greatest(${times.join(', ')})`;
+    const { rows } = await this.db.query<{ namespace: string; name: string; resource_version: string }>(
+      `SELECT namespace, name, resource_version::text FROM objects
+       WHERE kind = $1 AND ${newest} < ${conditions.param(before)} ORDER BY ${newest} LIMIT ${conditions.param(limit)}`,
+      conditions.params,
+    );
+    return rows.map((r) => ({
+      kind,
+      namespace: r.namespace || undefined,
+      name: r.name,
+      resourceVersion: r.resource_version,
+    }));
+  }
+
   async currentResourceVersion(): Promise<bigint> {
     const { rows } = await this.db.query<{ current: string }>('SELECT current FROM resource_version');
     return BigInt(rows[0]?.current ?? '0');
