@@ -332,6 +332,45 @@ describe("a gardenlet's API access (SeedAuthorizer)", () => {
     );
   });
 
+  it("watches its shoots' bastions only, those of a shoot scheduled after the watch opened too", async () => {
+    const names: string[] = [];
+    const aborter = new AbortController();
+    const response = await fetch(`${g.server.url}${OPERATIONS}/bastions?watch=1`, {
+      headers: { authorization: `Bearer ${seedToken}` },
+      signal: aborter.signal,
+    });
+    expect(response.status).toBe(200);
+    const reading = (async () => {
+      let pending = '';
+      for await (const chunk of response.body ?? []) {
+        pending += Buffer.from(chunk).toString();
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines.filter(Boolean))
+          names.push((JSON.parse(line) as { object: { metadata: { name: string } } }).object.metadata.name);
+      }
+    })().catch(() => undefined);
+    await expectStatus(g.call('admin', 'POST', shootsIn(DEV), shootOn('local', 'late', DEV)), 201);
+    await new Promise((r) => setTimeout(r, 6_000)); // the watch's access check (every 5 s) reads the scope again
+    const bastion = (name: string, shoot: string) => ({
+      apiVersion: 'operations.gardener.cloud/v1alpha1',
+      kind: 'Bastion',
+      metadata: { name },
+      spec: {
+        shootRef: { name: shoot },
+        sshPublicKey: sshKey(),
+        ingress: [{ ipBlock: { cidr: '10.0.0.1/32' } }],
+      },
+    });
+    await expectStatus(g.call('admin', 'POST', bastionsIn(DEV), bastion('cli-theirs-2', 'theirs')), 201);
+    await expectStatus(g.call('admin', 'POST', bastionsIn(DEV), bastion('cli-late', 'late')), 201);
+    const deadline = Date.now() + 5_000;
+    while (!names.includes('cli-late') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    aborter.abort();
+    await reading;
+    expect(names).toEqual(['cli-late']);
+  });
+
   it('writes its own Seed status only, and reads CloudProfiles and Seeds', async () => {
     const beat = { status: { conditions: [] } };
     await expectStatus(asSeed('PATCH', `${CORE}/seeds/local/status`, beat, MERGE), 200);

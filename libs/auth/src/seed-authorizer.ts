@@ -39,7 +39,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   [`${MACHINE_GROUP}/machinedeployments`]: { verbs: [...OWNED_OBJECT, 'list'] },
   [`${MACHINE_GROUP}/machinesets`]: { verbs: [...OWNED_OBJECT, 'list'] },
   [`${MACHINE_GROUP}/machines`]: { verbs: [...OWNED_OBJECT, 'list'] },
-  [`${OPERATIONS_GROUP}/bastions`]: { verbs: ['get', 'list', 'update', 'patch', 'delete'] },
+  [`${OPERATIONS_GROUP}/bastions`]: { verbs: ['get', 'list', 'update', 'patch', 'delete'], watch: true },
   // events about its shoots, machines and bastions: recorded and counted up, never read or removed
   '/events': { verbs: ['create', 'patch'] },
   [`${EVENTS_GROUP}/events`]: { verbs: ['create', 'patch'] },

@@ -18,6 +18,7 @@ import {
   claimProject,
   type Identity,
   isGardenAdmin,
+  type SeedScope,
   seedEventDecision,
   seedOwns,
 } from '@gardener-ts/auth';
@@ -485,9 +486,10 @@ export class ResourceController implements BeforeApplicationShutdown {
     identity: Identity,
   ): Promise<void> {
     const asTable = (object: KubeObject) => this.maybeTable(request, target.type.kind, [object]) ?? object;
-    const seedScope = this.authorizer.seedScope(request);
+    // a gardenlet's scope (the shoots on its seed) is read again at each access check of the watch
+    const seed = { scope: this.authorizer.seedScope(request) };
     const visible = (object: KubeObject) =>
-      (!seedScope || seedOwns(seedScope, object)) &&
+      (!seed.scope || seedOwns(seed.scope, object)) &&
       (target.type.kind !== 'Project' ||
         isGardenAdmin(identity) ||
         canSeeProject(identity, object as unknown as Project));
@@ -515,7 +517,9 @@ export class ResourceController implements BeforeApplicationShutdown {
     }
     reply.hijack();
     stream.start(handle);
-    this.endWhenAccessEnds(request, target, stream);
+    this.endWhenAccessEnds(request, target, stream, (scope) => {
+      seed.scope = scope ?? seed.scope;
+    });
     if (timeoutSeconds && /^\d+$/.test(timeoutSeconds)) {
       const timeout = setTimeout(() => stream.end(), Number(timeoutSeconds) * 1000);
       stream.onEnd(() => clearTimeout(timeout));
@@ -541,7 +545,12 @@ export class ResourceController implements BeforeApplicationShutdown {
    * Asks every so often whether a new request with the watch's token could open it now; once the
    * token is revoked or expired, or the project role or the project is gone, the stream ends.
    */
-  private endWhenAccessEnds(request: FastifyRequest, target: Target, stream: WatchStream): void {
+  private endWhenAccessEnds(
+    request: FastifyRequest,
+    target: Target,
+    stream: WatchStream,
+    onSeedScope: (scope: SeedScope | undefined) => void,
+  ): void {
     const authorization = request.headers.authorization ?? '';
     const unguard = this.watchLimits.guard({
       checkKey: `${authorization}\n${target.type.group}/${target.type.plural}\n${target.namespace ?? ''}`,
@@ -550,6 +559,7 @@ export class ResourceController implements BeforeApplicationShutdown {
         const probe = Object.create(request) as FastifyRequest;
         try {
           await this.authorize(probe, 'watch', target);
+          onSeedScope(this.authorizer.seedScope(probe));
           return true;
         } catch (error) {
           if (error instanceof AuthError) return false;
