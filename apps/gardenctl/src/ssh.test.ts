@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +65,10 @@ interface Result {
 }
 
 /** gardenctl in the background: the test's pretend gardenlet keeps running meanwhile */
-function gctlAsync(args: string[], session: string): { child: ChildProcess; done: Promise<Result> } {
+function gctlAsync(
+  args: string[],
+  session: string,
+): { child: ChildProcess; done: Promise<Result>; stdout(): string } {
   const child = spawn(process.execPath, [GARDENCTL, ...args], {
     env: env(session),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,7 +84,7 @@ function gctlAsync(args: string[], session: string): { child: ChildProcess; done
   const done = new Promise<Result>((resolve) =>
     child.once('close', (code) => resolve({ code, stdout, stderr })),
   );
-  return { child, done };
+  return { child, done, stdout: () => stdout };
 }
 
 const gctlWaiting = (args: string[], session = 'ssh-a') => gctlAsync(args, session).done;
@@ -251,9 +255,16 @@ describe('gardenctl ssh', () => {
     expect(unknown.stderr).toContain('node "node-z" not found in shoot "demo": nodes there: node-a');
   });
 
-  it('--interactive=false: a bastion for the detected address, then the ssh command; bastion and files stay', async () => {
+  it('--interactive=false --keep-bastion --no-keepalive: a bastion for the detected address, then the ssh command; bastion and files stay', async () => {
     gardenletOn = true;
-    const r = await gctlWaiting(['ssh', 'node-a', '--interactive=false']);
+    const r = await gctlWaiting([
+      'ssh',
+      'node-a',
+      '--interactive=false',
+      '--keep-bastion',
+      '--no-keepalive',
+      '--skip-availability-check',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const [command, ...rest] = r.stdout.trim().split('\n');
     expect(rest).toEqual([]);
@@ -316,7 +327,10 @@ describe('gardenctl ssh', () => {
   it('interactive: when ssh fails, says so, and removes the bastion and every key file', async () => {
     gardenletOn = true;
     targetShoot('ssh-b');
-    const r = await gctlWaiting(['ssh', 'node-a', '--cidr', '10.249.5.1/32'], 'ssh-b');
+    const r = await gctlWaiting(
+      ['ssh', 'node-a', '--cidr', '10.249.5.1/32', '--skip-availability-check'],
+      'ssh-b',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Error: ssh exited with status 255');
     expect(r.stderr).toMatch(/Deleted bastion cli-[a-z0-9]{8}/);
@@ -334,6 +348,7 @@ describe('gardenctl ssh', () => {
         '--cidr',
         '10.249.5.1/32',
         '--keep-bastion',
+        '--skip-availability-check',
         '--public-key-file',
         join(dir, 'mine.pub'),
         '--private-key-file',
@@ -379,6 +394,196 @@ describe('gardenctl ssh', () => {
     expect(await bastions()).toEqual([]);
     expect(sessionFiles('ssh-e').filter((f) => f.startsWith('ssh-'))).toEqual([]);
     expect(existsSync(join(dir, 'tmp', 'garden', 'ssh-e'))).toBe(true);
+  });
+});
+
+/** A pretend SSH server: it greets as one and hangs up (enough for the availability check). */
+function sshGreeter(host: string): Promise<{ port: number; close(): void }> {
+  const server = createServer((socket) => socket.end('SSH-2.0-pretend\r\n'));
+  return new Promise((resolve) =>
+    server.listen(0, host, () =>
+      resolve({ port: (server.address() as AddressInfo).port, close: () => server.close() }),
+    ),
+  );
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const greeter = await sshGreeter('127.0.0.1');
+  greeter.close();
+  return greeter.port;
+}
+
+const OPERATION = 'gardener.cloud/operation';
+const leave = ['--interactive=false', '--keep-bastion', '--no-keepalive'];
+const myKeys = () => ['--public-key-file', join(dir, 'mine.pub'), '--private-key-file', join(dir, 'mine')];
+
+describe("gardenctl ssh's flags from gardenctl-v2", () => {
+  it('refuses flags that do not go together, as gardenctl-v2 words it (exit code 1)', () => {
+    const cases: [string[], string][] = [
+      [['--no-keepalive', '--keep-bastion'], 'set --interactive=false when disabling keepalive'],
+      [['--no-keepalive', '--interactive=false'], 'set --keep-bastion when disabling keepalive'],
+      [['-o', 'json'], 'set --interactive=false when using the output flag'],
+      [['--bastion-port', '70000'], 'bastion port must be a valid port number between 1 and 65535'],
+      [['--bastion-name', 'Cli_X'], 'bastion name "Cli_X" is invalid'],
+      [['--bastion-host', '-oProxyCommand=x'], 'invalid bastion-host'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = gctl(['ssh', 'node-a', ...flags]);
+      expect(r.code, flags.join(' ')).toBe(1);
+      expect(r.stderr).toContain(message);
+    }
+  });
+
+  it('--bastion-name makes the bastion of that name, reuses it on the next run, and refuses it to another key', async () => {
+    gardenletOn = true;
+    targetShoot('flags-f');
+    const named = ['ssh', 'node-a', ...leave, '--skip-availability-check', '--bastion-name', 'cli-mine'];
+    const first = await gctlWaiting([...named, '--cidr', '10.249.5.1/32', ...myKeys()], 'flags-f');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('Creating bastion cli-mine for shoot demo');
+    const second = await gctlWaiting([...named, '--cidr', '10.249.5.7/32', ...myKeys()], 'flags-f');
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain(
+      'Reusing bastion cli-mine for shoot demo, accepting SSH from 10.249.5.7/32',
+    );
+    const all = await bastions();
+    expect(all.map((b) => b.metadata.name)).toEqual(['cli-mine']);
+    expect(all[0]?.spec.ingress).toEqual([{ ipBlock: { cidr: '10.249.5.7/32' } }]);
+    const stranger = await gctlWaiting([...named, '--cidr', '10.249.5.1/32'], 'flags-f');
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toContain('bastion "cli-mine" exists, and was made for another public SSH key');
+    expect((await bastions()).map((b) => b.metadata.name)).toEqual(['cli-mine']);
+    await resources.delete(BASTION, NAMESPACE, 'cli-mine');
+  });
+
+  it('-o json prints the connection information of the bastion as JSON', async () => {
+    gardenletOn = true;
+    targetShoot('flags-g');
+    const r = await gctlWaiting(
+      [
+        'ssh',
+        'node-a',
+        ...leave,
+        '--skip-availability-check',
+        '--cidr',
+        '10.249.5.1/32',
+        '-o',
+        'json',
+        ...myKeys(),
+      ],
+      'flags-g',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout);
+    const [bastion] = await bastions();
+    expect(info).toMatchObject({
+      bastion: {
+        name: bastion?.metadata.name,
+        namespace: NAMESPACE,
+        preferredAddress: BASTION_IP,
+        port: '22',
+        ip: BASTION_IP,
+        hostname: '',
+        publicKeyFile: join(dir, 'mine.pub'),
+        privateKeyFile: join(dir, 'mine'),
+        strictHostKeyChecking: 'yes',
+      },
+      nodeHostname: '10.249.5.2',
+      nodes: [{ name: 'node-a', status: 'Unknown', ip: '10.249.5.2', hostname: '' }],
+      user: 'gardener',
+      nodeStrictHostKeyChecking: 'yes',
+    });
+    expect(readFileSync(info.nodePrivateKeyFiles[0], 'utf8')).toBe(readFileSync(join(dir, 'shoot'), 'utf8'));
+    expect(readFileSync(info.sshConfigFile, 'utf8')).toContain('Host node-a');
+    await resources.delete(BASTION, NAMESPACE, bastion?.metadata.name ?? '');
+  });
+
+  it('--no-keepalive sends no keepalive; without it gardenctl keeps the bastion alive until Ctrl-C, then removes it', async () => {
+    gardenletOn = true;
+    targetShoot('flags-h');
+    const once = await gctlWaiting(
+      ['ssh', 'node-a', ...leave, '--skip-availability-check', '--cidr', '10.249.5.1/32'],
+      'flags-h',
+    );
+    expect(once.code, once.stderr).toBe(0);
+    const [left] = await bastions();
+    expect(left?.metadata.annotations?.[OPERATION]).toBeUndefined();
+    await resources.delete(BASTION, NAMESPACE, left?.metadata.name ?? '');
+
+    const held = gctlAsync(
+      ['ssh', 'node-a', '--interactive=false', '--skip-availability-check', '--cidr', '10.249.5.1/32'],
+      'flags-h',
+    );
+    const [alive] = await until(async () => {
+      const all = await bastions();
+      return all[0]?.status?.conditions ? all : undefined;
+    });
+    expect(alive?.metadata.annotations?.[OPERATION]).toBe('keepalive');
+    await until(async () => (held.stdout().includes('ssh -F') ? true : undefined));
+    held.child.kill('SIGINT');
+    const r = await held.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ssh -F \S+ node-a$/m);
+    expect(r.stderr).toContain('Press Ctrl-C to stop gardenctl, after which the bastion will be removed');
+    expect(r.stderr).toContain(`Deleted bastion ${alive?.metadata.name}`);
+    expect(await bastions()).toEqual([]);
+  });
+
+  it('--bastion-host and --bastion-port go into the ssh configuration, and the availability check waits for SSH there', async () => {
+    gardenletOn = true;
+    targetShoot('flags-i');
+    const greeter = await sshGreeter('127.0.0.2');
+    try {
+      const r = await gctlWaiting(
+        [
+          'ssh',
+          'node-a',
+          ...leave,
+          '--cidr',
+          '10.249.5.1/32',
+          '-o',
+          'json',
+          '--bastion-host',
+          '127.0.0.2',
+          '--bastion-port',
+          String(greeter.port),
+        ],
+        'flags-i',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const info = JSON.parse(r.stdout);
+      expect(info.bastion).toMatchObject({
+        preferredAddress: '127.0.0.2',
+        port: String(greeter.port),
+        ip: BASTION_IP,
+      });
+      const config = readFileSync(info.sshConfigFile, 'utf8');
+      expect(config).toContain(`Host gardenctl-bastion\n  HostName 127.0.0.2\n  Port ${greeter.port}\n`);
+      const knownHosts = readFileSync(info.bastion.userKnownHostsFiles[0], 'utf8');
+      expect(knownHosts).toContain(`[127.0.0.2]:${greeter.port} ${publicKeyOf('bastion_host')}`);
+    } finally {
+      greeter.close();
+    }
+    for (const b of await bastions()) await resources.delete(BASTION, NAMESPACE, b.metadata.name ?? '');
+  });
+
+  it('without --skip-availability-check, a bastion that does not answer SSH is waited for until --wait-timeout', async () => {
+    gardenletOn = true;
+    targetShoot('flags-j');
+    const port = String(await closedPort());
+    const r = await gctlWaiting(
+      ['ssh', 'node-a', '--cidr', '10.249.5.1/32', '--wait-timeout', '3s', '--bastion-port', port],
+      'flags-j',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `bastion "cli-[a-z0-9]{8}" is ready, but ${BASTION_IP}:${port} does not accept SSH yet \\(ECONNREFUSED\\)`,
+      ),
+    );
+    expect(r.stderr).toContain('--skip-availability-check');
+    expect(await bastions()).toEqual([]);
   });
 });
 

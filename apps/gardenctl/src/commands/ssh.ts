@@ -284,10 +284,11 @@ it. --bastion-name reuses a bastion made earlier with the same key pair.`,
     const stop = this.keepalive(run, name);
     this.io.err.write('> Press Ctrl-C to stop gardenctl, after which the bastion will be removed.\n');
     const { signal } = run.interrupt;
+    // a signal handler alone does not keep Node running: this timer does, until Ctrl-C
+    const hold = setInterval(() => undefined, KEEPALIVE_MS);
     if (!signal.aborted)
-      await new Promise<void>((resolve) =>
-        run.interrupt.signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    clearInterval(hold);
     stop();
   }
 
