@@ -193,18 +193,19 @@ export class ResourceRepository {
   }
 
   /**
-   * Objects of a kind whose newest time (of the given dotted fields, RFC 3339; absent ones left
-   * out) is before `before`, with the version they were read at, oldest first.
+   * Objects of a kind whose newest time (of `timeFields`, dotted paths to RFC 3339 times; absent
+   * ones left out; `fallbackField` when all are absent) is before `before`, with the version they
+   * were read at, oldest first.
    */
   async olderThan(
     kind: string,
-    timeFields: readonly string[],
+    when: { readonly timeFields: readonly string[]; readonly fallbackField: string },
     before: Date,
     limit = 500,
   ): Promise<Array<ObjectKey & { resourceVersion: string }>> {
     const conditions = new SqlConditions([kind]);
-    const times = timeFields.map((f) => `(body #>> ${conditions.param(f.split('.'))}::text[])::timestamptz`);
-    const newest = `greatest(${times.join(', ')})`;
+    const time = (field: string) => `(body #>> ${conditions.param(field.split('.'))}::text[])::timestamptz`;
+    const newest = `coalesce(greatest(${when.timeFields.map(time).join(', ')}), ${time(when.fallbackField)})`;
     const { rows } = await this.db.query<{ namespace: string; name: string; resource_version: string }>(
       `SELECT namespace, name, resource_version::text FROM objects
        WHERE kind = $1 AND ${newest} < ${conditions.param(before)} ORDER BY ${newest} LIMIT ${conditions.param(limit)}`,

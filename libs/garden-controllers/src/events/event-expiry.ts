@@ -3,13 +3,11 @@ import { type ResourceRepository, StoreError, StoreErrorCode } from '@gardener-t
 import type { Pool } from 'pg';
 import { whileHoldingLock } from '../project/pass-lock.js';
 
-/** When an event last happened: the newest of its times (its creation when it has no other). */
-const EVENT_TIME_FIELDS = [
-  'lastTimestamp',
-  'eventTime',
-  'series.lastObservedTime',
-  'metadata.creationTimestamp',
-] as const;
+/** When an event last happened: the newest of its own times, its creation when it has none. */
+const EVENT_TIMES = {
+  timeFields: ['lastTimestamp', 'eventTime', 'series.lastObservedTime'],
+  fallbackField: 'metadata.creationTimestamp',
+} as const;
 
 const BATCH = 500;
 const LOCK = 'gardener-ts:event-expiry';
@@ -30,7 +28,8 @@ function isGoneOrChanged(error: unknown): boolean {
 
 /**
  * Old events go, as kube-apiserver's event TTL makes them: an event that has not happened again
- * for the TTL is deleted (watchers see it DELETED). One pass at a time across API replicas
+ * for the TTL (its lastTimestamp, eventTime or series.lastObservedTime, whichever is newest; its
+ * creation when it carries none) is deleted, and watchers see it DELETED. One pass at a time across API replicas
  * (a transaction-scoped advisory lock, tried, never waited for); each deletion names the version
  * it read, so an event counted up meanwhile stays.
  */
@@ -55,7 +54,7 @@ export class EventExpiry {
     const cutoff = new Date((this.options.now?.() ?? new Date()).getTime() - ttl);
     let deleted = 0;
     for (;;) {
-      const expired = await this.repository.olderThan('Event', EVENT_TIME_FIELDS, cutoff, BATCH);
+      const expired = await this.repository.olderThan('Event', EVENT_TIMES, cutoff, BATCH);
       const before = deleted;
       for (const { resourceVersion, ...key } of expired) {
         try {
