@@ -6,6 +6,8 @@
  *   create p50/p99 and achieved rate at --rate (and at --fast-rate, a second batch of new names),
  *   GET p50/p99 at --get-rate for --get-seconds, full list time (--lists lists, pages of 500),
  *   watch fan-out (--watchers watches, delivery p50/p99 of a burst of --burst label updates),
+ *   CPU per create at --rate (ours: the API, the PostgreSQL backends of its database and the WAL
+ *   writer, redis-server; peer: kube-apiserver and etcd),
  *   RSS after the load and its peak: kube-apiserver + etcd against the API process alone
  *   (PostgreSQL and Redis, shared servers of this machine, are not counted).
  *
@@ -213,7 +215,7 @@ function report(ours: SideFigures | undefined, peer: SideFigures | undefined): v
   }
   for (const side of [ours, peer]) if (side) errorsOf(side);
   console.log(
-    '\nCPU per create: ours = gardener-api + every PostgreSQL and Redis process of the machine; peer = kube-apiserver + etcd.',
+    '\nCPU per create: ours = gardener-api + the PostgreSQL backends of its database and the WAL writer + redis-server (shared); peer = kube-apiserver + etcd.',
   );
   console.log(
     'RSS counted: ours = the gardener-api process alone (PostgreSQL and Redis not counted); peer = kube-apiserver + etcd.',

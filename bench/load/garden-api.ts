@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { exampleSeed, type Seed } from '@gardener-ts/api';
+import pg from 'pg';
 import { startServer } from '../../apps/gardener-api/src/testing/server.js';
 import { createGarden, type Garden, kind } from '../../test/support/garden.js';
 import { HttpsTarget } from './https-target.js';
@@ -64,6 +65,21 @@ function profiler(pid: number, dir: string) {
   };
 }
 
+/** The PostgreSQL processes working for one database: its backends and the server's WAL writer. */
+async function gardenBackends(databaseUrl: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+       WHERE (datname = current_database() AND pid <> pg_backend_pid()) OR backend_type = 'walwriter'`,
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function startGardenApi(options: GardenApiOptions): Promise<GardenApi> {
   if (options.seeds > 239) throw new Error('at most 239 bench seeds (node ranges 10.16-254.0.0/16)');
   const garden: Garden = await createGarden();
@@ -96,9 +112,10 @@ export async function startGardenApi(options: GardenApiOptions): Promise<GardenA
       databaseUrl: garden.gardenletEnv.DATABASE_URL,
       target,
       pids: async () => ({ 'gardener-api': pid }),
-      // the machine's servers, shared with whatever else runs: their CPU is shown, their memory not counted
+      // shared servers: their CPU is shown (PostgreSQL: the backends serving this garden's database
+      // and the WAL writer), their memory not counted
       helperPids: async () => ({
-        postgresql: await pidsNamed('postgres'),
+        postgresql: await gardenBackends(garden.gardenletEnv.DATABASE_URL),
         redis: await pidsNamed('redis-server'),
       }),
       ...(options.profileDir ? { profile: profiler(pid, options.profileDir) } : {}),
