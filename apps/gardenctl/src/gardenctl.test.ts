@@ -244,6 +244,8 @@ describe('gardenctl without a garden API', () => {
       ['target', 'seed', 'local'],
       ['target', 'control-plane'],
       ['target', '--seed', 'local'],
+      ['target', '--shoot', 'demo', '--control-plane'],
+      ['provider-env', '--control-plane', 'bash'],
     ]) {
       const r = gctl(args);
       expect(r.code).toBe(1);
@@ -275,6 +277,26 @@ describe('gardenctl without a garden API', () => {
     );
     expect(bash.stdout).toContain('gardenctl kubectl-env bash');
     expect(bash.stdout).toMatch(/sid=[0-9a-f-]{36}/);
+    // gardenctl-v2's aliases and completion function names, under `rc` and its alias `profile`
+    for (const line of [
+      "alias gtc='gardenctl target control-plane'",
+      "alias gtc-='gardenctl target unset control-plane'",
+      `alias gpc='eval "$(gardenctl provider-env --control-plane bash)"'`,
+      "alias gcv='gardenctl config view'",
+      'complete -o default -F __start_gardenctl g',
+    ]) {
+      expect(rc.stdout).toContain(line);
+    }
+    expect(gctl(['profile', 'bash']).stdout).toBe(rc.stdout);
+    expect(gctl(['rc', 'fish']).stdout).toContain(
+      "alias gpc='eval (gardenctl provider-env --control-plane fish)'",
+    );
+    expect(gctl(['rc', 'powershell']).stdout).toContain(
+      'Set-Alias -Name gpc -Value Gardenctl-ProviderEnv-ControlPlane',
+    );
+    expect(gctl(['completion', 'bash']).stdout).toContain(
+      'complete -o default -F __start_gardenctl gardenctl',
+    );
     expect(gctl(['completion', 'zsh']).stdout).toContain('compdef _gardenctl gardenctl');
     expect(gctl(['version', '--short']).stdout).toBe('Version: v0.1.0\n');
     expect(JSON.parse(gctl(['version', '-o', 'json']).stdout).gitVersion).toBe('v0.1.0');
@@ -523,6 +545,162 @@ describe('gardenctl against a running garden', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('cannot reach garden "down" at https://127.0.0.1:9: ECONNREFUSED');
     expect(r.stderr).toContain('check that the garden API is running');
+  });
+
+  it('resolve garden|project|seed|shoot prints what the target stands for, as gardenctl-v2', () => {
+    const s = 'resolve';
+    expect(
+      gctl(['target', '--garden', 'lo', '--project', 'dev', '--shoot', 'demo'], { session: s }).code,
+    ).toBe(0);
+    expect(gctl(['resolve', 'garden'], { session: s }).stdout).toBe('garden:\n  alias: lo\n  name: local\n');
+    const shootYaml = gctl(['resolve', 'shoot'], { session: s });
+    expect(shootYaml.code, shootYaml.stderr).toBe(0);
+    expect(shootYaml.stdout).toBe(
+      'garden:\n  alias: lo\n  name: local\nproject:\n  name: dev\n  namespace: garden-dev\nseed:\n  name: local\nshoot:\n  name: demo\n  namespace: garden-dev\n',
+    );
+    const json = gctl(
+      ['resolve', 'shoot', '--garden', 'local', '--project', 'prod', '--shoot', 'web', '-o', 'json'],
+      {
+        session: s,
+      },
+    );
+    expect(json.code, json.stderr).toBe(0);
+    const resolved = JSON.parse(json.stdout);
+    expect(Object.keys(resolved)).toEqual(['garden', 'project', 'shoot', 'seed']);
+    expect(resolved).toEqual({
+      garden: { name: 'local', alias: 'lo' },
+      project: { name: 'prod', namespace: 'garden-prod' },
+      shoot: { name: 'web', namespace: 'garden-prod' },
+      seed: { name: 'local' },
+    });
+    expect(JSON.parse(gctl(['resolve', 'project', '-o', 'json'], { session: s }).stdout)).toEqual({
+      garden: { name: 'local', alias: 'lo' },
+      project: { name: 'dev', namespace: 'garden-dev' },
+    });
+    expect(JSON.parse(gctl(['resolve', 'seed', '-o', 'json'], { session: s }).stdout).seed).toEqual({
+      name: 'local',
+    });
+    expect(
+      JSON.parse(gctl(['resolve', 'seed', '--garden', 'local', '--seed', 'local', '-o', 'json']).stdout),
+    ).toEqual({
+      garden: { name: 'local', alias: 'lo' },
+      seed: { name: 'local' },
+    });
+    const noSeed = gctl(['resolve', 'seed', '--garden', 'local', '--seed', 'nope']);
+    expect(noSeed.code).toBe(1);
+    expect(noSeed.stderr).toContain('seed "nope" not found in garden "local": seeds there: local');
+    const managed = gctl(['resolve', 'shoot', '--garden', 'local', '--seed', 'local']);
+    expect(managed.code).toBe(1);
+    expect(managed.stderr).toContain('seed "local" is not a managed seed');
+    const controlPlane = gctl(['resolve', 'shoot', '--control-plane'], { session: s });
+    expect(controlPlane.code).toBe(1);
+    expect(controlPlane.stderr).toContain('seed "local" is not a managed seed');
+    const noShoot = gctl(['resolve', 'shoot', '--garden', 'local', '--project', 'dev']);
+    expect(noShoot.code).toBe(1);
+    expect(noShoot.stderr).toContain('no shoot targeted: run gardenctl target shoot NAME');
+    expect(gctl(['resolve', 'garden'], { session: 'resolve-none' }).stderr).toContain(
+      'no garden cluster targeted',
+    );
+  });
+
+  it('-v 6 logs each request to the garden, -v 7 also its headers with the credentials masked', () => {
+    const quiet = gctl(['target', '--garden', 'local', '--project', 'dev'], { session: 'verbose' });
+    expect(quiet.stderr).not.toMatch(/^I\d{4} /m);
+    const six = gctl(['-v', '6', 'target', 'project', 'dev'], { session: 'verbose' });
+    expect(six.code, six.stderr).toBe(0);
+    expect(six.stderr).toMatch(
+      new RegExp(
+        `^I\\d{4} [\\d:.]+ +\\d+ gardenctl\\] "GET ${apiUrl}${CORE}/projects/dev 200 OK in \\d+ milliseconds"$`,
+        'm',
+      ),
+    );
+    expect(six.stderr).not.toContain('authorization');
+    const seven = gctl(['target', 'project', 'dev', '--v=7'], { session: 'verbose' });
+    expect(seven.stderr).toContain('authorization: Bearer <masked>');
+    expect(seven.stderr).not.toContain(adminToken);
+    expect(gctl(['target', 'view', '--garden', 'local', '-v1'], { session: 'verbose' }).stderr).toContain(
+      '"Using config file"',
+    );
+    const bad = gctl(['target', 'view', '-v', 'high'], { session: 'verbose' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('invalid argument "high" for "-v, --v" flag');
+  });
+
+  it('--admin, --viewer, --access-level and the garden default choose the shoot kubeconfig asked for', async () => {
+    const s = 'access';
+    const asked = (r: Result) =>
+      [...r.stderr.matchAll(/POST \S+\/shoots\/web\/(\w+)kubeconfig (\d+)/g)].map((m) => `${m[1]} ${m[2]}`);
+    const base = ['target', '--garden', 'local', '--project', 'dev', '--shoot', 'web', '-v', '6'];
+    expect(asked(gctl(base, { session: s }))).toEqual(['admin 409']);
+    expect(asked(gctl([...base, '--viewer'], { session: s }))).toEqual(['viewer 409']);
+    expect(
+      asked(gctl(['target', 'shoot', 'web', '--access-level', 'viewer', '-v', '6'], { session: s })),
+    ).toEqual(['viewer 409']);
+    const both = gctl([...base, '--admin', '--viewer'], { session: s });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain(
+      'if any flags in the group [access-level admin viewer] are set none of the others can be',
+    );
+    expect(asked(gctl(['kubeconfig', '--viewer', '-v', '6'], { session: s }))).toEqual(['viewer 409']);
+
+    // the garden's default, until a flag says otherwise
+    const set = gctl(['config', 'set-garden', 'local', '--default-shoot-access-level', 'viewer']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stderr).toContain('Run `gardenctl target` again for the new access level to take effect');
+    const garden = JSON.parse(gctl(['config', 'view', '-o', 'json']).stdout).gardens.find(
+      (g: { identity: string }) => g.identity === 'local',
+    );
+    expect(garden.kubeconfigAccessLevelDefaults).toEqual({ shoots: 'viewer' });
+    expect(asked(gctl(base, { session: s }))).toEqual(['viewer 409']);
+    expect(asked(gctl([...base, '--admin'], { session: s }))).toEqual(['admin 409']);
+    const invalid = gctl(['config', 'set-garden', 'local', '--default-shoot-access-level', 'root']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain(
+      'invalid kubeconfig access level "root": must be one of "admin", "viewer", "auto"',
+    );
+    expect(gctl(['config', 'set-garden', 'local', '--default-shoot-access-level', '']).code).toBe(0);
+    const cleared = JSON.parse(gctl(['config', 'view', '-o', 'json']).stdout).gardens.find(
+      (g: { identity: string }) => g.identity === 'local',
+    );
+    expect(cleared.kubeconfigAccessLevelDefaults).toBeUndefined();
+    expect(asked(gctl(base, { session: s }))).toEqual(['admin 409']);
+
+    // auto: a project viewer is refused the admin kubeconfig, and gets the viewer one
+    const viewed = exampleProject('viewed');
+    viewed.spec.members = [
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob@example.com', role: 'viewer' },
+    ];
+    expect(await post(`${CORE}/projects`, viewed)).toBe(201);
+    expect(await post(`${CORE}/namespaces/garden-viewed/shoots`, shoot('web', 'garden-viewed'))).toBe(201);
+    const issued = await postFor('/apis/auth.gardener-ts.io/v1alpha1/usertokens', {
+      spec: { user: 'bob@example.com' },
+    });
+    expect(issued.status, issued.body).toBe(201);
+    const bobKubeconfig = join(dir, 'bob.yaml');
+    const token = JSON.parse(issued.body).status.token as string;
+    writeFileSync(bobKubeconfig, readFileSync(kubeconfigFile, 'utf8').replace(adminToken, token), {
+      mode: 0o600,
+    });
+    const env = { GCTL_CONFIG_NAME: 'bob' };
+    expect(gctl(['config', 'set-garden', 'bobs', '--kubeconfig', bobKubeconfig], { env }).code).toBe(0);
+    const auto = gctl(
+      [
+        'target',
+        '--garden',
+        'bobs',
+        '--project',
+        'viewed',
+        '--shoot',
+        'web',
+        '--access-level',
+        'auto',
+        '-v',
+        '6',
+      ],
+      { env, session: 'bob' },
+    );
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(asked(auto)).toEqual(['admin 403', 'viewer 409']);
   });
 
   it('works for a project member, who may only see their own projects', async () => {

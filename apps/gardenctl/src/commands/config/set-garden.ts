@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'clipanion';
-import { GardenctlCommand, oneOf } from '../../cli/command.js';
+import { GardenctlCommand } from '../../cli/command.js';
 import { warn } from '../../cli/io.js';
-import { ACCESS_LEVELS } from '../../config/access-level.js';
+import { ACCESS_LEVELS, type AccessLevelChoice, isAccessLevel } from '../../config/access-level.js';
 import { validateGardenName } from '../../config/config.js';
 import { expandHome } from '../../config/paths.js';
 import { validatePattern } from '../../config/patterns.js';
@@ -55,8 +55,9 @@ export class ConfigSetGardenCommand extends GardenctlCommand {
   defaultShootAccessLevel = Option.String('--default-shoot-access-level', {
     description:
       'default kubeconfig access level when targeting shoots in this garden. One of "admin", "viewer", "auto". Pass an empty value to unset (admin)',
-    validator: oneOf(['', ...ACCESS_LEVELS] as const),
   });
+  /** `--default-shoot-access-level`, checked ("" unsets it) */
+  private shootDefault: AccessLevelChoice | '' | undefined;
 
   protected override async complete(): Promise<void> {
     this.name = gardenName(this.name);
@@ -68,6 +69,14 @@ export class ConfigSetGardenCommand extends GardenctlCommand {
     validateGardenName(this.name);
     if (this.alias) validateGardenName(this.alias, 'garden alias');
     for (const pattern of this.pattern ?? []) if (pattern !== '') validatePattern(pattern);
+    const level = this.defaultShootAccessLevel;
+    if (level !== undefined && level !== '' && !isAccessLevel(level)) {
+      throw usageError(
+        `invalid kubeconfig access level "${level}": must be one of ${ACCESS_LEVELS.map((l) => `"${l}"`).join(', ')}`,
+        'or pass an empty value to unset it',
+      );
+    }
+    this.shootDefault = level;
   }
 
   protected override async run(): Promise<void> {
@@ -83,13 +92,11 @@ export class ConfigSetGardenCommand extends GardenctlCommand {
       ...(this.kubeContext !== undefined ? { context: this.kubeContext } : {}),
       ...(alias !== undefined ? { alias } : {}),
       ...(pattern !== undefined ? { patterns: pattern } : {}),
-      ...(this.defaultShootAccessLevel !== undefined
-        ? { defaultShootAccessLevel: this.defaultShootAccessLevel }
-        : {}),
+      ...(this.shootDefault !== undefined ? { defaultShootAccessLevel: this.shootDefault } : {}),
     });
     await config.save();
     this.io.out.write(`Successfully configured garden "${name}"\n`);
-    if (this.defaultShootAccessLevel !== undefined) {
+    if (this.shootDefault !== undefined) {
       this.io.err.write(
         '\nNote: existing session kubeconfigs are not regenerated. Run `gardenctl target` again for the new access level to take effect.\n',
       );
