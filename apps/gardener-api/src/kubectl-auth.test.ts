@@ -320,8 +320,15 @@ describe("kubectl auth: who am I and what may I do, from the garden's own author
     );
     expect(await canI('dev-admin', 'delete', 'projects/dev')).toBe('yes');
     expect(await canI('dev-admin', 'delete', 'projects/other')).toMatch(/^no/);
-    // kubectl asks `* *` of the core group: the owner may do all it serves in garden-dev, a viewer not
-    expect(await canI('dev-owner', '*', '*', '-n', DEV)).toBe('yes');
+    // kubectl asks `* *` of the core group: events there are the system's, so not even the owner
+    // may do all it serves in garden-dev; everything else, yes
+    expect(await canI('dev-owner', '*', '*', '-n', DEV)).toMatch(
+      /^no - events are recorded by the gardener only/,
+    );
+    expect(await canI('dev-owner', '*', 'secrets', '-n', DEV)).toBe('yes');
+    expect(await canI('dev-owner', 'list', 'events', '-n', DEV)).toBe('yes');
+    expect(await canI('dev-viewer', 'watch', 'events.events.k8s.io', '-n', DEV)).toBe('yes');
+    expect(await canI('dev-owner', 'create', 'events', '-n', DEV)).toMatch(/^no/);
     expect(await canI('dev-viewer', '*', '*', '-n', DEV)).toMatch(/^no/);
     expect(await canI('admin', '*', '*')).toBe('yes');
     expect(await canI('admin', 'get', 'pods', '-n', DEV)).toMatch(
