@@ -615,6 +615,7 @@ describe('discovery', () => {
     expect(groups.body.groups.map((g: { name: string }) => g.name)).toEqual([
       'core.gardener.cloud',
       'security.gardener.cloud',
+      'events.k8s.io',
       'machine.sapcloud.io',
       'operations.gardener.cloud',
       'quota.gardener-ts.io',
@@ -651,6 +652,7 @@ describe('discovery', () => {
       'namespaces',
       'secrets',
       'configmaps',
+      'events',
     ]);
     await api.get('/healthz').expect(200, 'ok');
     // what kubectl needs to skip client-side schema validation for kinds it has no schema for
