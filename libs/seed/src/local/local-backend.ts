@@ -47,7 +47,7 @@ import {
   shootLayout,
 } from './layout.js';
 import { claimListenAddress, releaseListenAddress } from './listen-address.js';
-import { freePorts } from './ports.js';
+import { SeedPorts } from './ports.js';
 import {
   isAlive,
   livePid,
@@ -87,11 +87,13 @@ export class LocalSeedBackend implements SeedBackend {
   readonly root: string;
   private readonly binaryOverrides: Partial<Record<ComponentName, string>>;
   private readonly tuning: ControlPlaneTuning;
+  private readonly ports: SeedPorts;
 
   constructor(options: LocalSeedBackendOptions = {}) {
     this.root = options.root ?? defaultSeedRoot();
     this.binaryOverrides = options.binaries ?? {};
     this.tuning = options.tuning ?? DEFAULT_TUNING;
+    this.ports = new SeedPorts(() => this.portsInUse());
   }
 
   layout(id: string): ShootLayout {
@@ -118,8 +120,11 @@ export class LocalSeedBackend implements SeedBackend {
     // Keep the ports of an earlier deploy (clients and machines know them) unless the address moved.
     const ports =
       previous && previous.spec.listenAddress === spec.listenAddress
-        ? { ...previous.ports, kwok: previous.ports.kwok ?? (await freePorts(LOOPBACK, ['kwok'])).kwok }
-        : await allocatePorts(spec);
+        ? {
+            ...previous.ports,
+            kwok: previous.ports.kwok ?? (await this.ports.claim(LOOPBACK, ['kwok'])).kwok,
+          }
+        : await this.allocatePorts(spec);
 
     const pki = await ensureControlPlanePki(layout.pki, {
       clusterName,
@@ -272,6 +277,27 @@ export class LocalSeedBackend implements SeedBackend {
     rmSync(layout.dir, { recursive: true, force: true });
   }
 
+  private async allocatePorts(spec: ControlPlaneSpec): Promise<Ports> {
+    const { apiServer } = await this.ports.claim(spec.listenAddress, ['apiServer']);
+    const loopback = await this.ports.claim(LOOPBACK, [
+      'etcdClient',
+      'etcdPeer',
+      'controllerManager',
+      'scheduler',
+      'kwok',
+    ]);
+    return { apiServer, ...loopback };
+  }
+
+  /** Every port a control plane of this seed was given (deployed, running or stopped). */
+  private portsInUse(): Set<number> {
+    const entries = existsSync(this.root) ? readdirSync(this.root, { withFileTypes: true }) : [];
+    const ports = entries
+      .filter((entry) => entry.isDirectory() && isControlPlaneId(entry.name))
+      .flatMap((entry) => Object.values(readState(this.layout(entry.name))?.ports ?? {}));
+    return new Set(ports.filter((port): port is number => typeof port === 'number'));
+  }
+
   /** Directories under the root named like a control plane (the supervisor's `.supervisor/` is not). */
   async list(): Promise<string[]> {
     const entries = existsSync(this.root) ? readdirSync(this.root, { withFileTypes: true }) : [];
@@ -355,18 +381,6 @@ function validateSpec(spec: ControlPlaneSpec): void {
   } catch (error) {
     throw new SeedError(SeedErrorCode.InvalidSpec, (error as Error).message);
   }
-}
-
-async function allocatePorts(spec: ControlPlaneSpec): Promise<Ports> {
-  const { apiServer } = await freePorts(spec.listenAddress, ['apiServer']);
-  const loopback = await freePorts(LOOPBACK, [
-    'etcdClient',
-    'etcdPeer',
-    'controllerManager',
-    'scheduler',
-    'kwok',
-  ]);
-  return { apiServer, ...loopback };
 }
 
 function readState(layout: ShootLayout): DeployedState | undefined {
