@@ -27,6 +27,11 @@ describe('a gardenlet that reaches the garden only through its API', () => {
     https.call(method, path, body, contentType ? { contentType } : {});
   const shoots = () => `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots`;
   const read = async () => (await call('GET', `${shoots()}/${name}`)).body as unknown as Shoot;
+  const shootEvents = async () => {
+    const selector = `involvedObject.kind=Shoot,involvedObject.name=${name}`;
+    const list = await call('GET', `/api/v1/namespaces/${garden.namespace}/events?fieldSelector=${selector}`);
+    return (list.body.items ?? []) as Array<{ type: string; reason: string; source?: { component?: string } }>;
+  };
 
   beforeAll(async () => {
     garden = await createGarden();
@@ -113,6 +118,12 @@ describe('a gardenlet that reaches the garden only through its API', () => {
     // the gardenlet's own writes went through the API: the SSH key pair secret is there
     const secret = await call('GET', `/api/v1/namespaces/${garden.namespace}/secrets/${name}.ssh-keypair`);
     expect(secret.status).toBe(200);
+    // and it recorded what it did as events about the shoot, with its seed's credential
+    const reasons = await until(async () => {
+      const found = (await shootEvents()).map((e) => `${e.type} ${e.reason} ${e.source?.component}`);
+      return found.includes('Normal Reconciled gardenlet') ? found : undefined;
+    }, 30_000);
+    expect(reasons).toContain('Normal Reconciling gardenlet');
 
     await call(
       'PATCH',
@@ -126,5 +137,7 @@ describe('a gardenlet that reaches the garden only through its API', () => {
       120_000,
     );
     await expectNothingLeft(garden, technicalId(garden.namespace, name));
+    // the events outlive the shoot until they expire
+    expect((await shootEvents()).map((e) => e.reason)).toContain('Deleting');
   });
 });
