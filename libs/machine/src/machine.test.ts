@@ -17,7 +17,7 @@ import {
   requireResourceByKind,
   type Worker,
 } from '@gardener-ts/api';
-import { GardenClient, InProcessTransport, type ObjectOf } from '@gardener-ts/client';
+import { EventRecorder, GardenClient, InProcessTransport, type ObjectOf } from '@gardener-ts/client';
 import {
   type CreateMachineRequest,
   GardenerErrorCode,
@@ -134,6 +134,8 @@ let dir: string;
 let store: Store;
 let service: ResourceService;
 let client: GardenClient;
+/** what the controllers record about machines (shared, as a gardenlet's one recorder) */
+let events: EventRecorder;
 let redis: Redis;
 let prefix: string;
 let cloudProfile: CloudProfile;
@@ -157,6 +159,7 @@ function controller(queued = true): MachineControllerManager {
     ...(queued ? { queue: { connection: redis, prefix, name: 'machines.test' } } : {}),
     orphanGraceMs: 300,
     operationBackoff: { initialMs: 20, maxMs: 100 },
+    events,
   });
   controllers.push(made);
   return made;
@@ -172,6 +175,10 @@ beforeAll(async () => {
   store = await openStore({ databaseUrl: db.url, keyFile: join(dir, 'secrets.key') });
   service = new ResourceService(store.repository, store.watches);
   client = new GardenClient(new InProcessTransport(service));
+  events = new EventRecorder(client, {
+    component: 'machine-controller-manager',
+    logger: { warn: (message) => console.warn(message) },
+  });
   cloudProfile = await client.create('CloudProfile', exampleCloudProfile());
   await client.create('Seed', exampleSeed());
   await client.create('Project', exampleProject('dev'));
@@ -197,6 +204,18 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `reason: message` of the events recorded about a machine, oldest first. */
+async function eventsAbout(namespace: string, machine: string): Promise<string[]> {
+  await events.flush();
+  const recorded = await client.list('Event', {
+    namespace,
+    fieldSelector: `involvedObject.kind=Machine,involvedObject.name=${machine}`,
+  });
+  return recorded
+    .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
+    .map((e) => `${e.type} ${e.reason}: ${e.message}`);
+}
 
 function pool(overrides: Partial<Worker> = {}): Worker {
   return {
@@ -593,6 +612,17 @@ describe('MachineControllerManager', () => {
       expect(state).toMatchObject({ ready: 1, errors: [], settled: true });
       expect(cloud.machinesOf(context.technicalId)).toEqual(state.machines.map((m) => m.name));
       expect(cloud.machines.has(error?.machine ?? '')).toBe(false);
+      // what happened to it, as events on the Machine
+      const namespace = context.shoot.metadata.namespace ?? '';
+      await until(async () => (await eventsAbout(namespace, error?.machine ?? '')).length === 4);
+      expect(await eventsAbout(namespace, error?.machine ?? '')).toEqual([
+        expect.stringMatching(/^Normal Created: Created at the provider as /),
+        expect.stringMatching(/^Warning Failed: .*within the creation timeout of 400ms/),
+        expect.stringMatching(
+          /^Normal Replaced: The failed machine is deleted; MachineSet \S+ makes a new one/,
+        ),
+        'Normal Deleted: Deleted at the provider and as a node',
+      ]);
     } finally {
       cloud.joins = true;
     }
@@ -639,6 +669,11 @@ describe('MachineControllerManager', () => {
       });
       await sleep(200);
       expect(cloud.creates.get(failedName)).toBe(1); // a final code is not retried
+      expect(await eventsAbout(context.shoot.metadata.namespace ?? '', failedName)).toEqual([
+        expect.stringMatching(
+          /^Warning CreationFailed: Creating the machine failed: machine type not offered here \(InvalidArgument\)$/,
+        ),
+      ]);
       const reported = await first.sync(context);
       expect(reported.errors).toContainEqual({
         machine: failedName,
