@@ -9,7 +9,7 @@ import {
   exampleSeed,
   exampleShoot,
 } from '@gardener-ts/api';
-import { GardenClient, InProcessTransport } from '@gardener-ts/client';
+import { EventRecorder, GardenClient, InProcessTransport } from '@gardener-ts/client';
 import type { BastionActuator, BastionContext, BastionStatus } from '@gardener-ts/extensions';
 import { ShootLeases } from '@gardener-ts/jobs';
 import { createTestDatabase, openStore, ResourceService, type Store } from '@gardener-ts/store';
@@ -68,6 +68,7 @@ describe('Bastion controller (real PostgreSQL store)', () => {
   let dir: string;
   let store: Store;
   let client: GardenClient;
+  let events: EventRecorder;
   let redis: Redis;
   let clock: number;
   const cloud = new MemoryBastions();
@@ -82,6 +83,7 @@ describe('Bastion controller (real PostgreSQL store)', () => {
       },
       ...(leases ? { leases } : {}),
       now: () => new Date(clock),
+      events,
     });
 
   const at = (name: string) => ({ namespace: NAMESPACE, name });
@@ -112,6 +114,7 @@ describe('Bastion controller (real PostgreSQL store)', () => {
     dir = mkdtempSync(join(tmpdir(), 'gts-bastion-ctl-'));
     store = await openStore({ databaseUrl: db.url, keyFile: join(dir, 'secrets.key') });
     client = new GardenClient(new InProcessTransport(new ResourceService(store.repository, store.watches)));
+    events = new EventRecorder(client, { component: 'gardenlet', logger: { warn: (m) => console.warn(m) } });
     await client.create('CloudProfile', exampleCloudProfile());
     const seed = exampleSeed();
     seed.spec.networks.shootDefaults = { nodes: '10.249.0.0/16' }; // the range the shoots' nodes are from
@@ -144,6 +147,22 @@ describe('Bastion controller (real PostgreSQL store)', () => {
     expect(Date.parse(bastion?.status?.expirationTimestamp ?? '')).toBe(
       Date.parse(created.metadata.creationTimestamp ?? '') + HOUR,
     );
+    // Ready once, as an event on the bastion; a later pass that finds it Ready records nothing
+    clock += 2 * 60_000;
+    await controller().reconcileAll();
+    await events.flush();
+    const recorded = await client.list('Event', {
+      namespace: NAMESPACE,
+      fieldSelector: 'involvedObject.kind=Bastion,involvedObject.name=cli-alpha',
+    });
+    expect(recorded.map((e) => [e.type, e.reason, e.message, e.metadata.labels])).toEqual([
+      [
+        'Normal',
+        'Ready',
+        'The bastion accepts SSH connections at 10.249.9.200',
+        { 'shoot.gardener.cloud/name': 'alpha' },
+      ],
+    ]);
     const context = cloud.live.get(`shoot--dev--alpha--cli-alpha`);
     expect(context).toMatchObject({
       technicalId: 'shoot--dev--alpha',
