@@ -197,7 +197,9 @@ describe('gardenctl ssh into a node of a local shoot', () => {
   }, 180_000);
 
   it('Ctrl-C while the bastion is being made removes it and the keys', async () => {
-    const terminal = new Terminal(`${process.execPath} ${GARDENCTL} ssh ${node}`, gctlEnv);
+    // exec: gardenctl is the terminal's foreground process, as under an interactive shell (a `sh -c`
+    // in between would die of the SIGINT itself and report 130, whatever gardenctl exits with)
+    const terminal = new Terminal(`exec ${process.execPath} ${GARDENCTL} ssh ${node}`, gctlEnv);
     try {
       await until(async () => ((await bastions()).length > 0 ? true : undefined), 30_000);
       terminal.type('\u0003');

@@ -257,7 +257,7 @@ it. --bastion-name reuses a bastion made earlier with the same key pair.`,
         run.interrupt.signal,
       );
     this.io.err.write(
-      `${clearLine(this.io)}${paint(this.io.errColour, 'green', 'Bastion')} ${name} is ready at ${ready.ip}\n`,
+      `${clearLine(this.io)}${paint(this.io.errColour, 'green', 'Bastion')} ${name} is ready at ${bastion.ip}${this.port === 22 ? '' : ` port ${this.port}`}\n`,
     );
     return { bastion, published: ready.ip };
   }
