@@ -95,6 +95,20 @@ describe('machines on the simulated cloud: faults and their retry behaviour', ()
     expect(failed.status?.lastErrors).toEqual([
       expect.objectContaining({ taskID: 'wait-workers-ready', codes: ['ERR_INFRA_QUOTA_EXCEEDED'] }),
     ]);
+    // the shoot's events tell it, with the Gardener code, and that it will not be retried
+    const events = await until(async () => {
+      const { items } = await garden.resources.list(kind('Event'), garden.namespace, {
+        fieldSelector: 'involvedObject.kind=Shoot,involvedObject.name=quota,type=Warning',
+      });
+      return items.length > 0 ? items : undefined;
+    }, 10_000);
+    expect(events[0]).toMatchObject({
+      reason: 'ReconcileError',
+      message: expect.stringMatching(
+        /^\[ERR_INFRA_QUOTA_EXCEEDED\] Failed to reconcile Shoot cluster \(Failed, not retried until the spec changes or a retry is asked for\): /,
+      ),
+      source: { component: 'gardenlet' },
+    });
   });
 
   it('rate limiting is retried (Error, not Failed); once it stops, the shoot succeeds with its nodes', {

@@ -33,14 +33,19 @@ const MESSAGES: Readonly<Record<RecordedFlow, { started: string; succeeded: stri
   delete: { started: 'Deleting Shoot cluster', succeeded: 'Deleted Shoot cluster' },
 };
 
-/** `[ERR_…, …] what failed; will be retried` — the Gardener codes first, as lastErrors carry them. */
+/**
+ * `[ERR_…, …] Failed to reconcile Shoot cluster (will be retried): what failed` — the Gardener
+ * codes first, as lastErrors carry them, then whether the job tries again.
+ */
 export function failureMessage(flow: RecordedFlow, error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const verb = flow === 'delete' ? 'delete' : 'reconcile';
   if (!(error instanceof ShootOperationError)) return `Failed to ${verb} Shoot cluster: ${text}`;
   const codes = error.gardenerCodes;
   const prefix = codes.length > 0 ? `[${codes.join(', ')}] ` : '';
-  const outlook = error.final ? 'will not be retried (Failed)' : 'will be retried';
+  const outlook = error.final
+    ? 'Failed, not retried until the spec changes or a retry is asked for'
+    : 'will be retried';
   return `${prefix}Failed to ${verb} Shoot cluster (${outlook}): ${text}`;
 }
 
