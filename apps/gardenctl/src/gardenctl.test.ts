@@ -642,6 +642,9 @@ describe('gardenctl against a running garden', () => {
       'if any flags in the group [access-level admin viewer] are set none of the others can be',
     );
     expect(asked(gctl(['kubeconfig', '--viewer', '-v', '6'], { session: s }))).toEqual(['viewer 409']);
+    // kubectl-env only points at the session's kubeconfig, made by the last target: it says so
+    const linked = gctl(['kubectl-env', 'bash', '--viewer'], { session: s });
+    expect(linked.stderr).toContain('--access-level has no effect with linkKubeconfig: true (the default)');
 
     // the garden's default, until a flag says otherwise
     const set = gctl(['config', 'set-garden', 'local', '--default-shoot-access-level', 'viewer']);
