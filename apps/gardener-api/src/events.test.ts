@@ -416,6 +416,77 @@ describe('the scheduler records its decisions', () => {
   });
 });
 
+describe('the scheduler records why it cannot place a shoot', () => {
+  it('a shoot that fits no seed gets SchedulingFailed with the reason', async () => {
+    const visible = (value: boolean) =>
+      Promise.all(
+        ['local', 'far'].map((seed) =>
+          expectStatus(
+            call(
+              'admin',
+              'PATCH',
+              `${CORE}/seeds/${seed}`,
+              { spec: { settings: { scheduling: { visible: value } } } },
+              MERGE,
+            ),
+            200,
+          ),
+        ),
+      );
+    await visible(false);
+    try {
+      await createShoot('nowhere', DEV);
+      const selector = 'fieldSelector=involvedObject.name=nowhere,reason=SchedulingFailed';
+      let events: Answer['body']['items'] = [];
+      for (
+        const deadline = Date.now() + 10_000;
+        Date.now() < deadline && events.length === 0;
+        await sleep(100)
+      )
+        events = (await call('dev-viewer', 'GET', `${coreEvents(DEV)}?${selector}`)).body.items ?? [];
+      expect(events).toEqual([
+        expect.objectContaining({
+          type: 'Warning',
+          message:
+            'Failed to schedule shoot: 0/2 seeds are available: 2 seeds are not visible for scheduling',
+          source: { component: 'gardener-scheduler' },
+        }),
+      ]);
+    } finally {
+      await visible(true);
+    }
+  });
+});
+
+describe('events are watched in either version', () => {
+  it('a watch of events.k8s.io/v1 with a regarding.* selector gets the stored events in its version', async () => {
+    const path = `${v1Events(DEV)}?watch=true&timeoutSeconds=2&fieldSelector=regarding.name=mine,type=Warning`;
+    const lines = await new Promise<string[]>((resolve, reject) => {
+      const req = httpsRequest(
+        `${server.url}${path}`,
+        { headers: { authorization: `Bearer ${tokens['dev-viewer']}` }, ca },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve(text.split('\n').filter(Boolean)));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const events = lines.map((line) => JSON.parse(line) as { type: string; object: Record<string, unknown> });
+    expect(events.length).toBeGreaterThan(0);
+    for (const event of events) {
+      expect(event.type).toBe('ADDED');
+      expect(event.object).toMatchObject({
+        apiVersion: 'events.k8s.io/v1',
+        type: 'Warning',
+        regarding: { name: 'mine' },
+      });
+    }
+  });
+});
+
 describe('kubectl shows a shoot’s events', () => {
   it('kubectl describe shoot has the Events section; kubectl events --for shoot/<name> lists them', async () => {
     const failure = eventAbout('mine', DEV, 'mine.failed', {

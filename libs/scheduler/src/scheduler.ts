@@ -252,12 +252,7 @@ export class ShootScheduler {
       return;
     }
     if (shoot.status?.lastOperation?.description === choice.reason) return;
-    this.events.event(
-      shoot,
-      'Warning',
-      EventReason.SchedulingFailed,
-      `Failed to schedule Shoot: ${choice.reason}`,
-    );
+    this.events.event(shoot, 'Warning', EventReason.SchedulingFailed, choice.reason);
     const lastUpdateTime = timestamp((this.options.now ?? (() => new Date()))());
     await this.client.updateStatus('Shoot', { namespace, name }, (status, current) => {
       if (current.spec.seedName) return false; // bound meanwhile
