@@ -513,6 +513,21 @@ describe('kubectl shows a shoot’s events', () => {
     expect(listed.stdout).not.toMatch(/Shoot\/(placed|theirs)/);
     const stranger = await kubectl('stranger', 'events', '-n', DEV, '--for', 'shoot/mine');
     expect(stranger.code).not.toBe(0);
+    // kubectl get events (core/v1 and events.k8s.io/v1): the server's table, kubectl's columns
+    for (const resource of ['events', 'events.v1.events.k8s.io']) {
+      const got = await kubectl(
+        'dev-viewer',
+        'get',
+        resource,
+        '-n',
+        DEV,
+        '--field-selector',
+        'reason=ReconcileError',
+      );
+      expect(got.stderr).toBe('');
+      expect(got.stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
+      expect(got.stdout).toMatch(/Warning\s+ReconcileError\s+shoot\/mine\s+\[ERR_INFRA_QUOTA_EXCEEDED\]/);
+    }
   });
 });
 
