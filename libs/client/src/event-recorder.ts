@@ -32,6 +32,9 @@ export interface EventRecorderOptions {
   readonly now?: () => Date;
 }
 
+/** events dropped for a full queue are reported at most this often */
+const DROP_LOG_MS = 10_000;
+
 /** Kubernetes keeps event messages to 1 kB (events.k8s.io note). */
 const MAX_MESSAGE = 1024;
 
@@ -79,6 +82,8 @@ export class EventRecorder {
   private readonly remembered = new Map<string, Remembered>();
   private readonly queue: Pending[] = [];
   private draining: Promise<void> | undefined;
+  private droppedSince = 0;
+  private lastDropLogMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: GardenClient,
@@ -100,15 +105,24 @@ export class EventRecorder {
       text,
     ]);
     if (this.queue.length >= (this.options.maxQueued ?? 1000)) {
-      this.options.logger.warn(
-        `event dropped (queue full): ${object.kind} ${namespace}/${object.metadata.name} ${reason}: ${text}`,
-      );
+      this.dropped(`${object.kind} ${namespace}/${object.metadata.name} ${reason}: ${text}`);
       return;
     }
     this.queue.push({ key, event: this.newEvent(object, type, reason, text) });
     this.draining ??= this.drain().finally(() => {
       this.draining = undefined;
     });
+  }
+
+  /** A full queue drops events: the first is logged, then how many, at most every DROP_LOG_MS. */
+  private dropped(what: string): void {
+    const nowMs = this.now().getTime();
+    this.droppedSince++;
+    if (nowMs - this.lastDropLogMs < DROP_LOG_MS) return;
+    const more = this.droppedSince > 1 ? ` (${this.droppedSince} dropped since the last report)` : '';
+    this.options.logger.warn(`event dropped (queue full): ${what}${more}`);
+    this.lastDropLogMs = nowMs;
+    this.droppedSince = 0;
   }
 
   /** Resolves once every event recorded so far is written (or given up): for tests and shutdown. */
