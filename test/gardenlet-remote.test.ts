@@ -30,7 +30,11 @@ describe('a gardenlet that reaches the garden only through its API', () => {
   const shootEvents = async () => {
     const selector = `involvedObject.kind=Shoot,involvedObject.name=${name}`;
     const list = await call('GET', `/api/v1/namespaces/${garden.namespace}/events?fieldSelector=${selector}`);
-    return (list.body.items ?? []) as Array<{ type: string; reason: string; source?: { component?: string } }>;
+    return (list.body.items ?? []) as Array<{
+      type: string;
+      reason: string;
+      source?: { component?: string };
+    }>;
   };
 
   beforeAll(async () => {
