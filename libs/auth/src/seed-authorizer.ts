@@ -110,6 +110,11 @@ function owningShoot(object: KubeObject): string | undefined {
 /** What a gardenlet's events may be about. */
 const EVENT_SUBJECTS = new Set(['Shoot', 'Machine', 'MachineSet', 'MachineDeployment', 'Bastion']);
 
+/** Whether a gardenlet's event may be about this kind at all (the object is read only then). */
+export function isSeedEventSubject(kind: string | undefined): boolean {
+  return EVENT_SUBJECTS.has(kind ?? '');
+}
+
 /**
  * A gardenlet's new event: the object it is about (`involved`, as stored in the event's namespace)
  * exists with the uid the event names, is one of its seed's shoots or their machines or bastions,
@@ -122,7 +127,7 @@ export function seedEventDecision(
 ): Decision {
   const ref = involvedObjectOf(event);
   const what = `${ref.kind ?? ''} "${ref.name ?? ''}"`;
-  if (!EVENT_SUBJECTS.has(ref.kind ?? ''))
+  if (!isSeedEventSubject(ref.kind))
     return deny(
       `the gardenlet of seed "${scope.seedName}" records events about shoots, machines and bastions only, not ${what}`,
     );

@@ -18,6 +18,7 @@ import {
   claimProject,
   type Identity,
   isGardenAdmin,
+  isSeedEventSubject,
   type SeedScope,
   seedEventDecision,
   seedOwns,
@@ -367,7 +368,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     const event = target.type.conversion?.toStorage(decoded) ?? decoded;
     event.metadata.namespace = target.namespace;
     const ref = involvedObjectOf(event);
-    const type = resourceByKind(ref.kind ?? '');
+    const type = isSeedEventSubject(ref.kind) ? resourceByKind(ref.kind ?? '') : undefined;
     const involved =
       type && ref.name && (ref.apiVersion === undefined || ref.apiVersion === type.apiVersion)
         ? await this.resources.get(type, target.namespace, ref.name).catch(() => undefined)
