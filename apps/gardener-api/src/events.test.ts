@@ -1,22 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import {
-  exampleCloudProfile,
-  exampleProject,
-  exampleSeed,
-  exampleShoot,
-  SHOOT_LABEL,
-} from '@gardener-ts/api';
-import { binary } from '@gardener-ts/infra/toolchain';
-import { createTestDatabase } from '@gardener-ts/store';
+import { exampleSeed, exampleShoot, SHOOT_LABEL } from '@gardener-ts/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { type RunningServer, startServer } from './testing/server.js';
+import { type Answer, CORE, type HttpsGarden, startHttpsGarden } from './testing/https-garden.js';
 
 /**
  * Issue 19, outcome 5 (and 8 for `kubectl describe shoot` and `kubectl events`): Events in core/v1
@@ -26,81 +12,21 @@ import { type RunningServer, startServer } from './testing/server.js';
  * Over HTTPS: kubectl sends no bearer token to a plain-HTTP server.
  */
 
-const run = promisify(execFile);
-const CORE = '/apis/core.gardener.cloud/v1beta1';
-const AUTH = '/apis/auth.gardener-ts.io/v1alpha1';
 const DEV = 'garden-dev';
 const OTHER = 'garden-other';
 const coreEvents = (ns: string) => `/api/v1/namespaces/${ns}/events`;
 const v1Events = (ns: string) => `/apis/events.k8s.io/v1/namespaces/${ns}/events`;
 const MERGE = 'application/merge-patch+json';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let dir: string;
-let server: RunningServer;
-let ca: string;
-const tokens: Record<string, string> = {};
+let garden: HttpsGarden;
+const call: HttpsGarden['call'] = (...args) => garden.call(...args);
+const kubectl: HttpsGarden['kubectl'] = (user, ...args) => garden.kubectl(user, ...args);
 const uids: Record<string, string> = {};
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown> & { items?: Array<Record<string, unknown> & { metadata: { name: string } }> };
-}
-
-function call(
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  contentType?: string,
-): Promise<Answer> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const headers: Record<string, string> = { authorization: `Bearer ${tokens[token] ?? token}` };
-  if (payload) headers['content-type'] = contentType ?? 'application/json';
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(`${server.url}${path}`, { method, headers, ca }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : {} }),
-      );
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 async function expectStatus(answer: Promise<Answer>, status: number): Promise<Answer> {
   const settled = await answer;
   expect(settled.status, JSON.stringify(settled.body)).toBe(status);
   return settled;
-}
-
-async function createProject(name: string, owner: string, members: Record<string, string>) {
-  const project = exampleProject(name);
-  project.spec.owner = { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: owner };
-  project.spec.members = Object.entries(members).map(([user, role]) => ({
-    apiGroup: 'rbac.authorization.k8s.io',
-    kind: 'User' as const,
-    name: user,
-    role,
-  }));
-  await expectStatus(call('admin', 'POST', `${CORE}/projects`, project), 201);
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(25)) {
-    const answer = await call('admin', 'GET', `${CORE}/projects/${name}`);
-    if ((answer.body.status as { phase?: string } | undefined)?.phase === 'Ready') return;
-  }
-  throw new Error(`project ${name} not Ready`);
-}
-
-async function seedCredential(seedName: string): Promise<string> {
-  const bootstrap = await expectStatus(
-    call('admin', 'POST', `${AUTH}/seedbootstraptokens`, { spec: { seedName } }),
-    201,
-  );
-  const token = (bootstrap.body.status as { token: string }).token;
-  const credential = await expectStatus(call(token, 'POST', `${AUTH}/seedcredentials`, {}), 201);
-  return (credential.body.status as { token: string }).token;
 }
 
 async function createShoot(name: string, namespace: string, seedName?: string): Promise<void> {
@@ -142,72 +68,23 @@ function eventAbout(shoot: string, namespace: string, name: string, fields: Reco
   };
 }
 
-function kubeconfig(user: string): string {
-  const file = join(dir, `${user}.kubeconfig`);
-  const cluster = { server: server.url, 'certificate-authority-data': Buffer.from(ca).toString('base64') };
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'garden', cluster }],
-    users: [{ name: user, user: { token: tokens[user] } }],
-    contexts: [{ name: 'garden', context: { cluster: 'garden', user, namespace: DEV } }],
-    'current-context': 'garden',
-  };
-  writeFileSync(file, stringify(config, { lineWidth: 0 }), { mode: 0o600 });
-  return file;
-}
-
-async function kubectl(
-  user: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const config = ['--kubeconfig', kubeconfig(user), '--cache-dir', join(dir, 'cache', user)];
-  try {
-    const { stdout, stderr } = await run(binary('kubectl'), [...config, ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
 const names = (answer: Answer) => (answer.body.items ?? []).map((i) => i.metadata.name).sort();
 
 beforeAll(async () => {
-  db = await createTestDatabase('gts_events');
-  dir = mkdtempSync(join(tmpdir(), 'gts-events-'));
-  server = await startServer({
-    PORT: '0',
-    DATABASE_URL: db.url,
-    GARDENER_DATA_DIR: dir,
-    GARDENER_TLS: 'on',
-    GARDENER_EVENT_EXPIRY_SECONDS: '1',
-  });
-  ca = readFileSync(join(dir, 'tls', 'ca.crt'), 'utf8');
-  tokens.admin = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
-  await expectStatus(call('admin', 'POST', `${CORE}/cloudprofiles`, exampleCloudProfile()), 201);
-  await expectStatus(call('admin', 'POST', `${CORE}/seeds`, exampleSeed()), 201);
+  garden = await startHttpsGarden('events', { GARDENER_EVENT_EXPIRY_SECONDS: '1' });
   await expectStatus(
     call('admin', 'POST', `${CORE}/seeds`, { ...exampleSeed(), metadata: { name: 'far' } }),
     201,
   );
-  for (const user of ['stranger', 'dev-owner', 'dev-admin', 'dev-viewer', 'other-admin']) {
-    const answer = await expectStatus(call('admin', 'POST', `${AUTH}/usertokens`, { spec: { user } }), 201);
-    tokens[user] = (answer.body.status as { token: string }).token;
-  }
-  await createProject('dev', 'dev-owner', { 'dev-admin': 'admin', 'dev-viewer': 'viewer' });
-  await createProject('other', 'other-admin', {});
   await createShoot('mine', DEV, 'local');
   await createShoot('theirs', DEV, 'far');
   await createShoot('also', OTHER, 'far');
-  tokens.local = await seedCredential('local');
-  tokens.far = await seedCredential('far');
+  garden.tokens.local = await garden.seedCredential('local');
+  garden.tokens.far = await garden.seedCredential('far');
 }, 120_000);
 
 afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await garden?.stop();
 });
 
 describe('events in core/v1 and events.k8s.io/v1: the same stored objects', () => {
@@ -463,8 +340,8 @@ describe('events are watched in either version', () => {
     const path = `${v1Events(DEV)}?watch=true&timeoutSeconds=2&fieldSelector=regarding.name=mine,type=Warning`;
     const lines = await new Promise<string[]>((resolve, reject) => {
       const req = httpsRequest(
-        `${server.url}${path}`,
-        { headers: { authorization: `Bearer ${tokens['dev-viewer']}` }, ca },
+        `${garden.server.url}${path}`,
+        { headers: { authorization: `Bearer ${garden.tokens['dev-viewer']}` }, ca: garden.ca },
         (response) => {
           let text = '';
           response.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -548,7 +425,7 @@ describe('old events expire', () => {
       status = (await call('admin', 'GET', `${coreEvents(DEV)}/mine.old`)).status;
     expect(
       status,
-      server
+      garden.server
         .output()
         .split('\n')
         .filter((l) => /event/i.test(l))

@@ -1,15 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot } from '@gardener-ts/api';
-import { binary } from '@gardener-ts/infra/toolchain';
-import { createTestDatabase } from '@gardener-ts/store';
+import { exampleShoot } from '@gardener-ts/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { type RunningServer, startServer } from './testing/server.js';
+import { CORE, created, type HttpsGarden, startHttpsGarden } from './testing/https-garden.js';
 
 /**
  * Issue 19, outcomes 1 and 4: the pinned kubectl's protobuf bodies (`kubectl create secret|
@@ -19,118 +12,12 @@ import { type RunningServer, startServer } from './testing/server.js';
  * kubectl sends no bearer token to a plain-HTTP server.
  */
 
-const run = promisify(execFile);
-const CORE = '/apis/core.gardener.cloud/v1beta1';
-const AUTH = '/apis/auth.gardener-ts.io/v1alpha1';
 const DEV = 'garden-dev';
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let dir: string;
-let server: RunningServer;
-let ca: string;
-const tokens: Record<string, string> = {};
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown> & { items?: Array<{ metadata: { name: string } }> };
-}
-
-/** One request to the garden as `token` (a user name from `tokens`, or a raw token), trusting its CA. */
-function call(
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  contentType?: string,
-): Promise<Answer> {
-  const payload =
-    body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-  const headers: Record<string, string> = { authorization: `Bearer ${tokens[token] ?? token}` };
-  if (payload && contentType !== '') headers['content-type'] = contentType ?? 'application/json';
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(`${server.url}${path}`, { method, headers, ca }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : {} }),
-      );
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function created(answer: Promise<Answer>): Promise<Answer> {
-  const settled = await answer;
-  expect(settled.status, JSON.stringify(settled.body)).toBe(201);
-  return settled;
-}
-
-async function issueUser(user: string): Promise<void> {
-  const answer = await created(call('admin', 'POST', `${AUTH}/usertokens`, { spec: { user } }));
-  tokens[user] = (answer.body.status as { token: string }).token;
-}
-
-const member = (name: string, role: string) => ({
-  apiGroup: 'rbac.authorization.k8s.io',
-  kind: 'User' as const,
-  name,
-  role,
-});
-
-async function createProject(name: string, owner: string, members: Array<ReturnType<typeof member>>) {
-  const project = exampleProject(name);
-  project.spec.owner = { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: owner };
-  project.spec.members = members;
-  await created(call('admin', 'POST', `${CORE}/projects`, project));
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-    const answer = await call('admin', 'GET', `${CORE}/projects/${name}`);
-    if ((answer.body.status as { phase?: string } | undefined)?.phase === 'Ready') return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`project ${name} not Ready`);
-}
-
-async function seedCredential(seedName: string): Promise<string> {
-  const bootstrap = await created(
-    call('admin', 'POST', `${AUTH}/seedbootstraptokens`, { spec: { seedName } }),
-  );
-  const credential = await created(
-    call((bootstrap.body.status as { token: string }).token, 'POST', `${AUTH}/seedcredentials`, {}),
-  );
-  return (credential.body.status as { token: string }).token;
-}
-
-function kubeconfig(user: string): string {
-  const file = join(dir, `${user}.kubeconfig`);
-  const cluster = { server: server.url, 'certificate-authority-data': Buffer.from(ca).toString('base64') };
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'garden', cluster }],
-    users: [{ name: user, user: { token: tokens[user] } }],
-    contexts: [{ name: 'garden', context: { cluster: 'garden', user, namespace: DEV } }],
-    'current-context': 'garden',
-  };
-  writeFileSync(file, stringify(config, { lineWidth: 0 }), { mode: 0o600 });
-  return file;
-}
-
-/** The pinned kubectl as `user`, default flags. */
-async function kubectl(
-  user: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const config = ['--kubeconfig', kubeconfig(user), '--cache-dir', join(dir, 'cache', user)];
-  try {
-    const { stdout, stderr } = await run(binary('kubectl'), [...config, ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+let garden: HttpsGarden;
+const call: HttpsGarden['call'] = (...args) => garden.call(...args);
+const kubectl: HttpsGarden['kubectl'] = (user, ...args) => garden.kubectl(user, ...args);
 
 /** `kubectl auth can-i …`: its answer line; exit 0 for yes, 1 for no, nothing on stderr but warnings. */
 async function canI(user: string, ...args: string[]): Promise<string> {
@@ -154,23 +41,7 @@ const postSecret = (contentType: string, body: Buffer) =>
   call('dev-admin', 'POST', `/api/v1/namespaces/${DEV}/secrets`, body, contentType);
 
 beforeAll(async () => {
-  db = await createTestDatabase('gts_kubectl_auth');
-  dir = mkdtempSync(join(tmpdir(), 'gts-kubectl-auth-'));
-  server = await startServer({
-    PORT: '0',
-    DATABASE_URL: db.url,
-    GARDENER_DATA_DIR: dir,
-    GARDENER_TLS: 'on',
-    BODY_LIMIT_BYTES: '65536',
-  });
-  ca = readFileSync(join(dir, 'tls', 'ca.crt'), 'utf8');
-  tokens.admin = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
-  await created(call('admin', 'POST', `${CORE}/cloudprofiles`, exampleCloudProfile()));
-  await created(call('admin', 'POST', `${CORE}/seeds`, exampleSeed()));
-  for (const user of ['stranger', 'dev-owner', 'dev-admin', 'dev-viewer', 'other-admin'])
-    await issueUser(user);
-  await createProject('dev', 'dev-owner', [member('dev-admin', 'admin'), member('dev-viewer', 'viewer')]);
-  await createProject('other', 'other-admin', []);
+  garden = await startHttpsGarden('kubectl_auth', { BODY_LIMIT_BYTES: '65536' });
   const shoot = exampleShoot('mine', DEV) as unknown as {
     spec: { seedName?: string; networking: { nodes?: string } };
   };
@@ -185,13 +56,11 @@ beforeAll(async () => {
         metadata: { name },
       }),
     );
-  tokens.seed = await seedCredential('local');
+  garden.tokens.seed = await garden.seedCredential('local');
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await garden?.stop();
 });
 
 describe('the pinned kubectl sends protobuf for built-in kinds, and the garden reads it', () => {
@@ -246,7 +115,7 @@ describe('the pinned kubectl sends protobuf for built-in kinds, and the garden r
   });
 
   it('kubectl create --raw without a Content-Type is read as JSON', async () => {
-    const file = join(dir, 'cm.json');
+    const file = join(garden.dir, 'cm.json');
     writeFileSync(
       file,
       JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'raw' }, data: { a: 'b' } }),
