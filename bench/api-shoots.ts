@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot } from '@gardener-ts/api';
 import { createTestDatabase } from '@gardener-ts/store';
@@ -89,7 +90,7 @@ async function waitForServer(): Promise<void> {
     } catch {
       // not up yet
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error('gardener-api did not start');
 }
@@ -181,7 +182,7 @@ try {
   }
 } finally {
   server?.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   agent.destroy();
   await database.drop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -11,6 +11,7 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createGarden, until } from '../test/support/garden.js';
 import { shootGone, startGardenlet } from './support.js';
@@ -88,7 +89,7 @@ try {
   const apiBefore = await cpuSecondsOf(api.child.pid);
   const wallBefore = performance.now();
   requests.counting = true;
-  await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+  await sleep(idleSeconds * 1000);
   requests.counting = false;
   const wall = (performance.now() - wallBefore) / 1000;
   const own = process.cpuUsage(ownBefore);

@@ -14,6 +14,7 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { exampleShoot } from '@gardener-ts/api';
 import { LocalMachineDriver } from '@gardener-ts/extensions';
@@ -35,7 +36,6 @@ const TARGET_RSS_MIB = 200;
 const FIRST_OCTET = 235;
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const garden = await createGarden();

@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { exampleCloudProfile, exampleShoot } from '@gardener-ts/api';
 import {
@@ -41,7 +42,6 @@ const TARGET_RSS_MIB = 200;
 const HOST_RESERVE_MIB = 2048;
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const scratch = mkdtempSync(join(tmpdir(), 'gardener-ts-bench-machines-'));

@@ -10,6 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type ControlPlaneTuning, DEFAULT_TUNING, LocalSeedBackend } from '@gardener-ts/seed';
 
@@ -84,7 +85,7 @@ async function once(tuning: ControlPlaneTuning): Promise<Sample> {
     const readyMs = performance.now() - start;
     const pids = (await backend.status(id)).components.map((c) => c.pid);
     const ticksBefore = pids.reduce((sum: number, pid) => sum + cpuTicks(pid), 0);
-    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+    await sleep(idleSeconds * 1000);
     const status = await backend.status(id);
     const idleCpuPercent =
       (pids.reduce((sum: number, pid) => sum + cpuTicks(pid), 0) - ticksBefore) / idleSeconds;

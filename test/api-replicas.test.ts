@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot } from '@gardener-ts/api';
 import { createTestDatabase, queryRows } from '@gardener-ts/infra/testing';
 import { seedQueueName } from '@gardener-ts/jobs';
@@ -81,7 +82,7 @@ describe('two API replicas behind one address', () => {
       } catch (error) {
         if (attempt > 20) throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   };
 
@@ -139,7 +140,7 @@ describe('two API replicas behind one address', () => {
         // it had taken its share of the load when it died
         expect(before).toBeGreaterThan(KILL_AFTER / 3);
       }
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5);
     }
     await Promise.all(running);
 

@@ -2,6 +2,7 @@
 // (its ResourceService) and over the real garden API process (HTTP, bearer token).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ConfigMap, exampleShoot, type Shoot } from '@gardener-ts/api';
 import {
   ClientErrorCode,
@@ -173,7 +174,7 @@ describe.each(['in-process', 'http'])('GardenClient (%s)', (transport) => {
     await until(async () => (seen.length >= 4 ? true : undefined), 10_000);
     await watcher.stop();
     await client().delete('ConfigMap', { namespace: garden.namespace, name: `${label}-before` });
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     expect(seen).toEqual([
       `ADDED ${label}-before 1`,
       `ADDED ${label}-after 1`,

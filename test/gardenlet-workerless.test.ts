@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { exampleShoot } from '@gardener-ts/api';
 import { HibernationScheduler, ShootCare, STATUS_LABEL } from '@gardener-ts/botanist';
@@ -184,7 +185,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
       reason: 'HealthzRequestFailed',
     });
     expect((await read()).metadata.labels?.[STATUS_LABEL]).toBe('progressing');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await sleep(1100);
     await care.checkAll();
     expect((await read()).metadata.labels?.[STATUS_LABEL]).toBe('unhealthy');
     expect(await condition('ControlPlaneHealthy')).toMatchObject({
@@ -315,7 +316,7 @@ describe('gardenlet: a workerless local shoot from create to gone', () => {
     );
     // Failed stays Failed when nobody changed anything (a sweep or a duplicate job)
     await garden.enqueue(tiny);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await sleep(2_000);
     expect((await garden.read(tiny)).status?.lastOperation).toEqual(failed.status?.lastOperation);
     await garden.deleteShoot(tiny);
     await until(

@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Machine, Shoot } from '@gardener-ts/api';
 import { builtinImage, REPOSITORY_PREFIX, registryAddress } from '@gardener-ts/infra/images';
@@ -259,7 +260,7 @@ describe('machines: a local shoot whose pool joins as real nodes', { timeout: 30
         const ready = current.filter((n) => n.ready).length;
         if (total > 3) violations.push(`${total} machines (desired 2 + maxSurge 1)`);
         if (ready < 1) violations.push(`${ready} Ready nodes (desired 2 − maxUnavailable 1)`);
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
       }
     })();
     expect(

@@ -2,6 +2,7 @@
 // True; once it stops, the garden API's seed lifecycle turns the seed and its shoots' health
 // Unknown and the scheduler sends the seed no new shoot; a gardenlet that comes back makes it True
 // and the waiting shoot is scheduled. Real API process, real gardenlet, real store.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Condition, exampleShoot, type Shoot } from '@gardener-ts/api';
 import type { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,7 +49,7 @@ describe('seed lifecycle: GardenletReady follows the gardenlet', () => {
   it('is True while the gardenlet runs, renewed by its heartbeat', async () => {
     await untilSeed('True');
     const first = await seedReady();
-    await new Promise((r) => setTimeout(r, 2_500));
+    await sleep(2_500);
     const later = await seedReady();
     expect(later).toMatchObject({ status: 'True', reason: 'GardenletReady' });
     expect(Date.parse(later?.lastUpdateTime ?? '')).toBeGreaterThan(Date.parse(first?.lastUpdateTime ?? ''));

@@ -3,6 +3,7 @@
  * and GETs open loop, full paginated lists, and a watch fan-out (many watchers, a burst of updates).
  */
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Shoot } from '@gardener-ts/api';
 import type { HttpsTarget } from './https-target.js';
 import { type Latencies, openLoop, type Percentiles, percentiles } from './open-loop.js';
@@ -146,13 +147,12 @@ export async function watchFanOut(
         target.watch(`${path}?${query}`, abort.signal, (line) => noteArrival(line, seen)),
       ),
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const sent = names.map(() => performance.now());
     const patches = await Promise.all(names.map((name, i) => patchLabel(target, `${path}/${name}`, i, sent)));
     const expected = watchers * names.length;
     const deadline = performance.now() + timeoutMs;
-    while (delivered(arrivals) < expected && performance.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    while (delivered(arrivals) < expected && performance.now() < deadline) await sleep(20);
     const latencies = arrivals.flatMap((seen) => [...seen].map(([i, at]) => at - (sent[i] ?? at)));
     return {
       ...percentiles(latencies),

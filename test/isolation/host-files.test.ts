@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exampleCloudProfile, exampleShoot } from '@gardener-ts/api';
 import {
   type InfrastructureContext,
@@ -288,7 +289,7 @@ describe('what root inside a machine can reach of the kernel', () => {
         ...[`gardener@${address}`, 'sudo -n id -u'],
       ]);
       if (session.code === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     expect(session?.stderr).toBe('');
     expect(session?.stdout.trim()).toBe('0');

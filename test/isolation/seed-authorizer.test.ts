@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exampleSeed, exampleShoot, SHOOT_LABEL } from '@gardener-ts/api';
 import { ShootQueue, seedRedisUser, startShootWorker } from '@gardener-ts/jobs';
 import { Redis } from 'ioredis';
@@ -351,7 +352,7 @@ describe("a gardenlet's API access (SeedAuthorizer)", () => {
       }
     })().catch(() => undefined);
     await expectStatus(g.call('admin', 'POST', shootsIn(DEV), shootOn('local', 'late', DEV)), 201);
-    await new Promise((r) => setTimeout(r, 6_000)); // the watch's access check (every 5 s) reads the scope again
+    await sleep(6_000); // the watch's access check (every 5 s) reads the scope again
     const bastion = (name: string, shoot: string) => ({
       apiVersion: 'operations.gardener.cloud/v1alpha1',
       kind: 'Bastion',
@@ -365,7 +366,7 @@ describe("a gardenlet's API access (SeedAuthorizer)", () => {
     await expectStatus(g.call('admin', 'POST', bastionsIn(DEV), bastion('cli-theirs-2', 'theirs')), 201);
     await expectStatus(g.call('admin', 'POST', bastionsIn(DEV), bastion('cli-late', 'late')), 201);
     const deadline = Date.now() + 5_000;
-    while (!names.includes('cli-late') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!names.includes('cli-late') && Date.now() < deadline) await sleep(100);
     aborter.abort();
     await reading;
     expect(names).toEqual(['cli-late']);
@@ -432,7 +433,7 @@ describe("a gardenlet's Redis access", () => {
     const queue = new ShootQueue({ connection: admin, seedName: 'local', prefix: PREFIX });
     await queue.enqueue({ uid: '0b6f5c1e-1', namespace: DEV, name: 'mine' });
     const deadline = Date.now() + 15_000;
-    while (!seen.includes('mine') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!seen.includes('mine') && Date.now() < deadline) await sleep(100);
     await worker.close();
     await queue.close();
     expect(seen).toContain('mine');
@@ -515,7 +516,7 @@ describe('a deleted seed', () => {
     await expectStatus(g.call('admin', 'DELETE', `${CORE}/seeds/gone`), 200);
     const deadline = Date.now() + 10_000;
     while ((await g.call(token, 'GET', `${CORE}/seeds/gone`)).status !== 401 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     await expectStatus(g.call(token, 'GET', `${CORE}/cloudprofiles`), 401);
     await expectStatus(exchange(unused), 401);
     const stale = new Redis({ lazyConnect: true });

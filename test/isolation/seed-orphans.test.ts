@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gardenletConfigFromEnv } from '@gardener-ts/gardenlet';
 import { localNetworkNames } from '@gardener-ts/infra/stacks';
@@ -172,7 +173,7 @@ describe('seed garbage collection (real gardenlet, local seed)', () => {
     await garden.resources.delete(SHOOT, garden.namespace, 'alive');
     expect((await garden.read('alive')).metadata.deletionTimestamp).toBeTruthy();
     // the delete is not enqueued yet: several collector passes past the grace period go by
-    await new Promise((r) => setTimeout(r, (GRACE_SECONDS + 4) * 1000));
+    await sleep((GRACE_SECONDS + 4) * 1000);
     expect(await onSeed(aliveId)).toEqual(everything);
     expect((await garden.seed.status(aliveId)).phase).toBe('Running');
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -86,7 +87,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000):
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
 }
 
@@ -153,7 +154,7 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const watch of open.splice(0)) watch.close();
   // the server notices closed watches asynchronously; the next test starts with every slot free
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
 });
 
 afterAll(async () => {
@@ -305,7 +306,7 @@ describe('a watch ends when access ends', () => {
     await endsWithin(shoots, RECHECK_MS * 10);
     await endsWithin(secrets, RECHECK_MS * 10);
     // a viewer may still watch shoots
-    await new Promise((r) => setTimeout(r, RECHECK_MS * 3));
+    await sleep(RECHECK_MS * 3);
     expect(stays.isEnded()).toBe(false);
   });
 
@@ -427,7 +428,7 @@ describe('a watch shows only what its user may see', () => {
       if (watch.status !== 200 || queries[i]?.includes('garden-other')) continue;
       await until(() => seesDevDelete(watch));
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     for (const watch of watches) {
       const namespaces = new Set(watch.lines.map((l) => l.object.metadata.namespace));
       namespaces.delete('garden-dev');

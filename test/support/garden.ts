@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   exampleCloudProfile,
   exampleProject,
@@ -27,7 +28,7 @@ export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: n
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 

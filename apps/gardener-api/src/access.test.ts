@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TLSSocket } from 'node:tls';
 import { exampleCloudProfile, exampleProject, exampleSeed } from '@gardener-ts/api';
 import { createCertificateAuthority, issueCertificate } from '@gardener-ts/pki';
@@ -296,7 +297,7 @@ describe('authorization', () => {
       metadata: { name: 'audit-y' },
     });
     await call(undefined, 'GET', kinds.shoots);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const lines = auditLines();
     const denied = lines.find(
       (l) =>

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot } from '@gardener-ts/api';
 import { createTestDatabase } from '@gardener-ts/store';
@@ -543,7 +544,7 @@ describe('lists and watches', () => {
   }
 
   async function until(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 200 && !check(); i++) await sleep(20);
     expect(check()).toBe(true);
   }
 
@@ -584,7 +585,7 @@ describe('lists and watches', () => {
       .send({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x-1' } })
       .expect(201);
     // the server compacts history older than WATCH_HISTORY_SECONDS about every second
-    await new Promise((r) => setTimeout(r, (WATCH_HISTORY_SECONDS + 1.5) * 1000));
+    await sleep((WATCH_HISTORY_SECONDS + 1.5) * 1000);
     const watch = await openWatch(`${CONFIGMAPS}?watch=true&resourceVersion=${Number(rv) - 1}`);
     expect(watch.status).toBe(410);
     expectStatus(JSON.parse(watch.body), 410, 'Expired');

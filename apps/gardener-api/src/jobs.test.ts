@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot, type Shoot } from '@gardener-ts/api';
 import { seedQueueName, startShootWorker } from '@gardener-ts/jobs';
 import { createTestDatabase } from '@gardener-ts/store';
@@ -44,7 +45,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 5_000): Prom
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
 }
 

@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { exampleCloudProfile, exampleProject, exampleSeed, exampleShoot } from '@gardener-ts/api';
 import { binary } from '@gardener-ts/infra/toolchain';
@@ -164,8 +165,7 @@ describe('the pinned kubectl against the garden', () => {
       'shoot.core.gardener.cloud/web\n',
     );
     const deadline = Date.now() + 5_000;
-    while (!/^web\s+.*Hibernating/m.test(watched) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    while (!/^web\s+.*Hibernating/m.test(watched) && Date.now() < deadline) await sleep(50);
     expect(watched.split('\n')[0]).toMatch(/^NAME\s+CLOUD PROFILE/);
     expect(watched).toMatch(/^web\s+local\s+local\s+local\s+1\.34\.1\s+Hibernating/m);
     watch.kill();

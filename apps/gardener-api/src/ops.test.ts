@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exampleProject } from '@gardener-ts/api';
 import { createTestDatabase } from '@gardener-ts/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ const get = (path: string, headers: Record<string, string> = {}) =>
 describe('operations', () => {
   it('is live and ready with PostgreSQL and Redis reachable, not ready without Redis', async () => {
     expect((await get('/healthz')).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const ready = await get('/readyz');
     expect(await ready.text()).toBe('[+]postgresql ok\n[+]redis ok\nreadyz check passed\n');
     expect(ready.status).toBe(200);
@@ -85,7 +86,7 @@ describe('operations', () => {
     });
     expect(answer.status).toBe(201);
     expect(answer.headers.get('x-request-id')).toBe('trace-123');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const lines = server
       .output()
       .split('\n')

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   exampleCloudProfile,
   exampleProject,
@@ -43,7 +44,7 @@ async function eventually<T>(
   for (;;) {
     const value = await read();
     if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
 }
 

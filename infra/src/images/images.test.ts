@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifiedBinary } from '../toolchain/index.js';
 import { buildBuiltin, type ImageContext, pushUserImage } from './build.js';
@@ -62,7 +63,7 @@ async function startRegistry(): Promise<void> {
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`crane registry serve did not answer on 127.0.0.1:${port}`);
 }
@@ -240,7 +241,7 @@ describe('built-in images in a real registry', () => {
       stderr += c.toString();
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(child.exitCode).toBeNull(); // still pausing
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -264,11 +265,11 @@ describe('built-in images in a real registry', () => {
           (r) => r.stdout,
           () => '',
         );
-        if (!state.includes('"running"')) await new Promise((r) => setTimeout(r, 100));
+        if (!state.includes('"running"')) await sleep(100);
       }
       // the shell exits at once; its background sleep is left to PID 1 (pause)
       await run('runc', runcArgs('exec', id, '/busybox', 'sh', '-c', '/busybox sleep 0.3 & exit 0'));
-      await new Promise((r) => setTimeout(r, 800));
+      await sleep(800);
       const ps = (await run('runc', runcArgs('exec', id, '/busybox', 'ps', '-o', 'pid,stat,comm'))).stdout;
       expect(ps).toMatch(/^\s*1 \S+\s+pause$/m);
       expect(ps).not.toMatch(/ Z/); // the orphaned sleep was reaped, no zombie
@@ -305,7 +306,7 @@ describe('built-in images in a real registry', () => {
       let answer: string[] = [];
       for (let i = 0; i < 50 && answer.length === 0; i++) {
         answer = await resolver.resolve4('web.demo.test').catch(() => []);
-        if (answer.length === 0) await new Promise((r) => setTimeout(r, 100));
+        if (answer.length === 0) await sleep(100);
       }
       expect(answer).toEqual(['10.1.2.3']);
     } finally {
@@ -333,7 +334,7 @@ describe('built-in images in a real registry', () => {
           (r) => r.text(),
           () => '',
         );
-        if (!body) await new Promise((r) => setTimeout(r, 100));
+        if (!body) await sleep(100);
       }
       expect(body).toBe(`hostname: demo-web-7f9c\nHello from gardener-ts demo-web ${DEMO_WEB_VERSION}.\n`);
       // what `kubectl exec … -- hostname` runs: the image's /bin/hostname, on its PATH

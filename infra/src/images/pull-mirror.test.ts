@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifiedBinary } from '../toolchain/index.js';
 import { createPullMirror, refusal } from './pull-mirror.js';
@@ -39,7 +40,7 @@ async function waitForRegistry(address: string): Promise<void> {
       )
     )
       return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`no registry at ${address}`);
 }

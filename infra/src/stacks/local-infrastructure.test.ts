@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryMirrorAddress } from '../images/settings.js';
@@ -25,7 +26,7 @@ async function succeeds(command: string, ...args: string[]): Promise<boolean> {
 async function eventuallyTrue(check: () => Promise<boolean>): Promise<boolean> {
   for (let i = 0; i < 25; i++) {
     if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return false;
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RestartBackoff } from './backoff.js';
@@ -95,7 +96,7 @@ async function until<T>(probe: () => T | undefined | false, timeoutMs = 15_000):
     const value = probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out; supervisor output:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 
@@ -140,7 +141,7 @@ describe('service supervisor', () => {
     expect(code).toBe(0);
     expect(alive(child)).toBe(false);
     // longer than the backoff: a supervisor that restarted it would have done so by now
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     expect(childPid()).toBeUndefined();
     expect(status()).toMatchObject({ state: 'stopped', restarts: 0 });
     expect(output).not.toMatch(/restart 1/);

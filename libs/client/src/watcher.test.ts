@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ClientError, ClientErrorCode } from './errors.js';
 import type { WatchEvent, WatchQuery, WatchStream } from './transport.js';
@@ -40,7 +41,7 @@ function scriptedServer(scripts: Script[]) {
 }
 
 const until = async (check: () => boolean) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && !check(); i++) await sleep(10);
 };
 
 describe('Watcher', () => {
@@ -90,7 +91,7 @@ describe('Watcher', () => {
     const watcher = new Watcher(server.open, {}, () => undefined, { onError: () => undefined });
     await until(() => server.asked.length === 1);
     await watcher.stop();
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
     expect(server.asked).toHaveLength(1);
   });
 });

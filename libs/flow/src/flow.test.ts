@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { FlowError, FlowErrorCode } from './errors.js';
 import { Flow, type TaskOutcome } from './flow.js';
@@ -11,7 +12,7 @@ function recorder() {
     dependencies,
     fn: async () => {
       events.push(`start ${id}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       events.push(`end ${id}`);
       if (fail) throw fail;
     },
@@ -134,7 +135,7 @@ describe('Flow', () => {
   it('reports how long each task ran, with the error of a failed one, and not the skipped ones', async () => {
     const outcomes: TaskOutcome[] = [];
     await new Flow('timed', [
-      { id: 'slow', fn: () => new Promise((resolve) => setTimeout(resolve, 50)) },
+      { id: 'slow', fn: () => sleep(50) },
       { id: 'skipped', skipIf: true, fn: async () => undefined },
       {
         id: 'broken',

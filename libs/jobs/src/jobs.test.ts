@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
 }
 
@@ -80,7 +81,7 @@ describe('shoot jobs on BullMQ', () => {
     const delayed = async () => (await queue.queue.getJobCounts('delayed')).delayed === 1;
     await until(delayed);
     await queue.enqueue(ref, { promote: false });
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     expect(await delayed()).toBe(true);
     await queue.enqueue(ref);
     await until(() => runs === 2);
@@ -101,7 +102,7 @@ describe('shoot jobs on BullMQ', () => {
     for (let i = 0; i < 20; i++) await queue.enqueue(ref);
     release();
     await until(() => runs.length === 2);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(runs).toHaveLength(2);
   });
 
@@ -120,7 +121,7 @@ describe('shoot jobs on BullMQ', () => {
     await queue.enqueue(flaky);
     await queue.enqueue(broken);
     await until(() => attempts.get('flaky') === 3);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(attempts.get('broken')).toBe(1);
   });
 
@@ -155,7 +156,7 @@ describe('shoot jobs on BullMQ', () => {
     const reconcile = async () => {
       running++;
       if (running > 1) overlap = true;
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       running--;
       runs++;
     };
@@ -163,7 +164,7 @@ describe('shoot jobs on BullMQ', () => {
     worker({ reconcile });
     for (let i = 0; i < 10; i++) {
       await queue.enqueue(ref);
-      await new Promise((r) => setTimeout(r, 15));
+      await sleep(15);
     }
     await until(
       async () => runs > 0 && (await queue.queue.getJobCounts('waiting', 'active', 'delayed')).waiting === 0,
@@ -193,7 +194,7 @@ describe('ShootLeases', () => {
   it('is renewed while held, and a holder that lost it learns so through its signal', async () => {
     const leases = new ShootLeases(redis, prefix, 300);
     const lease = await leases.acquire('shoot-b', 'gardenlet-1');
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
     expect(await leases.holder('shoot-b')).toBe('gardenlet-1');
     await redis.set(`${prefix}:lease:shoot-b`, 'someone-else');
     await until(() => lease?.signal.aborted === true, 2_000);

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CloudProfile,
   exampleCloudProfile,
@@ -202,8 +203,6 @@ afterAll(async () => {
   await db?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `reason: message` of the events recorded about a machine, oldest first. */
 async function eventsAbout(namespace: string, machine: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 // The sim driver against an API server that fails the way a loaded kube-apiserver does: a real
 // HTTPS server (mutual TLS) that stalls, resets connections and answers 429/5xx on demand.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CreateMachineRequest } from '@gardener-ts/extensions';
 import { MachineError, MachineErrorCode } from '@gardener-ts/extensions';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -146,8 +147,7 @@ describe('sim driver against an API server that fails transiently', () => {
     server.fail('PATCH', lease, { kind: 'status', status: 503 });
     const renewals = () => server.requestsTo('PATCH', lease).length;
 
-    for (let i = 0; i < 100 && renewals() < 3; i += 1)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 100 && renewals() < 3; i += 1) await sleep(50);
 
     expect(renewals()).toBe(3);
     expect(provider.machines.lastHeartbeat(request.technicalId)).toMatchObject({ nodes: 1, failed: 0 });
@@ -162,7 +162,7 @@ describe('sim driver against an API server that fails transiently', () => {
     server.fail('POST', NODES_PATH, { kind: 'status', status: 503 }, 100);
     const creating = provider.machines.create(machineRequest('m-6')).catch((e: unknown) => e);
     for (let i = 0; i < 100 && server.requestsTo('POST', NODES_PATH).length === 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     const closed = Date.now();
     provider.machines.close();

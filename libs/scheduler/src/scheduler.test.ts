@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   exampleCloudProfile,
   exampleSeed,
@@ -70,7 +71,7 @@ describe('passes over pending shoots', () => {
       return listWithout(...args);
     };
     const watcher = new ShootScheduler(service, counting, { retryMs: 3_600_000 });
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+    const settle = () => sleep(300);
     const setReady = async (status: 'True' | 'Unknown', at: string) => {
       const seed = await service.get(SEED, undefined, 'beating');
       const conditions = [

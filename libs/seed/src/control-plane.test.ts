@@ -2,6 +2,7 @@
 // every test in this file, driven with @kubernetes/client-node, the pinned kubectl, curl and openssl.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pkiPaths } from '@gardener-ts/pki';
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,9 +224,7 @@ describe('a local control plane', () => {
     const path = join(root, 'short.kubeconfig');
     writeFileSync(path, short.kubeconfig, { mode: 0o600 });
     expect((await kubectl(path, 'get', 'namespaces')).code).toBe(0);
-    await new Promise((resolve) =>
-      setTimeout(resolve, short.expirationTimestamp.getTime() - Date.now() + 1_500),
-    );
+    await sleep(short.expirationTimestamp.getTime() - Date.now() + 1_500);
     const expired = await kubectl(path, 'get', 'namespaces');
     expect(expired.code).not.toBe(0);
     expect(expired.stderr).toMatch(/Unauthorized|must be logged in/);

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalSeedBackend } from './index.js';
@@ -56,7 +57,7 @@ describe('control-plane lifecycle', () => {
     starter.kill('SIGKILL');
     await new Promise((resolve) => starter?.once('exit', resolve));
     starter = undefined;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     for (const pid of Object.values(original)) expect(isAlive(pid ?? 0)).toBe(true);
 
     // A new starter (this process) deploys the same spec: nothing is restarted, the data is there.

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiError,
   ApiErrorCode,
@@ -402,7 +403,7 @@ describe('watch', () => {
     return {
       events,
       async until(n) {
-        for (let i = 0; i < 200 && events.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 200 && events.length < n; i++) await sleep(20);
         expect(events.length).toBeGreaterThanOrEqual(n);
       },
     };

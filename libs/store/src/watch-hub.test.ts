@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exampleProject, requireResourceByKind } from '@gardener-ts/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceService, type WatchEvent } from './resource-service.js';
@@ -31,7 +32,7 @@ afterAll(async () => {
 });
 
 async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && !check(); i++) await sleep(20);
   expect(check()).toBe(true);
 }
 
@@ -63,7 +64,7 @@ describe('a paused watch', () => {
     await service.create(CONFIGMAP, NS, configMap('p1'));
     await service.create(CONFIGMAP, NS, configMap('p2'));
     await service.create(CONFIGMAP, 'garden-elsewhere', configMap('p3'));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(events).toEqual([]);
     handle.resume();
     await service.create(CONFIGMAP, NS, configMap('p4'));
@@ -81,14 +82,14 @@ describe('a paused watch', () => {
     // another namespace's events do not count against the watch
     for (let i = 0; i < 5; i++) await service.create(CONFIGMAP, 'garden-elsewhere', configMap(`o${i}`));
     for (let i = 0; i < 3; i++) await service.create(CONFIGMAP, NS, configMap(`m${i}`));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(fellBehind).toBe(0);
     await service.create(CONFIGMAP, NS, configMap('m3'));
     await until(() => fellBehind === 1);
     // it is gone from the hub: resuming or more events change nothing
     handle.resume();
     await service.create(CONFIGMAP, NS, configMap('m4'));
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(events).toEqual([]);
     expect(fellBehind).toBe(1);
   });
@@ -112,7 +113,7 @@ describe('a paused watch', () => {
     );
     for (let i = 0; i < 12; i++) await service.create(CONFIGMAP, NS, configMap(`r${i}`));
     await until(() => sink.length >= 12);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     handle.close();
     expect(names(sink)).toEqual(Array.from({ length: 12 }, (_, i) => `ADDED r${i}`));
   });

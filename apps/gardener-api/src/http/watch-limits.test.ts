@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Identity } from '@gardener-ts/auth';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -65,7 +66,7 @@ describe('WatchLimits', () => {
     watch('revoked-2', 'revoked', async () => false);
     const flaky = watch('flaky', 'flaky', () => Promise.reject(new Error('database away')));
     const fine = watch('fine', 'fine', async () => true);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(ended.sort()).toEqual(['revoked-1', 'revoked-2']);
     // one check for both watches of a key; the others are checked every round
     expect(checks.get('revoked')).toBe(1);

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Bastion,
   exampleCloudProfile,
@@ -55,7 +56,7 @@ class MemoryBastions implements BastionActuator {
     this.running.set(id, running);
     this.maxRunning = Math.max(this.maxRunning, running);
     try {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       return await work();
     } finally {
       this.running.set(id, (this.running.get(id) ?? 1) - 1);

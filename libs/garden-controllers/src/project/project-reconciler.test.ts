@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DELETION_CONFIRMATION_ANNOTATION,
   exampleCloudProfile,
@@ -173,8 +174,7 @@ describe('ProjectController', () => {
       await controller.idle();
       await resources.create(PROJECT, undefined, exampleProject('evented'));
       const deadline = Date.now() + 5000;
-      while (phase(await project('evented')) !== 'Ready' && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
+      while (phase(await project('evented')) !== 'Ready' && Date.now() < deadline) await sleep(20);
       expect(phase(await project('evented'))).toBe('Ready');
     } finally {
       await controller.stop();
