@@ -17,11 +17,12 @@ describe('seed lifecycle: GardenletReady follows the gardenlet', () => {
   let services: GardenServices;
   let second: INestApplicationContext | undefined;
 
-  const seedReady = async () => {
+  const seedCondition = async (type: string) => {
     const { body } = await services.call('GET', '/apis/core.gardener.cloud/v1beta1/seeds/local');
     const conditions = (body.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-    return conditions.find((c) => c.type === 'GardenletReady');
+    return conditions.find((c) => c.type === type);
   };
+  const seedReady = () => seedCondition('GardenletReady');
   const shootPath = (name: string) =>
     `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots/${name}`;
   const readShoot = async (name: string) =>
@@ -52,6 +53,11 @@ describe('seed lifecycle: GardenletReady follows the gardenlet', () => {
     await sleep(2_500);
     const later = await seedReady();
     expect(later).toMatchObject({ status: 'True', reason: 'GardenletReady' });
+    expect(await seedCondition('SeedResourcesAvailable')).toMatchObject({
+      status: 'True',
+      reason: 'ResourcesAvailable',
+      message: expect.stringMatching(/^\d+ MiB of memory available$/),
+    });
     expect(Date.parse(later?.lastUpdateTime ?? '')).toBeGreaterThan(Date.parse(first?.lastUpdateTime ?? ''));
   });
 
@@ -70,6 +76,7 @@ describe('seed lifecycle: GardenletReady follows the gardenlet', () => {
       reason: 'StatusUnknown',
       message: 'Gardenlet stopped posting seed status.',
     });
+    expect(await seedCondition('SeedResourcesAvailable')).toMatchObject({ status: 'Unknown' });
     const conditions = await until(async () => {
       const found = ((await readShoot('bound')).status as { conditions?: Condition[] } | undefined)
         ?.conditions;
@@ -110,6 +117,41 @@ describe('seed lifecycle: GardenletReady follows the gardenlet', () => {
     second = await startTestGardenlet(garden, { heartbeatSeconds: HEARTBEAT_SECONDS });
     await untilSeed('True');
     const seedName = await until(async () => (await readShoot('waiting')).spec?.seedName, 60_000);
+    expect(seedName).toBe('local');
+  });
+
+  it('gets no new shoots while its gardenlet measures too little memory, and takes them once there is room', async () => {
+    await second?.close();
+    second = await startTestGardenlet(garden, {
+      heartbeatSeconds: HEARTBEAT_SECONDS,
+      seedResources: { minFreeMemoryMiB: 100_000_000 },
+    });
+    const short = await until(async () => {
+      const condition = await seedCondition('SeedResourcesAvailable');
+      return condition?.status === 'False' ? condition : undefined;
+    }, 30_000);
+    expect(short).toMatchObject({
+      reason: 'MemoryPressure',
+      message: expect.stringMatching(
+        /MiB of memory available, less than the 100000000 MiB a new control plane needs/,
+      ),
+    });
+    const crowded = exampleShoot('crowded', garden.namespace);
+    delete crowded.spec.seedName;
+    delete crowded.spec.networking?.nodes;
+    delete crowded.spec.hibernation;
+    garden.track('crowded');
+    const path = `/apis/core.gardener.cloud/v1beta1/namespaces/${garden.namespace}/shoots`;
+    expect((await services.call('POST', path, crowded)).status).toBe(201);
+    const pending = await until(async () => {
+      const op = (await readShoot('crowded')).status?.lastOperation;
+      return op?.state === 'Pending' ? op : undefined;
+    }, 15_000);
+    expect(pending.description).toContain('1 seed is short of resources (');
+
+    await second.close();
+    second = await startTestGardenlet(garden, { heartbeatSeconds: HEARTBEAT_SECONDS });
+    const seedName = await until(async () => (await readShoot('crowded')).spec?.seedName, 60_000);
     expect(seedName).toBe('local');
   });
 });

@@ -24,3 +24,27 @@ describe('GARDENLET_METRICS_ADDRESS', () => {
     },
   );
 });
+
+describe('the seed resource limits', () => {
+  it('need 1024 MiB free by default and leave CPU out unless set', () => {
+    expect(gardenletConfigFromEnv({}).seedResources).toEqual({ minFreeMemoryMiB: 1024 });
+    expect(
+      gardenletConfigFromEnv({ GARDENLET_MIN_FREE_MEMORY_MIB: '2048', GARDENLET_MAX_CPU_BUSY: '0.9' })
+        .seedResources,
+    ).toEqual({ minFreeMemoryMiB: 2048, maxCpuBusy: 0.9 });
+  });
+
+  it.each([
+    [
+      { GARDENLET_MIN_FREE_MEMORY_MIB: '1.5G' },
+      /GARDENLET_MIN_FREE_MEMORY_MIB must be a whole number of MiB/,
+    ],
+    [
+      { GARDENLET_MAX_CPU_BUSY: '90' },
+      /GARDENLET_MAX_CPU_BUSY must be a share of all cores above 0 and at most 1/,
+    ],
+    [{ GARDENLET_MAX_CPU_BUSY: '0' }, /GARDENLET_MAX_CPU_BUSY must be a share/],
+  ])('refuses %o, saying what it wants', (env, message) => {
+    expect(() => gardenletConfigFromEnv(env)).toThrow(message);
+  });
+});

@@ -30,6 +30,8 @@ export interface GardenletConfig {
   readonly queuePrefix: string;
   /** how often the seed's GardenletReady is renewed (the heartbeat) */
   readonly heartbeatSeconds: number;
+  /** when the seed says it is short of room (SeedResourcesAvailable False) and gets no new shoots */
+  readonly seedResources: { readonly minFreeMemoryMiB: number; readonly maxCpuBusy?: number };
   /** how often the health conditions of the seed's shoots are checked */
   readonly careIntervalSeconds: number;
   /** per condition type, seconds a failing health check shows Progressing before False */
@@ -73,6 +75,7 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     providerPackages: providerPackagesFromEnv(env),
     queuePrefix: env.GARDENER_QUEUE_PREFIX || 'gardener-ts',
     heartbeatSeconds: Number(env.GARDENLET_HEARTBEAT_SECONDS || 10),
+    seedResources: seedResourceLimits(env),
     careIntervalSeconds: Number(env.GARDENLET_CARE_INTERVAL_SECONDS || 60),
     conditionThresholdSeconds: conditionThresholds(env.GARDENLET_CONDITION_THRESHOLDS ?? ''),
     machineSyncSeconds: Number(env.GARDENLET_MACHINE_SYNC_SECONDS || 10),
@@ -83,6 +86,26 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     killAtTask: env.GARDENLET_TEST_KILL_AT_TASK || undefined,
     metricsListen: listenAddress(env, 'GARDENLET_METRICS_ADDRESS'),
   };
+}
+
+/**
+ * GARDENLET_MIN_FREE_MEMORY_MIB (default 1024: an idle control plane holds about 400 MiB) and
+ * GARDENLET_MAX_CPU_BUSY (a share of all cores, 0–1; unset: CPU is not a limit, as a busy host's
+ * CPU comes and goes while a control plane that does not fit in memory fails).
+ */
+function seedResourceLimits(env: NodeJS.ProcessEnv): GardenletConfig['seedResources'] {
+  const memory = Number(env.GARDENLET_MIN_FREE_MEMORY_MIB || 1024);
+  if (!Number.isInteger(memory) || memory < 0)
+    throw new Error(
+      `GARDENLET_MIN_FREE_MEMORY_MIB must be a whole number of MiB, got "${env.GARDENLET_MIN_FREE_MEMORY_MIB}"`,
+    );
+  if (!env.GARDENLET_MAX_CPU_BUSY) return { minFreeMemoryMiB: memory };
+  const cpu = Number(env.GARDENLET_MAX_CPU_BUSY);
+  if (!(cpu > 0 && cpu <= 1))
+    throw new Error(
+      `GARDENLET_MAX_CPU_BUSY must be a share of all cores above 0 and at most 1 (e.g. 0.9), got "${env.GARDENLET_MAX_CPU_BUSY}"`,
+    );
+  return { minFreeMemoryMiB: memory, maxCpuBusy: cpu };
 }
 
 /** `host:port`, e.g. `127.0.0.1:9251` or `[::1]:9251`; port 0 picks a free one. */

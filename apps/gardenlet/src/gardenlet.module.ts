@@ -8,6 +8,7 @@ import {
   MachineSync,
   MaintenanceScheduler,
   SeedHeartbeat,
+  SeedResources,
   ShootCare,
   type TaskOutcome,
 } from '@gardener-ts/botanist';
@@ -177,7 +178,8 @@ export class GardenletModule {
           provide: 'SeedHeartbeatPeriodic',
           inject: [GARDEN_CLIENT],
           useFactory: (client: GardenClient) => {
-            const heartbeat = new SeedHeartbeat(client, config.seedName);
+            const resources = new SeedResources(config.seedResources);
+            const heartbeat = new SeedHeartbeat(client, config.seedName, undefined, resources);
             return new Periodic('SeedHeartbeat', config.heartbeatSeconds * 1000, () => heartbeat.beat(), {
               runAtStart: true,
             });

@@ -1,5 +1,5 @@
 import { cidrContains, overlaps, parseCidr } from './cidr.js';
-import { GARDENLET_READY_CONDITION, type Seed } from './kinds/seed.js';
+import { GARDENLET_READY_CONDITION, SEED_RESOURCES_CONDITION, type Seed } from './kinds/seed.js';
 import type { Shoot } from './kinds/shoot.js';
 import { GARDEN_NAMESPACE } from './resources.js';
 
@@ -40,6 +40,17 @@ const notReady: Filter = (_s, { seed }) =>
 export function gardenletGoneReason(seed: Seed): string | undefined {
   return seed.status?.conditions?.some((c) => c.type === GARDENLET_READY_CONDITION && c.status === 'Unknown')
     ? 'has no gardenlet posting its status'
+    : undefined;
+}
+
+/**
+ * The scheduler sends no new shoot to a seed whose gardenlet measured its host short of memory or
+ * CPU (SeedResourcesAvailable False). A user may still name it, as for a seed without a gardenlet.
+ */
+export function seedPressureReason(seed: Seed): string | undefined {
+  const condition = seed.status?.conditions?.find((c) => c.type === SEED_RESOURCES_CONDITION);
+  return condition?.status === 'False'
+    ? `is short of resources (${condition.message ?? condition.reason})`
     : undefined;
 }
 

@@ -25,6 +25,7 @@ export {
   type SeedGarbageCollectorOptions,
 } from './seed-gc.js';
 export { SeedHeartbeat } from './seed-heartbeat.js';
+export { type HostReader, type SeedResourceLimits, SeedResources } from './seed-resources.js';
 export { sshKeypairSecretName } from './shoot-names.js';
 export { ShootStatusWriter } from './shoot-status.js';
 export { type ShootHealth, STATUS_LABEL, shootHealth } from './status-label.js';

@@ -43,6 +43,36 @@ describe('chooseSeed', () => {
     expect(pick([{ seed: seed('fresh'), shoots: 0 }])).toEqual({ seedName: 'fresh' });
   });
 
+  it('sends no shoot to a seed whose gardenlet measured it short of resources', () => {
+    const short = seed('a-short', (s) => {
+      s.status = {
+        conditions: [
+          {
+            type: 'SeedResourcesAvailable',
+            status: 'False',
+            reason: 'MemoryPressure',
+            message: '700 MiB of memory available, less than the 1024 MiB a new control plane needs',
+          },
+        ],
+      };
+    });
+    const roomy = seed('b-roomy', (s) => {
+      s.status = {
+        conditions: [{ type: 'SeedResourcesAvailable', status: 'True', reason: 'ResourcesAvailable' }],
+      };
+    });
+    expect(
+      pick([
+        { seed: short, shoots: 0 },
+        { seed: roomy, shoots: 9 },
+      ]),
+    ).toEqual({ seedName: 'b-roomy' });
+    expect(pick([{ seed: short, shoots: 0 }])).toEqual({
+      reason:
+        'Failed to schedule shoot: 0/1 seeds are available: 1 seed is short of resources (700 MiB of memory available, less than the 1024 MiB a new control plane needs)',
+    });
+  });
+
   it('needs the same provider type and region, except for testing shoots (region only)', () => {
     const other = seed('far', (s) => (s.spec.provider.region = 'eu-1'));
     const result = pick([{ seed: other, shoots: 0 }]);

@@ -4,6 +4,7 @@ import {
   type SeedCandidate,
   type Shoot,
   seedNetworkReason,
+  seedPressureReason,
   seedUnfitReason,
 } from '@gardener-ts/api';
 
@@ -37,6 +38,7 @@ export function chooseSeed(
   for (const candidate of candidates) {
     const reason =
       gardenletGoneReason(candidate.seed) ??
+      seedPressureReason(candidate.seed) ??
       seedUnfitReason(target, candidate) ??
       (options.ignoreNetworks ? undefined : seedNetworkReason(target, candidate));
     if (reason === undefined) fitting.push(candidate);

@@ -5,6 +5,9 @@ import { CORE_API_VERSION } from './groups.js';
 /** The gardenlet's own condition on its Seed; its lastUpdateTime is the gardenlet's heartbeat. */
 export const GARDENLET_READY_CONDITION = 'GardenletReady';
 
+/** The gardenlet's measure of its host: False while memory (or, if asked, CPU) is too short for another control plane. */
+export const SEED_RESOURCES_CONDITION = 'SeedResourcesAvailable';
+
 const secretReference = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1) });
 
 export const seedSpecSchema = z.strictObject({

@@ -1,4 +1,10 @@
-import { type Condition, GARDENLET_READY_CONDITION, type Seed, withCondition } from '@gardener-ts/api';
+import {
+  type Condition,
+  GARDENLET_READY_CONDITION,
+  SEED_RESOURCES_CONDITION,
+  type Seed,
+  withCondition,
+} from '@gardener-ts/api';
 import { type GardenClient, ignoreNotFound } from '@gardener-ts/client';
 import type { Pool } from 'pg';
 import { whileHoldingLock } from '../project/pass-lock.js';
@@ -49,14 +55,17 @@ export class SeedLifecycle {
   private markSeedUnknown(seed: Seed): Promise<Seed> {
     return this.client.updateStatus('Seed', { name: seed.metadata.name ?? '' }, (status, current) => {
       if (!this.beatStopped(current)) return false;
-      status.conditions = withCondition(
-        status.conditions,
-        GARDENLET_READY_CONDITION,
-        'Unknown',
-        UNKNOWN_REASON,
-        SEED_GONE_MESSAGE,
-        this.now(),
-      );
+      // the gardenlet's measures of its host are no one's word either once it is gone
+      const kept = status.conditions?.some((c) => c.type === SEED_RESOURCES_CONDITION);
+      for (const type of [GARDENLET_READY_CONDITION, ...(kept ? [SEED_RESOURCES_CONDITION] : [])])
+        status.conditions = withCondition(
+          status.conditions,
+          type,
+          'Unknown',
+          UNKNOWN_REASON,
+          SEED_GONE_MESSAGE,
+          this.now(),
+        );
     });
   }
 
