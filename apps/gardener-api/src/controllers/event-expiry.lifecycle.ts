@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { ApiConfig } from '../config.js';
 import { API_CONFIG, STORE } from '../tokens.js';
+import { PeriodicPass } from './periodic-pass.js';
 
 /**
  * Event expiry (libs/garden-controllers) in the API process: every `eventExpirySeconds` the events
@@ -18,38 +19,21 @@ import { API_CONFIG, STORE } from '../tokens.js';
 @Injectable()
 export class EventExpiryLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('event-expiry');
-  private readonly expiry: EventExpiry;
-  private readonly intervalMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly passes: PeriodicPass;
 
   constructor(@Inject(STORE) store: Store, @Inject(API_CONFIG) config: ApiConfig) {
-    this.expiry = new EventExpiry(store.pool, store.repository, { ttlMs: config.eventTtlSeconds * 1000 });
-    this.intervalMs = config.eventExpirySeconds * 1000;
+    const expiry = new EventExpiry(store.pool, store.repository, { ttlMs: config.eventTtlSeconds * 1000 });
+    this.passes = new PeriodicPass(this.logger, config.eventExpirySeconds * 1000, async () => {
+      const deleted = await expiry.pass();
+      if (deleted) this.logger.log(`${deleted} expired events deleted`);
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.pass(), this.intervalMs);
-    this.timer.unref();
+    this.passes.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
-
-  private pass(): void {
-    if (this.running) return;
-    this.running = this.expiry
-      .pass()
-      .then((deleted) => {
-        if (deleted) this.logger.log(`${deleted} expired events deleted`);
-      })
-      .catch((error) =>
-        this.logger.warn(`expiring events: ${error instanceof Error ? error.message : String(error)}`),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
+  beforeApplicationShutdown(): Promise<void> {
+    return this.passes.stop();
   }
 }

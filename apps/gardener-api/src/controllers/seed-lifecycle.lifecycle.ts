@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import type { ApiConfig } from '../config.js';
 import { API_CONFIG, STORE } from '../tokens.js';
+import { PeriodicPass } from './periodic-pass.js';
 
 /** How often seeds' heartbeats are looked at: a quarter of the grace period, at least every 10 s. */
 const passMs = (graceSeconds: number) => Math.min(10_000, Math.max(1_000, (graceSeconds * 1000) / 4));
@@ -20,11 +21,7 @@ const passMs = (graceSeconds: number) => Math.min(10_000, Math.max(1_000, (grace
  */
 @Injectable()
 export class SeedLifecycleControllerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('seed-lifecycle');
-  private readonly controller: SeedLifecycle;
-  private readonly everyMs: number;
-  private timer?: NodeJS.Timeout;
-  private pass?: Promise<void>;
+  private readonly passes: PeriodicPass;
 
   constructor(
     @Inject(STORE) store: Store,
@@ -32,23 +29,17 @@ export class SeedLifecycleControllerLifecycle implements OnApplicationBootstrap,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
     const client = new GardenClient(new InProcessTransport(resources));
-    this.controller = new SeedLifecycle(client, store.pool, { graceMs: config.seedGraceSeconds * 1000 });
-    this.everyMs = passMs(config.seedGraceSeconds);
+    const controller = new SeedLifecycle(client, store.pool, { graceMs: config.seedGraceSeconds * 1000 });
+    this.passes = new PeriodicPass(new Logger('seed-lifecycle'), passMs(config.seedGraceSeconds), () =>
+      controller.checkAll(),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.pass ??= this.controller
-        .checkAll()
-        .catch((error: unknown) => this.logger.warn(error instanceof Error ? error.message : String(error)))
-        .finally(() => {
-          this.pass = undefined;
-        });
-    }, this.everyMs);
+    this.passes.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.pass;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.passes.stop();
   }
 }

@@ -14,6 +14,7 @@ import type { ApiConfig } from '../config.js';
 import { TOKEN_STORE } from '../http/authorizer.js';
 import { REDIS } from '../jobs/jobs.lifecycle.js';
 import { API_CONFIG } from '../tokens.js';
+import { PeriodicPass } from './periodic-pass.js';
 
 /** Redis forgets ACL users when it restarts: they are made again from the seed credentials this often. */
 const SYNC_MS = 15_000;
@@ -28,8 +29,7 @@ export class SeedRedisAccessLifecycle implements OnApplicationBootstrap, BeforeA
   private readonly logger = new Logger('seed-redis-access');
   readonly access: SeedRedisAccess;
   private readonly client: GardenClient;
-  private timer?: NodeJS.Timeout;
-  private pass?: Promise<void>;
+  private readonly passes: PeriodicPass;
   private seeds?: Watcher;
 
   constructor(
@@ -40,32 +40,25 @@ export class SeedRedisAccessLifecycle implements OnApplicationBootstrap, BeforeA
   ) {
     this.access = new SeedRedisAccess(redis, config.queuePrefix);
     this.client = new GardenClient(new InProcessTransport(resources));
+    this.passes = new PeriodicPass(this.logger, SYNC_MS, () => this.syncOnce());
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.sync();
-    this.timer = setInterval(() => void this.sync(), SYNC_MS);
+    await this.passes.run();
+    this.passes.start();
     this.seeds = this.client.watch('Seed', {}, (event) => {
-      if (event.type === 'DELETED') void this.sync();
+      if (event.type === 'DELETED') void this.passes.run();
     });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
     await this.seeds?.stop();
-    await this.pass;
+    await this.passes.stop();
   }
 
-  /** One pass at a time; a failed pass is logged and the next one tries again. */
-  sync(): Promise<void> {
-    this.pass ??= this.revokeDeletedSeeds()
-      .then(() => this.tokens.seedCredentialHashes())
-      .then((credentials) => this.access.ensureAll(credentials))
-      .catch((error: unknown) => this.logger.warn(`syncing seed credentials: ${(error as Error).message}`))
-      .finally(() => {
-        this.pass = undefined;
-      });
-    return this.pass;
+  private async syncOnce(): Promise<void> {
+    await this.revokeDeletedSeeds();
+    await this.access.ensureAll(await this.tokens.seedCredentialHashes());
   }
 
   private async revokeDeletedSeeds(): Promise<void> {
