@@ -93,24 +93,39 @@ function lastOperation(shoot: KubeObject): string {
   return `${op.type} ${op.state} (${op.progress ?? 0}%)`;
 }
 
+/** The status of the object's condition of this type, or `<unknown>`. */
+function conditionStatus(type: string): Cell {
+  return (o) => {
+    const conditions =
+      (at(o, 'status.conditions') as Array<{ type?: string; status?: string }> | undefined) ?? [];
+    return conditions.find((c) => c.type === type)?.status ?? '<unknown>';
+  };
+}
+
 /** Columns per kind, after Gardener's table convertors; kinds without their own get Name and Age. */
 const COLUMNS: Record<string, Column[]> = {
+  // Gardener's shoot table convertor: its names, order and placeholders; priority 1 with -o wide
   Shoot: [
     NAME,
     {
-      name: 'Cloud Profile',
-      cell: (o) => at(o, 'spec.cloudProfile.name') ?? at(o, 'spec.cloudProfileName') ?? '<none>',
+      name: 'CloudProfile',
+      cell: (o) => at(o, 'spec.cloudProfile.name') ?? at(o, 'spec.cloudProfileName') ?? '',
     },
     { name: 'Provider', cell: text('spec.provider.type') },
     { name: 'Region', cell: text('spec.region') },
+    { name: 'Seed', cell: text('spec.seedName'), wide: true },
     { name: 'K8S Version', cell: text('spec.kubernetes.version') },
     { name: 'Hibernation', cell: hibernation },
     { name: 'Last Operation', cell: lastOperation },
-    { name: 'Status', cell: (o) => o.metadata.labels?.['shoot.gardener.cloud/status'] ?? 'unknown' },
-    AGE,
-    { name: 'Seed', cell: text('spec.seedName', '<pending>'), wide: true },
+    { name: 'Status', cell: (o) => o.metadata.labels?.['shoot.gardener.cloud/status'] ?? '<pending>' },
     { name: 'Purpose', cell: text('spec.purpose'), wide: true },
-    { name: 'Technical ID', cell: text('status.technicalID'), wide: true },
+    { name: 'Gardener Version', cell: text('status.gardener.version', '<unknown>'), wide: true },
+    { name: 'APIServer', cell: conditionStatus('APIServerAvailable'), wide: true },
+    { name: 'Control', cell: conditionStatus('ControlPlaneHealthy'), wide: true },
+    { name: 'Observability', cell: conditionStatus('ObservabilityComponentsHealthy'), wide: true },
+    { name: 'Nodes', cell: conditionStatus('EveryNodeReady'), wide: true },
+    { name: 'System', cell: conditionStatus('SystemComponentsHealthy'), wide: true },
+    AGE,
   ],
   Seed: [
     NAME,
