@@ -69,6 +69,36 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         WHERE kind = 'Project';
     `,
   },
+  {
+    version: 4,
+    name: 'objects per kind and namespace, kept by the writes themselves',
+    // A project's quota check read every object of the kind in its namespace at each create (an
+    // index scan of 6,000 entries, 4.7 ms, at 6,000 shoots); it reads one row now. Every write
+    // already holds the resource_version row until it commits, and takes its count row after it,
+    // so the counts add no wait of their own and no lock-order cycle.
+    sql: `
+      CREATE TABLE object_counts (
+        kind text NOT NULL,
+        namespace text NOT NULL,
+        count bigint NOT NULL,
+        PRIMARY KEY (kind, namespace)
+      );
+      INSERT INTO object_counts (kind, namespace, count)
+        SELECT kind, namespace, count(*) FROM objects GROUP BY kind, namespace;
+      CREATE FUNCTION count_objects() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO object_counts (kind, namespace, count) VALUES (NEW.kind, NEW.namespace, 1)
+            ON CONFLICT (kind, namespace) DO UPDATE SET count = object_counts.count + 1;
+          RETURN NEW;
+        END IF;
+        UPDATE object_counts SET count = count - 1 WHERE kind = OLD.kind AND namespace = OLD.namespace;
+        RETURN OLD;
+      END $$;
+      CREATE TRIGGER objects_counted AFTER INSERT OR DELETE ON objects
+        FOR EACH ROW EXECUTE FUNCTION count_objects();
+    `,
+  },
 ];
 
 /** Applies pending migrations once, even when several servers start together. */

@@ -120,6 +120,32 @@ describe('project quota', () => {
     );
   });
 
+  it('counts objects as the writes go: creates add, removals subtract', async () => {
+    const CONFIGMAP = requireResourceByKind('ConfigMap');
+    const configMap = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name },
+      data: {},
+    });
+    for (const name of ['one', 'two', 'three'])
+      await service.create(CONFIGMAP, 'garden-race', configMap(name));
+    await service.delete(CONFIGMAP, 'garden-race', 'two');
+    const counted = async (kind: string, namespace: string) => {
+      const { rows } = await store.pool.query<{ kept: string | null; actual: string }>(
+        `SELECT (SELECT count::text FROM object_counts WHERE kind = $1 AND namespace = $2) AS kept,
+           (SELECT count(*)::text FROM objects WHERE kind = $1 AND namespace = $2) AS actual`,
+        [kind, namespace],
+      );
+      return rows[0];
+    };
+    expect(await counted('ConfigMap', 'garden-race')).toEqual({ kept: '2', actual: '2' });
+    expect(await counted('Shoot', 'garden-race')).toEqual({
+      kept: String(DEFAULT_SHOOTS),
+      actual: String(DEFAULT_SHOOTS),
+    });
+  });
+
   it('leaves the garden namespace unlimited', async () => {
     const created = await outcome(service.create(SHOOT, 'garden', unnetworked('free', 'garden')));
     expect(created).toBe('created');

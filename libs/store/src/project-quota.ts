@@ -28,9 +28,9 @@ interface ProjectLimits {
 }
 
 /**
- * The project's limit for `key` and how many objects of the kind its namespace holds, in one
- * round trip: it runs while the quota lock is held, so every query here delays every other create
- * of the project.
+ * The project's limit for `key` and how many objects of the kind its namespace holds (kept in
+ * object_counts by the writes), in one round trip: it runs while the quota lock is held, so every
+ * query here delays every other create of the project.
  */
 async function limitFor(
   client: PoolClient,
@@ -41,7 +41,7 @@ async function limitFor(
 ): Promise<ProjectLimits | undefined> {
   const { rows } = await client.query<{ project: string; quota: object | null; used: string }>(
     `SELECT p.name AS project, q.body AS quota,
-       (SELECT count(*) FROM objects o WHERE o.kind = $2 AND o.namespace = $1)::text AS used
+       coalesce((SELECT c.count FROM object_counts c WHERE c.kind = $2 AND c.namespace = $1), 0)::text AS used
      FROM objects p
      LEFT JOIN objects q ON q.kind = 'ProjectQuota' AND q.namespace = '' AND q.name = p.name
      WHERE p.kind = 'Project' AND p.body #>> '{spec,namespace}' = $1 LIMIT 1`,
