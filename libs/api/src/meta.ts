@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** metav1.Time as Kubernetes writes it: RFC 3339 in UTC, whole seconds. */
+export function timestamp(now: Date): string {
+  return `${now.toISOString().slice(0, 19)}Z`;
+}
+
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -54,7 +59,7 @@ export function withCondition(
   message: string,
   now = new Date(),
 ): Condition[] {
-  const stamp = now.toISOString();
+  const stamp = timestamp(now);
   const previous = conditions?.find((c) => c.type === type);
   const lastTransitionTime = previous?.status === status ? (previous.lastTransitionTime ?? stamp) : stamp;
   const others = (conditions ?? []).filter((c) => c.type !== type);

@@ -2,14 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { ApiError, ApiErrorCode, type FieldError, invalid } from './errors.js';
 import { PROJECT_FINALIZER } from './kinds/project.js';
-import type { KubeObject } from './meta.js';
+import { type KubeObject, timestamp } from './meta.js';
 import type { ResourceType } from './resources.js';
 import { technicalId } from './validation/shoot.js';
-
-/** Kubernetes timestamps: RFC 3339 in UTC, whole seconds. */
-export function timestamp(now: Date): string {
-  return `${now.toISOString().slice(0, 19)}Z`;
-}
 
 const NON_SPEC_FIELDS = new Set(['apiVersion', 'kind', 'metadata', 'status']);
 

@@ -1,3 +1,4 @@
+import { timestamp } from '@gardener-ts/api';
 import { AUTH_API_VERSION, invalidTokenRequest, rejectUnknownKeys, requireObject } from './token-objects.js';
 import type { TokenRecord } from './tokens.js';
 
@@ -39,11 +40,11 @@ export function seedTokenObject(
   return {
     apiVersion: AUTH_API_VERSION,
     kind,
-    metadata: { name: record.name, uid: record.uid, creationTimestamp: record.createdAt.toISOString() },
+    metadata: { name: record.name, uid: record.uid, creationTimestamp: timestamp(record.createdAt) },
     spec: { seedName: record.subject },
     status: {
       token,
-      ...(record.expiresAt ? { expirationTimestamp: record.expiresAt.toISOString() } : {}),
+      ...(record.expiresAt ? { expirationTimestamp: timestamp(record.expiresAt) } : {}),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { timestamp } from '@gardener-ts/api';
 import { ADMIN_USER } from './admin-token.js';
 import { AUTH_GROUP, AUTH_VERSION } from './authorize.js';
 import { AuthError, AuthErrorCode } from './errors.js';
@@ -79,10 +80,6 @@ export function parseTokenRequest(
   if (typeof account !== 'string' || !NAME.test(account))
     invalidTokenRequest('spec.serviceAccountName must be a DNS-1123 label');
   return { kind: 'serviceaccount', name: name as string | undefined, namespace, subject: account, expiresAt };
-}
-
-function timestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
 }
 
 /** The API view of a stored token; the secret appears only in the create response. */

@@ -1,3 +1,4 @@
+import { timestamp } from '@gardener-ts/api';
 import { describe, expect, it } from 'vitest';
 import { type Conditions, type Verdict, withCondition, withGracePeriod } from './conditions.js';
 
@@ -26,7 +27,7 @@ describe('the Progressing grace period of health conditions', () => {
     expect(stillWithin[0]?.status).toBe('Progressing');
     const after = check(stillWithin, failing, at(10_000 + MINUTE));
     expect(after[0]).toMatchObject({ status: 'False', message: 'connection refused' });
-    expect(after[0]?.lastTransitionTime).toBe(at(10_000 + MINUTE).toISOString());
+    expect(after[0]?.lastTransitionTime).toBe(timestamp(at(10_000 + MINUTE)));
   });
 
   it('a False condition stays False, and a recovery is True at once', () => {

@@ -1,4 +1,4 @@
-import type { Shoot } from '@gardener-ts/api';
+import { type Shoot, timestamp } from '@gardener-ts/api';
 import { type EventRecorder, ignoreNotFound } from '@gardener-ts/client';
 import type { InfrastructureContext } from '@gardener-ts/extensions';
 import { Flow, type Task, type TaskOutcome } from '@gardener-ts/flow';
@@ -186,7 +186,7 @@ export class Botanist {
       s.lastMaintenance = {
         description: updates.changes.length ? updates.changes.join('; ') : 'Nothing to update.',
         state: 'Succeeded',
-        triggeredTime: new Date().toISOString(),
+        triggeredTime: timestamp(new Date()),
       };
     });
     return updated;

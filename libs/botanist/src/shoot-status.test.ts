@@ -56,7 +56,7 @@ describe('ShootStatusWriter', () => {
     expect(shoot.status?.lastErrors).toEqual([
       expect.objectContaining({ taskID: 'deploy-infrastructure', description: 'busy' }),
     ]);
-    expect(shoot.status?.retryCycleStartTime).toBe('2026-11-25T10:00:00.000Z');
+    expect(shoot.status?.retryCycleStartTime).toBe('2026-11-25T10:00:00Z');
 
     clock += 13 * HOUR;
     expect(await writer.failed('Create', failure, window)).toBe(true);

@@ -1,4 +1,4 @@
-import { type LastOperation, requireResourceByKind, type Shoot } from '@gardener-ts/api';
+import { type LastOperation, requireResourceByKind, type Shoot, timestamp } from '@gardener-ts/api';
 import type { GardenClient } from '@gardener-ts/client';
 import type { TaskFailure } from '@gardener-ts/flow';
 import { gardenerCodesOf } from './errors.js';
@@ -112,6 +112,6 @@ export class ShootStatusWriter {
   }
 
   private stamp(): string {
-    return this.now().toISOString();
+    return timestamp(this.now());
   }
 }

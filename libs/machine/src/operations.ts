@@ -1,5 +1,5 @@
 import type { Machine, Shoot } from '@gardener-ts/api';
-import { EventReason, SSH_HOST_KEYS_ANNOTATION } from '@gardener-ts/api';
+import { EventReason, SSH_HOST_KEYS_ANNOTATION, timestamp } from '@gardener-ts/api';
 import type { EventRecorder } from '@gardener-ts/client';
 import {
   isMachineNotFound,
@@ -146,7 +146,7 @@ export class MachineOperator {
         state: 'Processing',
         description: `Created at the provider as ${info.providerId}; waiting for node ${info.nodeName} to join`,
         errorCode: null,
-        lastUpdateTime: this.deps.now().toISOString(),
+        lastUpdateTime: timestamp(this.deps.now()),
       },
     });
     this.deps.events?.event(
@@ -191,7 +191,7 @@ export class MachineOperator {
   private async record(job: MachineJob, lastOperation: Omit<LastOperation, 'lastUpdateTime'>): Promise<void> {
     await this.deps.objects
       .mergeStatus('Machine', job.namespace, job.name, {
-        lastOperation: { ...lastOperation, lastUpdateTime: this.deps.now().toISOString() },
+        lastOperation: { ...lastOperation, lastUpdateTime: timestamp(this.deps.now()) },
       })
       .catch(() => undefined);
   }

@@ -1,4 +1,4 @@
-import type { Machine, MachinePhase } from '@gardener-ts/api';
+import { type Machine, type MachinePhase, timestamp } from '@gardener-ts/api';
 import { formatDuration } from './durations.js';
 import { isDeleting } from './objects.js';
 import type { NodeInfo } from './shoot-nodes.js';
@@ -32,7 +32,7 @@ export function nodeNameOf(machine: Machine): string {
 }
 
 export function statusPatch(change: PhaseChange, now: Date): Record<string, unknown> {
-  const time = now.toISOString();
+  const time = timestamp(now);
   return {
     currentStatus: {
       phase: change.phase,

@@ -1,4 +1,4 @@
-import { ApiError, ApiErrorCode, technicalId } from '@gardener-ts/api';
+import { ApiError, ApiErrorCode, technicalId, timestamp } from '@gardener-ts/api';
 import { type KubeconfigRole } from '@gardener-ts/pki';
 import { type SeedBackend, SeedError, SeedErrorCode } from '@gardener-ts/seed';
 import { ResourceService } from '@gardener-ts/store';
@@ -79,7 +79,7 @@ export class ShootKubeconfigController {
       spec: { expirationSeconds: issued.expirationSeconds },
       status: {
         kubeconfig: Buffer.from(issued.kubeconfig).toString('base64'),
-        expirationTimestamp: issued.expirationTimestamp.toISOString(),
+        expirationTimestamp: timestamp(issued.expirationTimestamp),
       },
     };
   }

@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { ApiError, ApiErrorCode } from '../errors.js';
+import { timestamp } from '../meta.js';
 import { assertSafeKey, assertSafeKeys } from '../safe-keys.js';
 import { MAP_ENTRY_TYPES, protoType } from './schema.js';
 
@@ -52,7 +53,7 @@ function timeOf(value: Plain): string | undefined {
   if (value.seconds === undefined) return undefined;
   const date = new Date(Number(value.seconds) * 1000);
   if (!Number.isFinite(date.getTime())) throw malformed('a timestamp is out of range');
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return timestamp(date);
 }
 
 /** metav1.MicroTime: RFC 3339 with microseconds. */
