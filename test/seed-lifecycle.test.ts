@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGarden, type Garden, SHOOT, until } from './support/garden.js';
 import { type GardenServices, startGardenServices, startTestGardenlet } from './support/services.js';
 
-const GRACE_SECONDS = 3;
+const GRACE_SECONDS = 5; // heartbeats every second, stamped in whole seconds
 const HEARTBEAT_SECONDS = 1;
 
 describe('seed lifecycle: GardenletReady follows the gardenlet', () => {
