@@ -80,6 +80,22 @@ describe('the pinned kubectl against the garden', () => {
     expect(field.stdout).toMatch(/ENUM:[\s\S]*production/);
   });
 
+  it('reports the server version with the fields of kube-apiserver', async () => {
+    const { serverVersion } = JSON.parse((await kubectl('version', '-o', 'json')).stdout);
+    expect(serverVersion).toMatchObject({
+      major: '1',
+      minor: '34',
+      emulationMajor: '1',
+      emulationMinor: '34',
+      gitVersion: 'v1.34.0-gardener-ts',
+      gitCommit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      gitTreeState: expect.stringMatching(/^(clean|dirty)$/),
+      buildDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      compiler: 'node',
+      platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    });
+  });
+
   it('creates, applies twice (unchanged) and validates on the server without --validate=false', async () => {
     const setup = await kubectl(
       'create',

@@ -22,6 +22,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { apiPage } from './api-page.js';
 import { REQUEST_AUTHORIZER, type RequestAuthorizer } from './authorizer.js';
+import { serverVersion } from './version.js';
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -234,13 +235,10 @@ export class PublicInfoController {
     return 'ok';
   }
 
+  private readonly serverVersion = serverVersion();
+
   @Get('version')
   version() {
-    return {
-      major: '1',
-      minor: '34',
-      gitVersion: 'v1.34.0-gardener-ts',
-      platform: `${process.platform}/${process.arch}`,
-    };
+    return this.serverVersion;
   }
 }
