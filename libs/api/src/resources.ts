@@ -173,7 +173,14 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     nameRule: 'dns1123-label',
     maxNameLength: 63,
     confirmDeletion: true,
-    extraFieldSelectors: ['spec.seedName', 'status.seedName'],
+    // Gardener's shoot field selectors
+    extraFieldSelectors: [
+      'spec.seedName',
+      'status.seedName',
+      'spec.cloudProfileName',
+      'spec.cloudProfile.name',
+      'spec.cloudProfile.kind',
+    ],
   }),
   type({
     group: SECURITY_GROUP,

@@ -235,6 +235,15 @@ const rows: Row[] = [
     field: 'spec.cloudProfileName',
   },
   {
+    rule: 'cloud profile named twice, differently',
+    kind: 'Shoot',
+    mutate: (s) => {
+      s.spec.cloudProfile = { kind: 'CloudProfile', name: 'other' };
+    },
+    code: ApiErrorCode.Invalid,
+    field: 'spec.cloudProfile.name',
+  },
+  {
     rule: 'kubernetes version malformed',
     kind: 'Shoot',
     mutate: (s) => {

@@ -23,6 +23,7 @@ export function randomMaintenanceWindow(random: Random = Math.random): { begin: 
 export function defaultShoot(shoot: Shoot, random: Random = Math.random): Shoot {
   const spec = shoot.spec;
   spec.purpose ??= 'evaluation';
+  syncCloudProfileReference(spec);
   spec.networking.pods ??= DEFAULT_POD_CIDR;
   spec.networking.services ??= DEFAULT_SERVICE_CIDR;
   spec.maintenance ??= {};
@@ -35,6 +36,13 @@ export function defaultShoot(shoot: Shoot, random: Random = Math.random): Shoot 
     worker.cri ??= { name: 'containerd' };
   }
   return shoot;
+}
+
+/** As Gardener: `cloudProfileName` and `cloudProfile` name the same profile, each defaulted from the other. */
+function syncCloudProfileReference(spec: Shoot['spec']): void {
+  if (spec.cloudProfileName && !spec.cloudProfile)
+    spec.cloudProfile = { kind: 'CloudProfile', name: spec.cloudProfileName };
+  if (spec.cloudProfile && !spec.cloudProfileName) spec.cloudProfileName = spec.cloudProfile.name;
 }
 
 /** The newest supported, unexpired patch for a `major.minor` version; exact versions stay as given. */

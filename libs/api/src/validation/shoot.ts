@@ -222,8 +222,18 @@ export function validateShoot(shoot: Shoot, old?: Shoot): FieldError[] {
       ),
     );
   }
-  if (!shoot.spec.cloudProfileName && !shoot.spec.cloudProfile) {
+  const { cloudProfileName, cloudProfile } = shoot.spec;
+  if (!cloudProfileName && !cloudProfile) {
     errors.push(err('FieldValueRequired', 'spec.cloudProfileName', 'must name a CloudProfile'));
+  }
+  if (cloudProfileName && cloudProfile && cloudProfileName !== cloudProfile.name) {
+    errors.push(
+      err(
+        'FieldValueInvalid',
+        'spec.cloudProfile.name',
+        `must be the same as spec.cloudProfileName ("${cloudProfileName}"): they name one profile`,
+      ),
+    );
   }
   if (shoot.spec.secretBindingName && shoot.spec.credentialsBindingName) {
     errors.push(
