@@ -222,4 +222,40 @@ describe('the pinned kubectl against the garden', () => {
     expect(deleted.stdout).toBe('shoot.core.gardener.cloud "api" deleted from garden-dev namespace\n');
     expect((await kubectl('get', 'shoot', 'api', ...n)).stderr).toMatch(/NotFound|not found/);
   });
+
+  it('validates fields as asked: strict by default, --validate=warn drops with a warning, false silently', async () => {
+    const configMap = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'garden-dev' },
+      data: { a: '1' },
+      colour: 'blue',
+    });
+    const strict = await kubectl('create', '-f', manifest('cm-strict', [configMap('cm-strict')]));
+    expect(strict.code).not.toBe(0);
+    expect(strict.stderr).toMatch(/strict decoding error: unknown field "colour"/);
+    const warned = await kubectl(
+      'create',
+      '--validate=warn',
+      '-f',
+      manifest('cm-warn', [configMap('cm-warn')]),
+    );
+    expect(warned).toMatchObject({ code: 0, stdout: 'configmap/cm-warn created\n' });
+    expect(warned.stderr).toMatch(/^Warning: unknown field "colour"$/m);
+    const ignored = await kubectl(
+      'create',
+      '--validate=false',
+      '-f',
+      manifest('cm-quiet', [configMap('cm-quiet')]),
+    );
+    expect(ignored).toMatchObject({ code: 0, stdout: 'configmap/cm-quiet created\n', stderr: '' });
+    for (const name of ['cm-warn', 'cm-quiet']) {
+      const stored = JSON.parse(
+        (await kubectl('get', 'configmap', name, '-n', 'garden-dev', '-o', 'json')).stdout,
+      );
+      expect(stored.colour).toBeUndefined();
+      expect(stored.data).toEqual({ a: '1' });
+    }
+    expect((await kubectl('get', 'configmap', 'cm-strict', '-n', 'garden-dev')).code).not.toBe(0);
+  });
 });

@@ -10,6 +10,7 @@ import {
   applyStrategicMergePatch,
   type CloudProfile,
   DELETION_CONFIRMATION_ANNOTATION,
+  type DecodeOptions,
   decodeStrict,
   fieldSelectorsOf,
   GARDEN_NAMESPACE,
@@ -47,6 +48,8 @@ export interface WriteOptions {
    * admitted object about to be stored. The gardenlet's in-process writes pass none.
    */
   checkChange?: (old: KubeObject | undefined, next: KubeObject) => void;
+  /** what unknown fields in the body do (Strict when not given), and who is told under Warn */
+  decode?: DecodeOptions;
 }
 
 export interface DeleteOptions {
@@ -206,7 +209,7 @@ export class ResourceService {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<KubeObject> {
-    const obj = this.decode(type, body);
+    const obj = this.decode(type, body, options.decode);
     if (type.conversion)
       return this.converted(type.conversion, storageTypeOf(type), (storage, toStorage) =>
         this.create(storage, namespace, toStorage(obj), options),
@@ -241,7 +244,7 @@ export class ResourceService {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<KubeObject> {
-    const obj = this.decode(type, body);
+    const obj = this.decode(type, body, options.decode);
     if (type.conversion)
       return this.converted(type.conversion, storageTypeOf(type), (storage, toStorage) =>
         this.update(storage, namespace, name, toStorage(obj), options),
@@ -293,7 +296,7 @@ export class ResourceService {
         namedVersion = version !== old.metadata.resourceVersion;
         // another version's object, patched in its own shape, is written as an update naming the version read
         if (type.conversion) return this.update(type, namespace, name, patched, options);
-        const obj = this.decode(type, patched);
+        const obj = this.decode(type, patched, options.decode);
         this.placeInNamespace(type, obj, namespace);
         if (obj.metadata.name !== name)
           throw new ApiError(ApiErrorCode.BadRequest, 'a patch must not change metadata.name');
@@ -502,8 +505,9 @@ export class ResourceService {
       : applyStrategicMergePatch(old, patch, '', type.patchMergeKeys);
   }
 
-  private decode(type: ResourceType, body: unknown): KubeObject {
-    return decodeStrict(type.schema, structuredClone(body), type.kind, type.group || undefined) as KubeObject;
+  private decode(type: ResourceType, body: unknown, options?: DecodeOptions): KubeObject {
+    const copy = structuredClone(body);
+    return decodeStrict(type.schema, copy, type.kind, type.group || undefined, options) as KubeObject;
   }
 
   private placeInNamespace(type: ResourceType, obj: KubeObject, namespace: string | undefined): void {

@@ -6,6 +6,7 @@ import {
   involvedObjectOf,
   type KubeObject,
   type Project,
+  parseFieldValidation,
   resourceByKind,
   tableVersionAccepted,
   toTable,
@@ -234,7 +235,10 @@ export class ResourceController implements BeforeApplicationShutdown {
 
   @Post(COLLECTION_PATHS)
   @HttpCode(201)
-  async create(@Req() request: FastifyRequest): Promise<KubeObject> {
+  async create(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<KubeObject> {
     const target = resolveTarget(request.params as RouteParams, false);
     if (target.type.namespaced && target.namespace === undefined) {
       throw new ApiError(
@@ -247,33 +251,46 @@ export class ResourceController implements BeforeApplicationShutdown {
     await this.checkSeedEvent(request, target, body);
     if (target.type.kind === 'Project' && typeof body === 'object' && body !== null)
       claimProject(body as { spec?: Record<string, unknown> }, identity);
-    return this.resources.create(target.type, target.namespace, body, {
-      dryRun: this.dryRun(request),
-      ...this.changeCheck(request, target),
-    });
+    return this.resources.create(
+      target.type,
+      target.namespace,
+      body,
+      this.writeOptions(request, reply, target),
+    );
   }
 
   @Put(ITEM_PATHS)
-  async update(@Req() request: FastifyRequest): Promise<KubeObject> {
+  async update(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<KubeObject> {
     const target = await this.item(request, 'update');
-    return this.resources.update(target.type, target.namespace, target.name ?? '', this.body(request), {
-      dryRun: this.dryRun(request),
-      ...this.changeCheck(request, target),
-    });
+    return this.resources.update(
+      target.type,
+      target.namespace,
+      target.name ?? '',
+      this.body(request),
+      this.writeOptions(request, reply, target),
+    );
   }
 
   @Put(STATUS_PATHS)
-  async updateStatus(@Req() request: FastifyRequest): Promise<KubeObject> {
+  async updateStatus(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<KubeObject> {
     const target = await this.item(request, 'update', 'status');
     return this.resources.update(target.type, target.namespace, target.name ?? '', this.body(request), {
-      dryRun: this.dryRun(request),
+      ...this.writeOptions(request, reply, target),
       subresource: 'status',
-      ...this.changeCheck(request, target),
     });
   }
 
   @Patch(ITEM_PATHS)
-  async patch(@Req() request: FastifyRequest): Promise<KubeObject> {
+  async patch(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<KubeObject> {
     const target = await this.item(request, 'patch');
     return this.resources.patch(
       target.type,
@@ -281,15 +298,15 @@ export class ResourceController implements BeforeApplicationShutdown {
       target.name ?? '',
       this.patchType(request),
       this.body(request),
-      {
-        dryRun: this.dryRun(request),
-        ...this.changeCheck(request, target),
-      },
+      this.writeOptions(request, reply, target),
     );
   }
 
   @Patch(STATUS_PATHS)
-  async patchStatus(@Req() request: FastifyRequest): Promise<KubeObject> {
+  async patchStatus(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<KubeObject> {
     const target = await this.item(request, 'patch', 'status');
     return this.resources.patch(
       target.type,
@@ -297,11 +314,7 @@ export class ResourceController implements BeforeApplicationShutdown {
       target.name ?? '',
       this.patchType(request),
       this.body(request),
-      {
-        dryRun: this.dryRun(request),
-        subresource: 'status',
-        ...this.changeCheck(request, target),
-      },
+      { ...this.writeOptions(request, reply, target), subresource: 'status' },
     );
   }
 
@@ -399,6 +412,26 @@ export class ResourceController implements BeforeApplicationShutdown {
    * references stay the system's, and a Project's members are the uam's, its owner the owner's;
    * a gardenlet's objects stay its seed's.
    */
+  /**
+   * A write's options from its request: dryRun, fieldValidation (its unknown-field warnings sent
+   * as kube-apiserver's `Warning: 299` headers, which kubectl prints) and the caller's change check.
+   */
+  private writeOptions(request: FastifyRequest, reply: FastifyReply, target: Target): WriteOptions {
+    const warnings = new Set<string>();
+    const warn = (message: string) => {
+      warnings.add(message);
+      void reply.header(
+        'warning',
+        [...warnings].map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+    };
+    return {
+      dryRun: this.dryRun(request),
+      decode: { fieldValidation: parseFieldValidation((request.query as Query).fieldValidation), warn },
+      ...this.changeCheck(request, target),
+    };
+  }
+
   private changeCheck(request: FastifyRequest, target: Target): Pick<WriteOptions, 'checkChange'> {
     const identity = this.identities.get(request);
     if (!identity) return {};
