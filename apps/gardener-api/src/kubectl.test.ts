@@ -258,4 +258,19 @@ describe('the pinned kubectl against the garden', () => {
     }
     expect((await kubectl('get', 'configmap', 'cm-strict', '-n', 'garden-dev')).code).not.toBe(0);
   });
+
+  it("accepts Gardener's shoot fields it does not act on, stores them and says so", async () => {
+    const shoot = shootManifest('gardener-fields') as unknown as { spec: Record<string, unknown> };
+    shoot.spec.dns = { domain: 'example.org' };
+    shoot.spec.extensions = [{ type: 'shoot-cert-service' }];
+    const created = await kubectl('create', '-f', manifest('gardener-fields', [shoot]));
+    expect(created).toMatchObject({ code: 0, stdout: 'shoot.core.gardener.cloud/gardener-fields created\n' });
+    expect(created.stderr).toMatch(/^Warning: spec\.dns is stored but not acted on by this garden$/m);
+    expect(created.stderr).toMatch(/^Warning: spec\.extensions is stored but not acted on by this garden$/m);
+    const stored = JSON.parse(
+      (await kubectl('get', 'shoot', 'gardener-fields', '-n', 'garden-dev', '-o', 'json')).stdout,
+    );
+    expect(stored.spec.dns).toEqual({ domain: 'example.org' });
+    expect(stored.spec.extensions).toEqual([{ type: 'shoot-cert-service' }]);
+  });
 });

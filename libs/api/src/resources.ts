@@ -35,7 +35,7 @@ import {
 import { projectSchema } from './kinds/project.js';
 import { projectQuotaSchema } from './kinds/quota.js';
 import { seedSchema } from './kinds/seed.js';
-import { shootSchema } from './kinds/shoot.js';
+import { shootFieldsNotActedOn, shootSchema } from './kinds/shoot.js';
 import type { KubeObject } from './meta.js';
 import type { PatchMergeKeys } from './patch.js';
 import type { NameRule } from './validation/metadata.js';
@@ -61,6 +61,8 @@ export interface ResourceType {
   readonly confirmDeletion: boolean;
   /** Lists merged by key in strategic merge patches (and declared so in OpenAPI for kubectl apply). */
   readonly patchMergeKeys?: PatchMergeKeys;
+  /** Warnings for what an object sets that is stored but not acted on (sent with each write). */
+  readonly notActedOn?: (obj: KubeObject) => string[];
   /** Fields a list or watch may select on besides metadata.name and metadata.namespace. */
   readonly extraFieldSelectors?: readonly string[];
   /** Served from another version's stored objects (as kube-apiserver serves events.k8s.io/v1 Events). */
@@ -173,6 +175,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     nameRule: 'dns1123-label',
     maxNameLength: 63,
     confirmDeletion: true,
+    notActedOn: shootFieldsNotActedOn,
     // Gardener's shoot field selectors
     extraFieldSelectors: [
       'spec.seedName',

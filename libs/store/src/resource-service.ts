@@ -507,7 +507,9 @@ export class ResourceService {
 
   private decode(type: ResourceType, body: unknown, options?: DecodeOptions): KubeObject {
     const copy = structuredClone(body);
-    return decodeStrict(type.schema, copy, type.kind, type.group || undefined, options) as KubeObject;
+    const obj = decodeStrict(type.schema, copy, type.kind, type.group || undefined, options) as KubeObject;
+    for (const warning of type.notActedOn?.(obj) ?? []) options?.warn?.(warning);
+    return obj;
   }
 
   private placeInNamespace(type: ResourceType, obj: KubeObject, namespace: string | undefined): void {

@@ -136,8 +136,39 @@ export const shootSpecSchema = z.strictObject({
   addons: rawExtensionSchema.optional(),
   tolerations: z.array(tolerationSchema).optional(),
   exposureClassName: z.string().optional(),
+  // Gardener's fields this garden stores as given and does not act on (see SHOOT_FIELDS_NOT_ACTED_ON)
+  dns: rawExtensionSchema.optional(),
+  extensions: z.array(rawExtensionSchema).optional(),
+  monitoring: rawExtensionSchema.optional(),
+  resources: z.array(rawExtensionSchema).optional(),
+  systemComponents: rawExtensionSchema.optional(),
+  controlPlane: rawExtensionSchema.optional(),
+  schedulerName: z.string().optional(),
+  accessRestrictions: z.array(rawExtensionSchema).optional(),
 });
 export type ShootSpec = z.infer<typeof shootSpecSchema>;
+
+/** Fields of Gardener's v1beta1 Shoot spec that are accepted and stored but do nothing here yet. */
+export const SHOOT_FIELDS_NOT_ACTED_ON = [
+  'dns',
+  'extensions',
+  'monitoring',
+  'resources',
+  'systemComponents',
+  'controlPlane',
+  'schedulerName',
+  'accessRestrictions',
+  'exposureClassName',
+  'addons',
+] as const;
+
+/** A warning per such field a shoot sets, so that nobody takes a stored field for a working one. */
+export function shootFieldsNotActedOn(shoot: { [field: string]: unknown }): string[] {
+  const spec = shoot.spec as Record<string, unknown> | undefined;
+  return SHOOT_FIELDS_NOT_ACTED_ON.filter((field) => spec?.[field] !== undefined).map(
+    (field) => `spec.${field} is stored but not acted on by this garden`,
+  );
+}
 
 export const shootStatusSchema = z.strictObject({
   observedGeneration: z.int().optional(),
