@@ -9,8 +9,11 @@
  *   npm run bench -- bench/idle-control-planes.ts [--count 5] [--settle 60] [--window 60]
  *     [--extra kube-apiserver=--flag=value ...]   (extra flags per component, to try a variant)
  *
- * Control planes are `bench-idle-<n>` on 127.0.0.(200+n), under a temporary root; all of them are
- * destroyed at the end, also on failure or Ctrl-C.
+ * Control planes are `bench-idle-<n>` on 198.18.0.(200+n) (RFC 2544's benchmarking range, put on
+ * the loopback interface as a /32 like a shoot's address before its bridge exists; a 127.0.0.x
+ * address would make kube-apiserver's endpoint reconciler fail with 422 every 10 s, which a real
+ * shoot does not do), under a temporary root; all of them are destroyed at the end, also on failure
+ * or Ctrl-C.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -110,7 +113,7 @@ try {
   const readyS: number[] = [];
   for (const [n, id] of ids.entries()) {
     const start = performance.now();
-    await backend.deploy({ id, listenAddress: `127.0.0.${201 + n}`, serviceCidr: '10.96.0.0/12' });
+    await backend.deploy({ id, listenAddress: `198.18.0.${201 + n}`, serviceCidr: '10.96.0.0/12' });
     await backend.waitReady(id, { timeoutMs: 180_000 });
     readyS.push((performance.now() - start) / 1000);
   }
