@@ -53,7 +53,7 @@ for (const entry of values.extra ?? []) {
 const tuning: ControlPlaneTuning = {
   ...DEFAULT_TUNING,
   ...(values.extra?.length ? { extraArgs: { ...DEFAULT_TUNING.extraArgs, ...extraArgs } } : {}),
-  ...(values.gogc ? { goGC: Number(values.gogc) } : {}),
+  ...(values.gogc ? { goGC: Number(values.gogc), goGCPerComponent: undefined } : {}),
 };
 
 const cpuTicks = (pid: number): number => {
@@ -109,7 +109,7 @@ try {
   console.log(
     `idle control planes: ${count} × (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, supervisor); settle ${settleSeconds} s, window ${windowSeconds} s; box ${cores} cores, ${(memTotalKiB / 1024 / 1024).toFixed(1)} GiB`,
   );
-  if (values.extra?.length) console.log(`extra flags: ${JSON.stringify(extraArgs)}`);
+  console.log(`tuning: ${JSON.stringify(tuning)}`);
   const readyS: number[] = [];
   for (const [n, id] of ids.entries()) {
     const start = performance.now();
@@ -179,7 +179,7 @@ try {
     `  this box (${cores} cores, ${(memTotalKiB / 1024).toFixed(0)} MiB) holds ${Math.min(byCpu, byRss)} idle control planes: ${byCpu} by CPU, ${byRss} by RSS (${byPss} by PSS, the binaries' text shared among the ${count}) — ${byCpu <= byRss ? 'CPU' : 'memory'} runs out first`,
   );
   console.log(
-    `\n${JSON.stringify({ bench: 'idle-control-planes', count, settleSeconds, windowSeconds: elapsedS, cores, memTotalKiB, extraArgs, readyS, rows, total, holds: { byCpu, byRss, byPss } })}`,
+    `\n${JSON.stringify({ bench: 'idle-control-planes', count, settleSeconds, windowSeconds: elapsedS, cores, memTotalKiB, tuning, readyS, rows, total, holds: { byCpu, byRss, byPss } })}`,
   );
 } finally {
   await cleanUp();

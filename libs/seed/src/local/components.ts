@@ -30,6 +30,8 @@ export interface ControlPlaneTuning {
   readonly goMemoryLimit?: Readonly<Partial<Record<ComponentName, string>>>;
   /** GOGC for every component; lower = smaller heap, more GC CPU */
   readonly goGC?: number;
+  /** GOGC for a component, in place of goGC */
+  readonly goGCPerComponent?: Readonly<Partial<Record<ComponentName, number>>>;
   /** extra flags appended per component (the last of a repeated flag wins) */
   readonly extraArgs?: Readonly<Partial<Record<ComponentName, readonly string[]>>>;
 }
@@ -91,8 +93,9 @@ export function supervisorConfig(inputs: ComponentInputs): SupervisorConfig {
 
 function component(inputs: ComponentInputs, name: ComponentName, args: string[]): SupervisedComponent {
   const env: Record<string, string> = {};
-  const { goGC, goMemoryLimit, extraArgs } = inputs.tuning;
-  if (goGC !== undefined) env.GOGC = String(goGC);
+  const { goGC, goGCPerComponent, goMemoryLimit, extraArgs } = inputs.tuning;
+  const gc = goGCPerComponent?.[name] ?? goGC;
+  if (gc !== undefined) env.GOGC = String(gc);
   const limit = goMemoryLimit?.[name];
   if (limit) env.GOMEMLIMIT = limit;
   return { name, command: inputs.binaries[name], args: [...args, ...(extraArgs?.[name] ?? [])], env };
