@@ -39,8 +39,9 @@ export interface ControlPlaneTuning {
 export const DEFAULT_TUNING: ControlPlaneTuning = {
   goGC: 15,
   // kube-apiserver holds nearly all of the heap, so GOGC=15 is the memory lever there; the other
-  // three have small heaps, where GOGC=50 costs 1–3 MiB each and saves ~1.5 mCPU of garbage
-  // collection per idle control plane (bench/idle-control-planes.ts, libs/seed/README.md).
+  // three have small heaps, where GOGC=50 costs 1–3 MiB each and saved 0.7–1.5 mCPU of garbage
+  // collection per idle control plane, near run-to-run noise (bench/idle-control-planes.ts,
+  // libs/seed/README.md).
   goGCPerComponent: { etcd: 50, 'kube-controller-manager': 50, 'kube-scheduler': 50 },
 };
 
