@@ -89,7 +89,7 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
 }
 
 /**
- * GARDENLET_MIN_FREE_MEMORY_MIB (default 1024: an idle control plane holds about 400 MiB) and
+ * GARDENLET_MIN_FREE_MEMORY_MIB (default 1024: an idle control plane holds about 450 MiB RSS) and
  * GARDENLET_MAX_CPU_BUSY (a share of all cores, 0–1; unset: CPU is not a limit, as a busy host's
  * CPU comes and goes while a control plane that does not fit in memory fails).
  */
