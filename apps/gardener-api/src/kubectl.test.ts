@@ -136,25 +136,11 @@ describe('the pinned kubectl against the garden', () => {
       /^web\s+local\s+local\s+local\s+local\s+1\.34\.1\s+Awake\s+<pending>\s+<pending>\s+evaluation\s+<unknown>(\s+<unknown>){5}\s+\d+s$/m,
     );
     // Gardener's field selectors, cloudProfileName and cloudProfile defaulted from each other
-    const byProfile = await kubectl(
-      'get',
-      'shoots',
-      '-A',
-      '-o',
-      'name',
-      '--field-selector',
-      'spec.cloudProfile.name=local,spec.cloudProfile.kind=CloudProfile',
-    );
+    const shootsWhere = (selector: string) =>
+      kubectl('get', 'shoots', '-A', '-o', 'name', '--field-selector', selector);
+    const byProfile = await shootsWhere('spec.cloudProfile.name=local,spec.cloudProfile.kind=CloudProfile');
     expect(byProfile.stdout).toBe('shoot.core.gardener.cloud/api\nshoot.core.gardener.cloud/web\n');
-    const byName = await kubectl(
-      'get',
-      'shoots',
-      '-A',
-      '-o',
-      'name',
-      '--field-selector',
-      'spec.cloudProfileName=other',
-    );
+    const byName = await shootsWhere('spec.cloudProfileName=other');
     expect(byName).toMatchObject({ code: 0, stdout: '' });
     const all = await kubectl('get', 'shoots', '-A');
     expect(all.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+CLOUDPROFILE/);
