@@ -39,6 +39,7 @@ export class Periodic implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** A round now; if one is running, one more right after it (it may have read before the change). */
   kick(): void {
+    if (!this.timer) return; // not started, or shut down
     if (this.round) this.again = true;
     else this.runRound();
   }
