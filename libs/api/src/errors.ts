@@ -10,7 +10,8 @@ export type CauseType =
   | 'FieldValueTooLong'
   | 'FieldValueTooMany'
   | 'FieldValueTypeInvalid'
-  | 'FieldValueUnknown';
+  | 'FieldValueUnknown'
+  | 'FieldManagerConflict';
 
 export interface FieldError {
   type: CauseType;

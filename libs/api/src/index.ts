@@ -1,4 +1,5 @@
 export * from './admission.js';
+export * from './apply/index.js';
 export * from './cidr.js';
 export * from './coded-error.js';
 export * from './cron.js';
