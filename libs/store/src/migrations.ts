@@ -99,6 +99,31 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         FOR EACH ROW EXECUTE FUNCTION count_objects();
     `,
   },
+  {
+    version: 5,
+    name: 'search index of the objects in shoots (libs/search)',
+    // One row per object of an indexed kind in a shoot, written by the shoot's syncer. Queries
+    // read by kind and visible shoot uids in (project namespace, shoot, namespace, name) order,
+    // the continue token's order; label selectors use the GIN index.
+    sql: `
+      CREATE TABLE search_objects (
+        shoot_uid uuid NOT NULL,
+        project_namespace text NOT NULL,
+        shoot text NOT NULL,
+        kind text NOT NULL,
+        namespace text NOT NULL,
+        name text NOT NULL,
+        labels jsonb NOT NULL,
+        body jsonb NOT NULL,
+        -- the list that last wrote the row: a later list prunes the rows it did not see
+        list_epoch text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (shoot_uid, kind, namespace, name)
+      );
+      CREATE INDEX search_objects_order ON search_objects (kind, project_namespace, shoot, namespace, name);
+      CREATE INDEX search_objects_labels ON search_objects USING gin (labels);
+    `,
+  },
 ];
 
 /** Applies pending migrations once, even when several servers start together. */
