@@ -1,5 +1,5 @@
 import type { KubeObject, Shoot } from '@gardener-ts/api';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 
 export const OUTBOX_CHANNEL = 'gardener_ts_outbox';
 export const OPERATION_ANNOTATION = 'gardener.cloud/operation';
@@ -36,13 +36,22 @@ export function outboxEntry(shoot: KubeObject, reason: ReconcileReason): OutboxE
   };
 }
 
-export async function insertOutbox(client: PoolClient, entry: OutboxEntry): Promise<void> {
-  // one round trip: it runs inside the write's transaction, while the write's locks are held
-  await client.query(
-    `WITH entry AS (INSERT INTO outbox (uid, namespace, name, seed_name, reason) VALUES ($1, $2, $3, $4, $5))
-     SELECT pg_notify('${OUTBOX_CHANNEL}', '')`,
-    [entry.uid, entry.namespace, entry.name, entry.seedName ?? null, entry.reason],
-  );
+/**
+ * The outbox row as part of a write's own statement (a CTE over `changed`, the written row), so the
+ * reconcile request costs no round trip of its own while the write's locks are held; `first` is
+ * the number of its first parameter.
+ */
+export function outboxInsert(
+  entry: OutboxEntry,
+  first: number,
+): { cte: string; notify: string; params: unknown[] } {
+  const [uid, namespace, name, seedName, reason] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`);
+  return {
+    cte: `box AS (INSERT INTO outbox (uid, namespace, name, seed_name, reason)
+                  SELECT ${uid}, ${namespace}, ${name}, ${seedName}, ${reason} FROM changed)`,
+    notify: `pg_notify('${OUTBOX_CHANNEL}', '')`,
+    params: [entry.uid, entry.namespace, entry.name, entry.seedName ?? null, entry.reason],
+  };
 }
 
 export interface ShootToEnqueue {

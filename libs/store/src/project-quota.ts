@@ -11,10 +11,11 @@ import {
 import type { PoolClient } from 'pg';
 
 /**
- * Per-project object-count quotas, checked in the transaction that inserts the object: a
- * transaction-scoped advisory lock per namespace and kind makes concurrent creates count one
- * after the other, so the last places are taken once. Objects being deleted still count (as in
- * Kubernetes, until they are gone). The garden's own namespace has no project and no quota.
+ * Per-project object-count quotas, checked in the transaction that inserts the object: the check
+ * locks the namespace's row of the kind in object_counts (which the insert's trigger then counts
+ * up), so concurrent creates count one after the other and the last places are taken once.
+ * Objects being deleted still count (as in Kubernetes, until they are gone). The garden's own
+ * namespace has no project and no quota.
  */
 
 /** The name a quota error names when the project has no ProjectQuota of its own. */
@@ -29,8 +30,8 @@ interface ProjectLimits {
 
 /**
  * The project's limit for `key` and how many objects of the kind its namespace holds (kept in
- * object_counts by the writes), in one round trip: it runs while the quota lock is held, so every
- * query here delays every other create of the project.
+ * object_counts by the writes), in one round trip that also takes the count's row lock (a no-op
+ * upsert, which waits for a concurrent create and then reads its count) until the transaction ends.
  */
 async function limitFor(
   client: PoolClient,
@@ -40,8 +41,10 @@ async function limitFor(
   defaults: QuotaLimits,
 ): Promise<ProjectLimits | undefined> {
   const { rows } = await client.query<{ project: string; quota: object | null; used: string }>(
-    `SELECT p.name AS project, q.body AS quota,
-       coalesce((SELECT c.count FROM object_counts c WHERE c.kind = $2 AND c.namespace = $1), 0)::text AS used
+    `WITH counted AS (
+       INSERT INTO object_counts (kind, namespace, count) VALUES ($2, $1, 0)
+       ON CONFLICT (kind, namespace) DO UPDATE SET count = object_counts.count RETURNING count)
+     SELECT p.name AS project, q.body AS quota, (SELECT count FROM counted)::text AS used
      FROM objects p
      LEFT JOIN objects q ON q.kind = 'ProjectQuota' AND q.namespace = '' AND q.name = p.name
      WHERE p.kind = 'Project' AND p.body #>> '{spec,namespace}' = $1 LIMIT 1`,
@@ -82,9 +85,6 @@ export async function guardQuotaOnCreate(
   const key = QUOTA_KEY_BY_KIND[obj.kind];
   const namespace = obj.metadata.namespace;
   if (!key || !namespace || namespace === GARDEN_NAMESPACE) return;
-  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-    `gardener-ts:quota:${namespace}:${obj.kind}`,
-  ]);
   const limits = await limitFor(client, namespace, obj.kind, key, defaults);
   if (limits?.limit === undefined) return;
   const { used, limit, quotaName } = limits;

@@ -11,7 +11,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { ObjectCodec } from './codec.js';
 import { StoreError, StoreErrorCode } from './errors.js';
 import { guardNamespaceOnCreate } from './namespace-lifecycle.js';
-import { insertOutbox, type OutboxEntry } from './outbox.js';
+import { type OutboxEntry, outboxInsert } from './outbox.js';
 import { guardQuotaOnCreate } from './project-quota.js';
 import { SqlConditions } from './sql-selectors.js';
 import { namespaceClaimConflict } from './unique-claims.js';
@@ -155,6 +155,17 @@ export class ResourceRepository {
     return rows.map((r) => ({ kind, namespace: r.namespace || undefined, name: r.name }));
   }
 
+  /** The first object of a kind (by namespace and name) whose JSON field (dotted path) equals `value`. */
+  async findWhere(kind: string, field: string, value: string): Promise<KubeObject | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT resource_version, body, sealed FROM objects WHERE kind = $1 AND (body #>> $2::text[]) = $3
+       ORDER BY namespace, name LIMIT 1`,
+      [kind, field.split('.'), value],
+    );
+    const row = rows[0];
+    return row && this.codec.decode(row.body, row.sealed, row.resource_version);
+  }
+
   /**
    * One JSON field (dotted path `select`) of every object of a kind whose field `where` equals
    * `value`, with the object's key; null where the object lacks it. Reads no whole bodies: admission
@@ -275,10 +286,9 @@ export class ResourceRepository {
     return this.transaction(async (client) => {
       await guardNamespaceOnCreate(client, obj);
       await guardQuotaOnCreate(client, obj, this.options.projectQuotaDefaults ?? {});
-      const rv = await this.write(client, 'ADDED', key, obj, 'insert');
+      const rv = await this.write(client, 'ADDED', key, obj, 'insert', outbox);
       if (rv === undefined)
         throw new StoreError(StoreErrorCode.AlreadyExists, `${obj.kind} "${describe(key)}" already exists`);
-      if (outbox) await insertOutbox(client, outbox);
       return this.withVersion(obj, rv);
     });
   }
@@ -291,8 +301,7 @@ export class ResourceRepository {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
     return this.transaction(async (client) => {
       await this.lockAndCheck(client, key, expectedResourceVersion, obj.metadata.uid);
-      const rv = await this.write(client, 'MODIFIED', key, obj, 'update');
-      if (outbox) await insertOutbox(client, outbox);
+      const rv = await this.write(client, 'MODIFIED', key, obj, 'update', outbox);
       return this.withVersion(obj, rv ?? '');
     });
   }
@@ -411,8 +420,9 @@ export class ResourceRepository {
   }
 
   /**
-   * Takes the next resourceVersion and writes the object and its event in one statement; returns
-   * undefined when an insert found the name taken.
+   * Takes the next resourceVersion and writes the object, its event and its outbox row (if any) in
+   * one statement: the counter's row lock is held until commit, so nothing more runs after it.
+   * Returns undefined when an insert found the name taken.
    */
   private async write(
     client: PoolClient,
@@ -420,9 +430,11 @@ export class ResourceRepository {
     key: ObjectKey,
     obj: KubeObject,
     op: 'insert' | 'update' | 'delete',
+    outbox?: OutboxEntry,
   ): Promise<string | undefined> {
     const { body, sealed } = this.codec.encode(obj);
     const params = [...keyParams(key), obj.metadata.uid, JSON.stringify(body), sealed, type];
+    const box = outbox && outboxInsert(outbox, params.length + 1);
     const change = {
       insert: `INSERT INTO objects (kind, namespace, name, uid, resource_version, body, sealed)
                SELECT $1, $2, $3, $4::uuid, rv.current, $5::jsonb, $6 FROM rv
@@ -438,9 +450,15 @@ export class ResourceRepository {
             event AS (INSERT INTO events (resource_version, type, kind, namespace, name, uid, body, sealed, previous_body)
                       SELECT resource_version, $7, $1, $2, $3, $4::uuid, $5::jsonb, $6::bytea,
                              CASE WHEN $7 = 'MODIFIED' THEN (SELECT body FROM previous) END
-                      FROM changed)
-       SELECT resource_version::text, pg_notify('${EVENTS_CHANNEL}', resource_version::text) FROM changed`,
-      params,
+                      FROM changed)${
+                        box
+                          ? `,
+            ${box.cte}`
+                          : ''
+                      }
+       SELECT resource_version::text, pg_notify('${EVENTS_CHANNEL}', resource_version::text)${box ? `, ${box.notify}` : ''}
+       FROM changed`,
+      box ? [...params, ...box.params] : params,
     );
     return rows[0]?.resource_version;
   }

@@ -16,10 +16,13 @@ import {
   GARDEN_NAMESPACE,
   jsonEqual,
   type KubeObject,
+  type ManagedFieldsEntry,
+  managedFieldsAfterUpdate,
   namespaceOf,
   type ProviderConfigCheck,
   parseFieldSelector,
   parseLabelSelector,
+  planApply,
   prepareForCreate,
   prepareForDelete,
   prepareForUpdate,
@@ -28,6 +31,7 @@ import {
   type Seed,
   type Shoot,
   storageTypeOf,
+  timestamp,
   type VersionConversion,
 } from '@gardener-ts/api';
 import { backoffDelay } from '@gardener-ts/api/backoff';
@@ -50,6 +54,25 @@ export interface WriteOptions {
   checkChange?: (old: KubeObject | undefined, next: KubeObject) => void;
   /** what unknown fields in the body do (Strict when not given), and who is told under Warn */
   decode?: DecodeOptions;
+  /** who writes (kube's fieldManager), recorded in metadata.managedFields; DEFAULT_FIELD_MANAGER when not given */
+  fieldManager?: string;
+}
+
+export interface ApplyOptions extends WriteOptions {
+  fieldManager: string;
+  /** take the fields other managers own instead of failing with a conflict */
+  force?: boolean;
+}
+
+/** The manager of in-process writes that name none (the API's own controllers). */
+export const DEFAULT_FIELD_MANAGER = 'gardener-apiserver';
+
+/** Sets metadata.managedFields of the object about to be stored, from the stored one (none on create). */
+type Ownership = (old: KubeObject | undefined, next: KubeObject) => void;
+
+function setManagedFields(obj: KubeObject, entries: ManagedFieldsEntry[] | undefined): void {
+  if (entries) obj.metadata.managedFields = entries;
+  else delete obj.metadata.managedFields;
 }
 
 export interface DeleteOptions {
@@ -152,8 +175,7 @@ export class ResourceService {
   /** A project's namespace (or the garden's own), shown as a v1 Namespace; NotFound otherwise. */
   async getNamespace(name: string): Promise<KubeObject> {
     if (name === GARDEN_NAMESPACE) return namespaceOf(name);
-    const projectName = await this.lookups.projectOfNamespace(name);
-    const project = projectName && (await this.repository.get({ kind: 'Project', name: projectName }));
+    const project = await this.repository.findWhere('Project', 'spec.namespace', name);
     if (!project)
       throw new ApiError(ApiErrorCode.NotFound, `namespaces "${name}" not found`, {
         kind: 'namespaces',
@@ -209,6 +231,16 @@ export class ResourceService {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<KubeObject> {
+    return this.insert(type, namespace, body, options, this.updateOwnership(type, options));
+  }
+
+  private async insert(
+    type: ResourceType,
+    namespace: string | undefined,
+    body: unknown,
+    options: WriteOptions,
+    ownership: Ownership,
+  ): Promise<KubeObject> {
     const obj = this.decode(type, body, options.decode);
     if (type.conversion)
       return this.converted(type.conversion, storageTypeOf(type), (storage, toStorage) =>
@@ -225,6 +257,7 @@ export class ResourceService {
     const run = async () => {
       await admit(type, obj, undefined, this.admissionContext());
       prepareForCreate(type, obj, this.now());
+      ownership(undefined, obj);
       if (!options.dryRun) return this.repository.create(obj, this.outbox(obj, undefined));
       if (await this.repository.get(this.key(type, namespace, obj.metadata.name ?? '')))
         throw this.alreadyExists(type, obj);
@@ -301,6 +334,54 @@ export class ResourceService {
         if (obj.metadata.name !== name)
           throw new ApiError(ApiErrorCode.BadRequest, 'a patch must not change metadata.name');
         return this.write(type, obj, old, version ?? old.metadata.resourceVersion, options);
+      },
+    );
+  }
+
+  /**
+   * Server-side apply (`application/apply-patch+yaml`): merges the configuration into the object,
+   * or creates it, recording `fieldManager` as an Apply manager (libs/api apply). A
+   * metadata.resourceVersion in the configuration is a precondition; without one a lost race is
+   * retried. The result goes through admission and the caller's change check like any update.
+   */
+  async apply(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    options: ApplyOptions,
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    if (type.conversion)
+      throw new ApiError(
+        ApiErrorCode.UnsupportedMediaType,
+        `server-side apply is not supported for ${type.apiVersion} ${type.kind}; apply it as ${type.conversion.storageApiVersion}`,
+      );
+    const config = applyConfiguration(type, body, name);
+    const precondition = config.metadata.resourceVersion;
+    const scope = { type, subresource: options.subresource };
+    return this.retrying(
+      () => precondition === undefined,
+      async () => {
+        const live = await this.repository.get(this.key(type, namespace, name));
+        const plan = planApply(scope, live, config, options.fieldManager, options.force ?? false);
+        const ownership: Ownership = (_old, next) =>
+          setManagedFields(next, plan.managedFields(next, timestamp(this.now())));
+        if (!live) {
+          if (options.subresource) throw this.notFound(type, name);
+          const object = await this.insert(type, namespace, plan.object, options, ownership).catch(
+            (error: unknown) => {
+              // created meanwhile by another writer: apply again onto it
+              if (error instanceof ApiError && error.code === ApiErrorCode.AlreadyExists)
+                throw new StoreError(StoreErrorCode.Conflict, error.message);
+              throw error;
+            },
+          );
+          return { object, created: true };
+        }
+        const obj = this.decode(type, plan.object, options.decode);
+        this.placeInNamespace(type, obj, namespace);
+        const expected = precondition ?? live.metadata.resourceVersion;
+        return { object: await this.write(type, obj, live, expected, options, ownership), created: false };
       },
     );
   }
@@ -423,6 +504,7 @@ export class ResourceService {
     old: KubeObject,
     expectedVersion: string | undefined,
     options: WriteOptions,
+    ownership: Ownership = this.updateOwnership(type, options),
   ): Promise<KubeObject> {
     if (expectedVersion !== old.metadata.resourceVersion) {
       throw new StoreError(StoreErrorCode.Conflict, this.conflictMessage(type, old));
@@ -430,12 +512,14 @@ export class ResourceService {
     if (options.subresource === 'status') {
       if (!type.hasStatus) throw this.notFound(type, `${old.metadata.name}/status`);
       const next = prepareForUpdate(type, obj, old, 'status');
+      ownership(old, next);
       options.checkChange?.(old, next);
       return this.persist(type, next, old, expectedVersion, options);
     }
     return this.allocating(type, obj, old, async () => {
       await admit(type, obj, old, this.admissionContext());
       const next = prepareForUpdate(type, obj, old);
+      ownership(old, next);
       options.checkChange?.(old, next);
       return this.persist(type, next, old, expectedVersion, options);
     });
@@ -457,6 +541,14 @@ export class ResourceService {
         expectedVersion,
       );
     return this.repository.update(obj, expectedVersion, this.outbox(obj, old));
+  }
+
+  /** Records an Update by the write's field manager: it owns what it changed. */
+  private updateOwnership(type: ResourceType, options: WriteOptions): Ownership {
+    const scope = { type, subresource: options.subresource };
+    const manager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
+    return (old, next) =>
+      setManagedFields(next, managedFieldsAfterUpdate(scope, old, next, manager, timestamp(this.now())));
   }
 
   /** A shoot change the gardenlet must act on goes to the outbox with the write itself. */
@@ -566,4 +658,30 @@ export class ResourceService {
     const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
     return `Operation cannot be fulfilled on ${resource} "${old.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`;
   }
+}
+
+/**
+ * An apply body as kube-apiserver takes it: an object of the kind and version of the URL, naming
+ * the object of the URL, without managedFields (400 otherwise).
+ */
+function applyConfiguration(type: ResourceType, body: unknown, name: string): KubeObject {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError(ApiErrorCode.BadRequest, 'an apply patch must be an object (YAML or JSON)');
+  const config = body as Partial<KubeObject>;
+  if (config.apiVersion !== type.apiVersion || config.kind !== type.kind)
+    throw new ApiError(
+      ApiErrorCode.BadRequest,
+      `the apply patch must be apiVersion ${type.apiVersion} and kind ${type.kind}, got apiVersion ${String(config.apiVersion)} and kind ${String(config.kind)}`,
+    );
+  const metadata = config.metadata;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw new ApiError(ApiErrorCode.BadRequest, 'the apply patch needs metadata.name');
+  if (metadata.managedFields !== undefined && metadata.managedFields !== null)
+    throw new ApiError(ApiErrorCode.BadRequest, 'metadata.managedFields must be nil');
+  if (metadata.name !== name)
+    throw new ApiError(
+      ApiErrorCode.BadRequest,
+      `the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`,
+    );
+  return config as KubeObject;
 }
