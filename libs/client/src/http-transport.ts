@@ -10,6 +10,8 @@ export interface HttpTransportOptions {
   /** PEM of the CA that signed the server's certificate (https only) */
   readonly caPem?: string;
   readonly timeoutMs?: number;
+  /** who the writes are recorded under in managedFields (`?fieldManager=`), e.g. `gardenlet` */
+  readonly fieldManager?: string;
 }
 
 const PATCH_TYPES: Readonly<Record<PatchType, string>> = {
@@ -62,7 +64,7 @@ export class HttpTransport implements Transport {
   }
 
   create(type: ResourceType, namespace: string | undefined, body: KubeObject): Promise<KubeObject> {
-    return this.request('POST', collectionPath(type, namespace), body);
+    return this.request('POST', this.managed(collectionPath(type, namespace)), body);
   }
 
   update(
@@ -73,7 +75,7 @@ export class HttpTransport implements Transport {
     subresource?: 'status',
   ): Promise<KubeObject> {
     const path = objectPath(type, namespace, name) + (subresource ? `/${subresource}` : '');
-    return this.request('PUT', path, body);
+    return this.request('PUT', this.managed(path), body);
   }
 
   patch(
@@ -83,7 +85,8 @@ export class HttpTransport implements Transport {
     patchType: PatchType,
     body: unknown,
   ): Promise<KubeObject> {
-    return this.request('PATCH', objectPath(type, namespace, name), body, PATCH_TYPES[patchType]);
+    const path = this.managed(objectPath(type, namespace, name));
+    return this.request('PATCH', path, body, PATCH_TYPES[patchType]);
   }
 
   async delete(type: ResourceType, namespace: string | undefined, name: string): Promise<void> {
@@ -124,6 +127,11 @@ export class HttpTransport implements Transport {
       );
     });
     return { done, close: () => aborter.abort() };
+  }
+
+  private managed(path: string): string {
+    const manager = this.options.fieldManager;
+    return manager ? `${path}?fieldManager=${encodeURIComponent(manager)}` : path;
   }
 
   /** Any call of the garden API; errors are ClientErrors, as for the typed verbs. */

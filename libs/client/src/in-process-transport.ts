@@ -19,7 +19,15 @@ function asClientError(error: unknown): unknown {
  * defaults, status subresources), for controllers that run in the garden's process.
  */
 export class InProcessTransport implements Transport {
-  constructor(private readonly resources: ResourceService) {}
+  private readonly writeOptions: { fieldManager?: string };
+
+  /** `fieldManager`: who the writes are recorded under in managedFields (the store's default when not given) */
+  constructor(
+    private readonly resources: ResourceService,
+    fieldManager?: string,
+  ) {
+    this.writeOptions = fieldManager ? { fieldManager } : {};
+  }
 
   get(type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
     return this.resources.get(type, namespace, name).catch(toClientError);
@@ -30,7 +38,7 @@ export class InProcessTransport implements Transport {
   }
 
   create(type: ResourceType, namespace: string | undefined, body: KubeObject): Promise<KubeObject> {
-    return this.resources.create(type, namespace, body).catch(toClientError);
+    return this.resources.create(type, namespace, body, this.writeOptions).catch(toClientError);
   }
 
   update(
@@ -41,7 +49,7 @@ export class InProcessTransport implements Transport {
     subresource?: 'status',
   ): Promise<KubeObject> {
     return this.resources
-      .update(type, namespace, name, body, subresource ? { subresource } : {})
+      .update(type, namespace, name, body, { ...this.writeOptions, ...(subresource ? { subresource } : {}) })
       .catch(toClientError);
   }
 
@@ -52,7 +60,9 @@ export class InProcessTransport implements Transport {
     patchType: PatchType,
     body: unknown,
   ): Promise<KubeObject> {
-    return this.resources.patch(type, namespace, name, patchType, body).catch(toClientError);
+    return this.resources
+      .patch(type, namespace, name, patchType, body, this.writeOptions)
+      .catch(toClientError);
   }
 
   async delete(type: ResourceType, namespace: string | undefined, name: string): Promise<void> {

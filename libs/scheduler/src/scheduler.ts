@@ -67,7 +67,7 @@ export class ShootScheduler {
     private readonly repository: ResourceRepository,
     private readonly options: ShootSchedulerOptions = {},
   ) {
-    this.client = new GardenClient(new InProcessTransport(resources));
+    this.client = new GardenClient(new InProcessTransport(resources, 'gardener-scheduler'));
     this.events = new EventRecorder(this.client, {
       component: 'gardener-scheduler',
       logger: { warn: (message) => this.options.onError?.(new Error(message)) },

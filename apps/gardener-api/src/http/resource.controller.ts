@@ -25,6 +25,7 @@ import {
   seedOwns,
 } from '@gardener-ts/auth';
 import {
+  type ApplyOptions,
   type PatchType,
   ResourceService,
   type WatchEvent,
@@ -49,6 +50,7 @@ import type { ApiConfig } from '../config.js';
 import { ApiMetrics } from '../ops/metrics.js';
 import { API_CONFIG } from '../tokens.js';
 import { REQUEST_AUTHORIZER, type RequestAuthorizer, type Verb } from './authorizer.js';
+import { APPLY_PATCH_TYPE, fieldManagerOf, patchOptionsErrors } from './field-manager.js';
 import {
   COLLECTION_PATHS,
   ITEM_PATHS,
@@ -292,6 +294,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<KubeObject> {
     const target = await this.item(request, 'patch');
+    if (this.isApply(request)) return this.apply(request, reply, target);
     return this.resources.patch(
       target.type,
       target.namespace,
@@ -308,6 +311,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<KubeObject> {
     const target = await this.item(request, 'patch', 'status');
+    if (this.isApply(request)) return this.apply(request, reply, target, 'status');
     return this.resources.patch(
       target.type,
       target.namespace,
@@ -316,6 +320,37 @@ export class ResourceController implements BeforeApplicationShutdown {
       this.body(request),
       { ...this.writeOptions(request, reply, target), subresource: 'status' },
     );
+  }
+
+  /** Whether the PATCH is a server-side apply; its PatchOptions are checked first, as kube-apiserver does. */
+  private isApply(request: FastifyRequest): boolean {
+    const apply = mediaType(request) === APPLY_PATCH_TYPE;
+    patchOptionsErrors(request.query as Query, apply);
+    return apply;
+  }
+
+  /** Server-side apply; 201 when it created the object. */
+  private async apply(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: Target,
+    subresource?: 'status',
+  ): Promise<KubeObject> {
+    const options: ApplyOptions = {
+      ...this.writeOptions(request, reply, target),
+      fieldManager: (request.query as Query).fieldManager ?? '',
+      force: (request.query as Query).force === 'true',
+      ...(subresource ? { subresource } : {}),
+    };
+    const { object, created } = await this.resources.apply(
+      target.type,
+      target.namespace,
+      target.name ?? '',
+      this.body(request),
+      options,
+    );
+    if (created) void reply.code(201);
+    return object;
   }
 
   @Delete(ITEM_PATHS)
@@ -428,6 +463,7 @@ export class ResourceController implements BeforeApplicationShutdown {
     return {
       dryRun: this.dryRun(request),
       decode: { fieldValidation: parseFieldValidation((request.query as Query).fieldValidation), warn },
+      fieldManager: fieldManagerOf(request.query as Query, request.headers['user-agent']),
       ...this.changeCheck(request, target),
     };
   }
@@ -489,17 +525,11 @@ export class ResourceController implements BeforeApplicationShutdown {
 
   private patchType(request: FastifyRequest): PatchType {
     const type = mediaType(request);
-    if (type === 'application/apply-patch+yaml') {
-      throw new ApiError(
-        ApiErrorCode.UnsupportedMediaType,
-        'server-side apply is not supported; use kubectl apply --server-side=false, or a merge or JSON patch',
-      );
-    }
     const patchType = Object.hasOwn(PATCH_TYPES, type) ? PATCH_TYPES[type] : undefined;
     if (!patchType) {
       throw new ApiError(
         ApiErrorCode.UnsupportedMediaType,
-        `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`,
+        `the body of the request was in an unknown format - accepted media types include: ${[...Object.keys(PATCH_TYPES), APPLY_PATCH_TYPE].join(', ')}`,
       );
     }
     return patchType;

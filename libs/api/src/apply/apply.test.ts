@@ -95,6 +95,12 @@ describe('field sets', () => {
     ]);
   });
 
+  it("owns a Secret's data whole, so managedFields never name its (sealed) keys", () => {
+    const secretTypes = listTypesOf({ kind: 'Secret' });
+    const set = fieldSetOf({ data: { token: 'c2VjcmV0' }, type: 'Opaque' }, secretTypes);
+    expect(JSON.stringify(toFieldsV1(set))).toBe('{"f:data":{},"f:type":{}}');
+  });
+
   it('writes and reads fieldsV1 as kube does, "." marking a member with children', () => {
     const set = fieldSetOf({ spec: { provider: { workers: [{ name: 'w1', minimum: 1 }] } } }, listTypes);
     const fields = toFieldsV1(set);

@@ -10,8 +10,17 @@ export type ListType =
   | { readonly type: 'map'; readonly keys: readonly string[] }
   | { readonly type: 'set' };
 
-/** The list type at a field path written with dots and no list items (`spec.provider.workers`). */
-export type ListTypes = (schemaPath: string) => ListType;
+/**
+ * The list type at a field path written with dots and no list items (`spec.provider.workers`);
+ * `atomicMaps` are objects owned and replaced whole (kube's `x-kubernetes-map-type: atomic`).
+ */
+export type ListTypes = ((schemaPath: string) => ListType) & { readonly atomicMaps?: ReadonlySet<string> };
+
+/**
+ * A Secret's data is one value: its key names are sealed at rest with the values, and
+ * managedFields (stored in the clear) must not name them.
+ */
+const SECRET_ATOMIC_MAPS: ReadonlySet<string> = new Set(['data', 'stringData']);
 
 const ATOMIC: ListType = { type: 'atomic' };
 
@@ -26,8 +35,8 @@ const METADATA_LISTS: Readonly<Record<string, ListType>> = {
  * by name, extensions by type), every `conditions` list by `type` (as Kubernetes' conditions are),
  * metadata's finalizers as a set and owner references by uid; every other list is atomic.
  */
-export function listTypesOf(type: Pick<ResourceType, 'patchMergeKeys'>): ListTypes {
-  return (schemaPath) => {
+export function listTypesOf(type: Pick<ResourceType, 'kind' | 'patchMergeKeys'>): ListTypes {
+  const listType = (schemaPath: string): ListType => {
     const declared = METADATA_LISTS[schemaPath];
     if (declared) return declared;
     const key =
@@ -39,4 +48,5 @@ export function listTypesOf(type: Pick<ResourceType, 'patchMergeKeys'>): ListTyp
       return { type: 'map', keys: ['type'] };
     return ATOMIC;
   };
+  return type.kind === 'Secret' ? Object.assign(listType, { atomicMaps: SECRET_ATOMIC_MAPS }) : listType;
 }

@@ -1,8 +1,8 @@
 import { ApiError, ApiErrorCode, type FieldError, invalid } from '../errors.js';
 import { type FieldPath, FieldSet, formatPath, fromFieldsV1, toFieldsV1 } from './field-set.js';
 
-/** metav1.ManagedFieldsEntry */
-export interface ManagedFieldsEntry {
+/** metav1.ManagedFieldsEntry (a type, so that it is a plain record) */
+export type ManagedFieldsEntry = {
   manager: string;
   operation: 'Apply' | 'Update';
   apiVersion: string;
@@ -10,7 +10,7 @@ export interface ManagedFieldsEntry {
   fieldsType: 'FieldsV1';
   fieldsV1: Record<string, unknown>;
   subresource?: string;
-}
+};
 
 /** One entry read: who (manager, operation, subresource, and the version of an Update) and what it owns. */
 export interface Manager {

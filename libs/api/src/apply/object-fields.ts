@@ -54,7 +54,7 @@ export function fieldValues(
   const put = (path: FieldPath, value: unknown) => out.set(JSON.stringify(path), { path, value });
   const visit = (value: unknown, path: PathElement[], schemaPath: string): void => {
     if (path.length > MAX_DEPTH) throw tooDeep(path);
-    if (isObject(value)) {
+    if (isObject(value) && !listTypes.atomicMaps?.has(schemaPath)) {
       const entries = Object.entries(value);
       if (entries.length === 0 && path.length > 0) put(path, value);
       for (const [field, child] of entries) visit(child, [...path, `f:${field}`], join(schemaPath, field));
@@ -130,7 +130,7 @@ export function compareObjects(before: unknown, after: unknown, listTypes: ListT
  * by item (new items appended), sets value by value, anything else replaced by the configuration.
  */
 export function mergeApplied(live: unknown, config: unknown, listTypes: ListTypes, schemaPath = ''): unknown {
-  if (isObject(config) && isObject(live)) {
+  if (isObject(config) && isObject(live) && !listTypes.atomicMaps?.has(schemaPath)) {
     const result: JsonObject = structuredClone(live);
     for (const [field, value] of Object.entries(config))
       result[field] = mergeApplied(result[field], value, listTypes, join(schemaPath, field));

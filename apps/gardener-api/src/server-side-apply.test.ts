@@ -1,0 +1,356 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exampleShoot, type KubeObject } from '@gardener-ts/api';
+import { GardenClient, HttpTransport } from '@gardener-ts/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { CORE, created, type HttpsGarden, startHttpsGarden } from './testing/https-garden.js';
+
+const APPLY = 'application/apply-patch+yaml';
+const CONFIGMAPS = '/api/v1/namespaces/garden-dev/configmaps';
+const SHOOTS = `${CORE}/namespaces/garden-dev/shoots`;
+
+let garden: HttpsGarden;
+
+beforeAll(async () => {
+  garden = await startHttpsGarden('ssa');
+});
+
+afterAll(async () => {
+  await garden?.stop();
+});
+
+type Entry = {
+  manager: string;
+  operation: string;
+  apiVersion: string;
+  time?: string;
+  fieldsType: string;
+  fieldsV1: Record<string, unknown>;
+  subresource?: string;
+};
+
+function entries(obj: Record<string, unknown>): Entry[] {
+  return ((obj.metadata as KubeObject['metadata'] | undefined)?.managedFields ?? []) as Entry[];
+}
+
+function entryOf(obj: Record<string, unknown>, manager: string, operation?: string): Entry | undefined {
+  return entries(obj).find((e) => e.manager === manager && (!operation || e.operation === operation));
+}
+
+function configMap(name: string, data: Record<string, string>, labels?: Record<string, string>) {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, ...(labels ? { labels } : {}) },
+    data,
+  };
+}
+
+function shootManifest(name: string) {
+  const shoot = exampleShoot(name) as unknown as KubeObject & { spec: Record<string, unknown> };
+  (shoot.spec.kubernetes as { version: string }).version = '1.34.1';
+  delete (shoot.spec.networking as { nodes?: string }).nodes;
+  return shoot;
+}
+
+function manifest(name: string, object: unknown): string {
+  const file = join(garden.dir, `${name}.yaml`);
+  writeFileSync(file, stringify(object));
+  return file;
+}
+
+async function get(path: string) {
+  const answer = await garden.call('admin', 'GET', path);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body;
+}
+
+describe('server-side apply over HTTP', () => {
+  it('creates with 201, records an Apply manager, and a repeated apply changes nothing', async () => {
+    const body = configMap('ssa-create', { a: '1' });
+    const first = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-create?fieldManager=ci`,
+      body,
+      APPLY,
+    );
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(entryOf(first.body, 'ci')).toMatchObject({
+      operation: 'Apply',
+      apiVersion: 'v1',
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:data': { 'f:a': {} } },
+    });
+    expect(entryOf(first.body, 'ci')?.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const again = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-create?fieldManager=ci`,
+      body,
+      APPLY,
+    );
+    expect(again.status).toBe(200);
+    expect((again.body.metadata as { resourceVersion: string }).resourceVersion).toBe(
+      (first.body.metadata as { resourceVersion: string }).resourceVersion,
+    );
+  });
+
+  it('takes YAML bodies', async () => {
+    const yaml = Buffer.from(stringify(configMap('ssa-yaml', { x: 'y' })));
+    const answer = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-yaml?fieldManager=ci`,
+      yaml,
+      APPLY,
+    );
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.body.data).toEqual({ x: 'y' });
+  });
+
+  it('refuses bad PatchOptions and bodies as kube-apiserver does, changing nothing', async () => {
+    const body = configMap('ssa-bad', { a: '1' });
+    const noManager = await garden.call('dev-admin', 'PATCH', `${CONFIGMAPS}/ssa-bad`, body, APPLY);
+    expect(noManager.status).toBe(422);
+    expect(noManager.body).toMatchObject({
+      reason: 'Invalid',
+      message:
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    });
+    const force = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-create?force=true`,
+      { data: {} },
+      'application/merge-patch+json',
+    );
+    expect(force.status).toBe(422);
+    expect(force.body.message).toMatch(/force: Forbidden: may not be specified for non-apply patch/);
+    const long = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-bad?fieldManager=${'m'.repeat(129)}`,
+      body,
+      APPLY,
+    );
+    expect(long.status).toBe(422);
+    const withManaged = { ...body, metadata: { ...body.metadata, managedFields: [] } };
+    const managed = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-bad?fieldManager=ci`,
+      withManaged,
+      APPLY,
+    );
+    expect(managed.status).toBe(400);
+    expect(managed.body.message).toBe('metadata.managedFields must be nil');
+    const wrongKind = { ...body, kind: 'Secret' };
+    expect(
+      (await garden.call('dev-admin', 'PATCH', `${CONFIGMAPS}/ssa-bad?fieldManager=ci`, wrongKind, APPLY))
+        .status,
+    ).toBe(400);
+    const otherName = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-other?fieldManager=ci`,
+      body,
+      APPLY,
+    );
+    expect(otherName.status).toBe(400);
+    const notYaml = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-bad?fieldManager=ci`,
+      Buffer.from('a: [b'),
+      APPLY,
+    );
+    expect(notYaml.status).toBe(400);
+    expect((await garden.call('admin', 'GET', `${CONFIGMAPS}/ssa-bad`)).status).toBe(404);
+  });
+
+  it('records the manager of updates: ?fieldManager=, else the User-Agent product', async () => {
+    await created(
+      garden.call(
+        'dev-admin',
+        'POST',
+        `${CONFIGMAPS}?fieldManager=maker`,
+        configMap('ssa-upd', { a: '1', b: '1' }),
+      ),
+    );
+    const patched = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-upd`,
+      { data: { b: '2' } },
+      'application/merge-patch+json',
+    );
+    expect(patched.status).toBe(200);
+    expect(entryOf(patched.body, 'maker')).toMatchObject({
+      operation: 'Update',
+      fieldsV1: { 'f:data': { 'f:a': {} } },
+    });
+    // node's https client sends no User-Agent: the manager is empty, as kube-apiserver would record it
+    expect(
+      entries(patched.body)
+        .map((e) => e.manager)
+        .sort(),
+    ).toEqual(['', 'maker']);
+  });
+
+  it('a tenant cannot write status, system fields or forged ownership through apply', async () => {
+    const name = 'ssa-hostile';
+    const shoot = shootManifest(name);
+    const made = await garden.call('dev-admin', 'PATCH', `${SHOOTS}/${name}?fieldManager=ci`, shoot, APPLY);
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    // the gardenlet's finalizer, as it adds it (no gardenlet runs here)
+    const finalizer = [{ op: 'add', path: '/metadata/finalizers', value: ['gardener'] }];
+    const fin = await garden.call(
+      'admin',
+      'PATCH',
+      `${SHOOTS}/${name}`,
+      finalizer,
+      'application/json-patch+json',
+    );
+    expect(fin.status, JSON.stringify(fin.body)).toBe(200);
+    const before = await get(`${SHOOTS}/${name}`);
+    const hostile = {
+      ...shoot,
+      metadata: {
+        name,
+        uid: 'forged-uid',
+        creationTimestamp: '2000-01-01T00:00:00Z',
+        generation: 99,
+        finalizers: [],
+        labels: { owned: 'yes' },
+      },
+      status: {
+        lastOperation: {
+          type: 'Reconcile',
+          state: 'Succeeded',
+          progress: 100,
+          description: 'forged',
+          lastUpdateTime: '2026-01-01T00:00:00Z',
+        },
+        technicalID: 'shoot--other--x',
+        seedName: 'elsewhere',
+      },
+    };
+    const applied = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${SHOOTS}/${name}?fieldManager=gardenlet&force=true`,
+      hostile,
+      APPLY,
+    );
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    const after = await get(`${SHOOTS}/${name}`);
+    expect(after.status).toEqual(before.status);
+    const meta = after.metadata as KubeObject['metadata'];
+    const was = before.metadata as KubeObject['metadata'];
+    expect([meta.uid, meta.creationTimestamp, meta.generation]).toEqual([
+      was.uid,
+      was.creationTimestamp,
+      was.generation,
+    ]);
+    expect(meta.finalizers).toEqual(['gardener']);
+    expect(JSON.stringify(entries(after))).not.toMatch(/f:status/);
+    // dropping the system finalizer by applying it once and then leaving it out is refused too
+    const withFinalizer = { ...shoot, metadata: { name, finalizers: ['gardener'] } };
+    expect(
+      (await garden.call('dev-admin', 'PATCH', `${SHOOTS}/${name}?fieldManager=fin`, withFinalizer, APPLY))
+        .status,
+    ).toBe(200);
+    const without = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${SHOOTS}/${name}?fieldManager=fin`,
+      shoot,
+      APPLY,
+    );
+    expect((await get(`${SHOOTS}/${name}`)).metadata).toMatchObject({ finalizers: ['gardener'] });
+    expect(without.status, JSON.stringify(without.body)).toBe(200); // another manager (who added it) still owns it
+    // the status subresource is the system's, by apply too
+    const statusApply = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${SHOOTS}/${name}/status?fieldManager=gardenlet`,
+      hostile,
+      APPLY,
+    );
+    expect(statusApply.status).toBe(403);
+    // forged managedFields claiming status (or a status-subresource entry) through a merge patch do not stick
+    const forged = [
+      {
+        manager: 'gardenlet',
+        operation: 'Update',
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        fieldsType: 'FieldsV1',
+        subresource: 'status',
+        fieldsV1: { 'f:status': { 'f:seedName': {} } },
+      },
+      {
+        manager: 'mallory',
+        operation: 'Apply',
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:status': {}, 'f:spec': { 'f:purpose': {} } },
+      },
+    ];
+    const patch = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${SHOOTS}/${name}`,
+      { metadata: { managedFields: forged } },
+      'application/merge-patch+json',
+    );
+    expect(patch.status, JSON.stringify(patch.body)).toBe(200);
+    const final = await get(`${SHOOTS}/${name}`);
+    expect(final.status).toEqual(before.status);
+    expect(JSON.stringify(entries(final))).not.toMatch(/f:status/);
+    expect(entries(final).some((e) => e.subresource === 'status')).toBe(false);
+    // and entries that are no managedFields at all are a 422
+    const bad = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${SHOOTS}/${name}`,
+      {
+        metadata: {
+          managedFields: [
+            { manager: 'x', operation: 'Take', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } },
+          ],
+        },
+      },
+      'application/merge-patch+json',
+    );
+    expect(bad.status).toBe(422);
+  });
+
+  it("records the gardenlet's status writes under its own manager, with subresource status", async () => {
+    const name = 'ssa-status';
+    await created(
+      garden.call('dev-admin', 'POST', `${SHOOTS}?fieldManager=kubectl-create`, shootManifest(name)),
+    );
+    const token = await garden.seedCredential('local');
+    const client = new GardenClient(
+      new HttpTransport({ server: garden.server.url, token, caPem: garden.ca, fieldManager: 'gardenlet' }),
+    );
+    await client.updateStatus('Shoot', { namespace: 'garden-dev', name }, (status) => {
+      (status as Record<string, unknown>).lastOperation = {
+        type: 'Create',
+        state: 'Processing',
+        progress: 10,
+        description: 'Creating',
+        lastUpdateTime: '2026-12-07T10:00:00Z',
+      };
+    });
+    const shoot = await get(`${SHOOTS}/${name}`);
+    expect(entryOf(shoot, 'gardenlet')).toMatchObject({
+      operation: 'Update',
+      subresource: 'status',
+      fieldsV1: { 'f:status': { 'f:lastOperation': { 'f:description': {}, 'f:state': {} } } },
+    });
+    expect(entryOf(shoot, 'kubectl-create')?.fieldsV1).toHaveProperty('f:spec');
+  });
+});
