@@ -14,6 +14,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { GardenletConfig } from './config.js';
 
+/** The manager the gardenlet's writes (its status writes above all) are recorded under in managedFields. */
+export const GARDENLET_FIELD_MANAGER = 'gardenlet';
+
 /** How the gardenlet reaches the garden's objects, and how it lets go of them. */
 export interface GardenAccess {
   readonly client: GardenClient;
@@ -27,12 +30,17 @@ export interface GardenAccess {
  */
 export async function openGardenAccess(config: GardenletConfig): Promise<GardenAccess> {
   if (config.gardenKubeconfig) {
-    const client = new GardenClient(new HttpTransport(transportOptionsOf(config.gardenKubeconfig)));
+    const client = new GardenClient(
+      new HttpTransport({
+        ...transportOptionsOf(config.gardenKubeconfig),
+        fieldManager: GARDENLET_FIELD_MANAGER,
+      }),
+    );
     return { client, via: 'api', close: async () => undefined };
   }
   const store = await openStore({ databaseUrl: config.databaseUrl, keyFile: config.keyFile });
   const client = new GardenClient(
-    new InProcessTransport(new ResourceService(store.repository, store.watches)),
+    new InProcessTransport(new ResourceService(store.repository, store.watches), GARDENLET_FIELD_MANAGER),
   );
   return { client, via: 'database', close: () => store.close() };
 }
