@@ -13,9 +13,11 @@
  *
  *   npm run bench -- bench/api-vs-kube-apiserver.ts [--creates 10000] [--rate 200] [--fast-rate 400]
  *     [--get-rate 1000] [--get-seconds 10] [--lists 5] [--watchers 100] [--burst 100]
- *     [--warmup 200] [--sides both|ours|peer] [--api-from source|dist] [--peer-gogc N] [--cpu-prof DIR]
+ *     [--warmup 200] [--short] [--sides both|ours|peer] [--api-from source|dist] [--peer-gogc N] [--cpu-prof DIR]
  *
  * --cpu-prof DIR: a V8 CPU profile of our API process during the creates at --rate, DIR/1.cpuprofile.
+ * --short: the few-second load CI runs after the tests (300 creates at 100/s, 2 s of GETs at 300/s,
+ * 2 lists, 20 watchers; explicit options still override); its ratios are shown, not asserted.
  * Quick try: --creates 1000. --fast-rate 0 skips the second create batch. Both servers first take
  * --warmup creates at 100/s, unmeasured. Our garden gets one seed per 250 shoots (a Gardener seed's
  * usual capacity), so every shoot is scheduled and given a node network, as in a real landscape.
@@ -37,25 +39,53 @@ import {
 } from './load/phases.js';
 import { type BenchServer, cpuDuring, type Memory, serverMemory } from './load/server.js';
 
-const { values } = parseArgs({
+/** The full load (issue 18's figures) and the short one CI runs after the tests, to show the ratios. */
+const PRESETS = {
+  full: {
+    creates: '10000',
+    rate: '200',
+    'fast-rate': '400',
+    'get-rate': '1000',
+    'get-seconds': '10',
+    lists: '5',
+    watchers: '100',
+    burst: '100',
+    warmup: '200',
+  },
+  short: {
+    creates: '300',
+    rate: '100',
+    'fast-rate': '0',
+    'get-rate': '300',
+    'get-seconds': '2',
+    lists: '2',
+    watchers: '20',
+    burst: '20',
+    warmup: '50',
+  },
+} as const;
+type LoadOption = keyof typeof PRESETS.full;
+
+const { values: given } = parseArgs({
   options: {
-    creates: { type: 'string', default: '10000' },
-    rate: { type: 'string', default: '200' },
-    'fast-rate': { type: 'string', default: '400' },
-    'get-rate': { type: 'string', default: '1000' },
-    'get-seconds': { type: 'string', default: '10' },
-    lists: { type: 'string', default: '5' },
-    watchers: { type: 'string', default: '100' },
-    burst: { type: 'string', default: '100' },
-    warmup: { type: 'string', default: '200' },
+    ...(Object.fromEntries(Object.keys(PRESETS.full).map((name) => [name, { type: 'string' }])) as Record<
+      LoadOption,
+      { type: 'string' }
+    >),
+    short: { type: 'boolean', default: false },
     sides: { type: 'string', default: 'both' },
     'api-from': { type: 'string', default: 'source' },
     'peer-gogc': { type: 'string' },
     'cpu-prof': { type: 'string' },
   },
 });
+const preset = given.short ? PRESETS.short : PRESETS.full;
+const values = {
+  ...given,
+  ...Object.fromEntries(Object.entries(preset).map(([k, v]) => [k, given[k as LoadOption] ?? v])),
+} as typeof given & Record<LoadOption, string>;
 
-const count = (name: keyof typeof values, min = 0): number => {
+const count = (name: LoadOption | 'peer-gogc', min = 0): number => {
   const value = Number(values[name]);
   if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}`);
   return value;

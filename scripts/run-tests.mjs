@@ -36,5 +36,23 @@ if (existsSync(report)) {
   failed = 1;
 }
 rmSync(reportDir, { recursive: true, force: true });
+if (process.argv.length === 2) showApiBenchmark();
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(run.status === 0 && failed === 0 && passed > 0 ? 0 : 1);
+
+/**
+ * After the whole suite: the short side-by-side API benchmark (issue 18), so every landing's log
+ * shows the ratios to kube-apiserver. Shown, never asserted: it cannot fail the run.
+ */
+function showApiBenchmark() {
+  console.log('\n==> bench/api-vs-kube-apiserver.ts --short (figures for the log; not asserted)');
+  const bench = spawnSync(
+    'node',
+    ['--import', './scripts/dev/register-ts.mjs', 'bench/api-vs-kube-apiserver.ts', '--short'],
+    { stdio: 'inherit', timeout: 5 * 60_000, killSignal: 'SIGINT' },
+  );
+  if (bench.status !== 0)
+    console.log(
+      `(benchmark did not finish: ${bench.error?.message ?? `exit ${bench.status ?? bench.signal}`})`,
+    );
+}
