@@ -414,10 +414,20 @@ describe('bad input comes back as a Status and stores nothing', () => {
       'UnsupportedMediaType',
     ],
     [
-      'server-side apply',
+      'server-side apply without a fieldManager',
       () => api.patch(`${SHOOTS}/bound`).set('content-type', 'application/apply-patch+yaml').send('a: b'),
-      415,
-      'UnsupportedMediaType',
+      422,
+      'Invalid',
+    ],
+    [
+      'server-side apply of a body that is no Shoot',
+      () =>
+        api
+          .patch(`${SHOOTS}/bound?fieldManager=ci`)
+          .set('content-type', 'application/apply-patch+yaml')
+          .send('a: b'),
+      400,
+      'BadRequest',
     ],
     ['bad label selector', () => api.get(`${SHOOTS}?labelSelector=a%3D%3D%3Db!`), 400, 'BadRequest'],
     [

@@ -354,3 +354,254 @@ describe('server-side apply over HTTP', () => {
     expect(entryOf(shoot, 'kubectl-create')?.fieldsV1).toHaveProperty('f:spec');
   });
 });
+
+describe('server-side apply with the pinned kubectl', () => {
+  async function kubectl(user: string, ...args: string[]) {
+    return garden.kubectl(user, ...args);
+  }
+
+  it('applies every kind the garden stores, and a second apply leaves the object as it was', async () => {
+    const quotaKey = 'count/shoots.core.gardener.cloud';
+    const objects: Array<[string, Record<string, unknown>]> = [
+      [
+        'admin',
+        {
+          apiVersion: 'core.gardener.cloud/v1beta1',
+          kind: 'CloudProfile',
+          metadata: { name: 'local', labels: { ssa: 'yes' } },
+        },
+      ],
+      [
+        'admin',
+        {
+          apiVersion: 'core.gardener.cloud/v1beta1',
+          kind: 'Seed',
+          metadata: { name: 'local', labels: { ssa: 'yes' } },
+        },
+      ],
+      [
+        'dev-owner',
+        {
+          apiVersion: 'core.gardener.cloud/v1beta1',
+          kind: 'Project',
+          metadata: { name: 'dev', labels: { ssa: 'yes' } },
+        },
+      ],
+      [
+        'admin',
+        {
+          apiVersion: 'quota.gardener-ts.io/v1alpha1',
+          kind: 'ProjectQuota',
+          metadata: { name: 'dev' },
+          spec: { hard: { [quotaKey]: '30' } },
+        },
+      ],
+      [
+        'dev-admin',
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'ssa-cloud' },
+          type: 'Opaque',
+          stringData: { token: 'x' },
+        },
+      ],
+      ['dev-admin', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa-cm' }, data: { a: '1' } }],
+      [
+        'dev-admin',
+        {
+          apiVersion: 'core.gardener.cloud/v1beta1',
+          kind: 'SecretBinding',
+          metadata: { name: 'ssa-sb' },
+          secretRef: { name: 'ssa-cloud' },
+          provider: { type: 'local' },
+        },
+      ],
+      [
+        'dev-admin',
+        {
+          apiVersion: 'security.gardener.cloud/v1alpha1',
+          kind: 'CredentialsBinding',
+          metadata: { name: 'ssa-cb' },
+          credentialsRef: { apiVersion: 'v1', kind: 'Secret', name: 'ssa-cloud', namespace: 'garden-dev' },
+          provider: { type: 'local' },
+        },
+      ],
+      ['dev-admin', shootManifest('ssa-kinds')],
+    ];
+    for (const [user, object] of objects) {
+      const file = manifest(`kind-${String(object.kind)}`, object);
+      const first = await kubectl(user, 'apply', '--server-side', '-f', file);
+      expect(first.code, `${String(object.kind)}: ${first.stderr}`).toBe(0);
+      expect(first.stdout).toMatch(/ serverside-applied$/m);
+      const read = await kubectl(user, 'get', '-f', file, '-o', 'json', '--show-managed-fields');
+      const stored = JSON.parse(read.stdout) as Record<string, unknown>;
+      expect(entryOf(stored, 'kubectl', 'Apply'), String(object.kind)).toBeDefined();
+      const again = await kubectl(user, 'apply', '--server-side', '-f', file);
+      expect(again.code, again.stderr).toBe(0);
+      const reread = JSON.parse((await kubectl(user, 'get', '-f', file, '-o', 'json')).stdout) as KubeObject;
+      expect(reread.metadata.resourceVersion, String(object.kind)).toBe(
+        (stored as KubeObject).metadata.resourceVersion,
+      );
+    }
+  });
+
+  it('reports a conflict with client-side apply as kube-apiserver does; --force-conflicts takes the field', async () => {
+    const shoot = shootManifest('ssa-conflict');
+    const file = manifest('ssa-conflict', shoot);
+    expect((await kubectl('dev-admin', 'apply', '-f', file)).stdout).toMatch(/created/);
+    const changed = manifest('ssa-conflict-2', { ...shoot, spec: { ...shoot.spec, purpose: 'testing' } });
+    const refused = await kubectl('dev-admin', 'apply', '--server-side', '--field-manager=ci', '-f', changed);
+    expect(refused.code).not.toBe(0);
+    const message =
+      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using core.gardener.cloud/v1beta1: .spec.purpose';
+    expect(refused.stderr).toContain(message);
+    // the Status itself
+    const body = { ...shoot, spec: { ...shoot.spec, purpose: 'testing' } };
+    const answer = await garden.call(
+      'dev-admin',
+      'PATCH',
+      `${SHOOTS}/ssa-conflict?fieldManager=ci`,
+      body,
+      APPLY,
+    );
+    expect(answer.status).toBe(409);
+    expect(answer.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Conflict',
+      code: 409,
+      message,
+      details: {
+        causes: [
+          {
+            reason: 'FieldManagerConflict',
+            field: '.spec.purpose',
+            message: 'conflict with "kubectl-client-side-apply" using core.gardener.cloud/v1beta1',
+          },
+        ],
+      },
+    });
+    expect(((await get(`${SHOOTS}/ssa-conflict`)).spec as { purpose: string }).purpose).toBe('evaluation');
+    const dry = await kubectl(
+      'dev-admin',
+      'apply',
+      '--server-side',
+      '--field-manager=ci',
+      '--force-conflicts',
+      '--dry-run=server',
+      '-f',
+      changed,
+    );
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/serverside-applied \(server dry run\)/);
+    expect(((await get(`${SHOOTS}/ssa-conflict`)).spec as { purpose: string }).purpose).toBe('evaluation');
+    const forced = await kubectl(
+      'dev-admin',
+      'apply',
+      '--server-side',
+      '--field-manager=ci',
+      '--force-conflicts',
+      '-f',
+      changed,
+    );
+    expect(forced.code, forced.stderr).toBe(0);
+    const after = await get(`${SHOOTS}/ssa-conflict`);
+    expect((after.spec as { purpose: string }).purpose).toBe('testing');
+    expect(entryOf(after, 'ci', 'Apply')?.fieldsV1).toHaveProperty(['f:spec', 'f:purpose']);
+    expect(entryOf(after, 'kubectl-client-side-apply')?.fieldsV1).not.toHaveProperty(['f:spec', 'f:purpose']);
+    // client-side apply keeps working on it
+    const csa = await kubectl('dev-admin', 'apply', '-f', changed);
+    expect(csa.code, csa.stderr).toBe(0);
+  });
+
+  it('removes what the applier no longer applies; other managers keep theirs', async () => {
+    const cm = (data: Record<string, string>) => configMap('ssa-prune', data, { app: 'x' });
+    expect(
+      (
+        await kubectl(
+          'dev-admin',
+          'apply',
+          '--server-side',
+          '-f',
+          manifest('prune-1', cm({ a: '1', b: '2' })),
+        )
+      ).code,
+    ).toBe(0);
+    const label = await kubectl('dev-admin', 'label', 'configmap', 'ssa-prune', 'team=blue');
+    expect(label.code, label.stderr).toBe(0);
+    const second = await kubectl(
+      'dev-admin',
+      'apply',
+      '--server-side',
+      '-f',
+      manifest('prune-2', configMap('ssa-prune', { a: '1' })),
+    );
+    expect(second.code, second.stderr).toBe(0);
+    const stored = await get(`${CONFIGMAPS}/ssa-prune`);
+    expect(stored.data).toEqual({ a: '1' });
+    expect((stored.metadata as KubeObject['metadata']).labels).toEqual({ team: 'blue' });
+    expect(entryOf(stored, 'kubectl-label')).toMatchObject({
+      operation: 'Update',
+      fieldsV1: { 'f:metadata': { 'f:labels': { 'f:team': {} } } },
+    });
+  });
+
+  it('records kubectl patch, annotate and client-side apply under their managers; a second client-side apply is unchanged', async () => {
+    const file = manifest('csa', configMap('ssa-csa', { a: '1' }));
+    expect((await kubectl('dev-admin', 'apply', '-f', file)).stdout).toMatch(/configmap\/ssa-csa created/);
+    expect((await kubectl('dev-admin', 'apply', '-f', file)).stdout).toMatch(/configmap\/ssa-csa unchanged/);
+    expect(
+      (
+        await kubectl(
+          'dev-admin',
+          'patch',
+          'configmap',
+          'ssa-csa',
+          '--type',
+          'merge',
+          '-p',
+          '{"data":{"b":"2"}}',
+        )
+      ).code,
+    ).toBe(0);
+    expect((await kubectl('dev-admin', 'annotate', 'configmap', 'ssa-csa', 'note=x')).code).toBe(0);
+    const yaml = await kubectl(
+      'dev-admin',
+      'get',
+      'configmap',
+      'ssa-csa',
+      '-o',
+      'yaml',
+      '--show-managed-fields',
+    );
+    expect(yaml.stdout).toMatch(/manager: kubectl-client-side-apply\n\s+operation: Update/);
+    expect(yaml.stdout).toMatch(/manager: kubectl-patch/);
+    expect(yaml.stdout).toMatch(/manager: kubectl-annotate/);
+    expect(yaml.stdout).toMatch(/fieldsType: FieldsV1/);
+    expect((await kubectl('dev-admin', 'get', 'configmap', 'ssa-csa', '-o', 'yaml')).stdout).not.toMatch(
+      /managedFields/,
+    );
+    // server-side apply with kubectl's own manager takes client-side apply's fields over (kubectl migrates them)
+    const ssa = await kubectl('dev-admin', 'apply', '--server-side', '-f', file);
+    expect(ssa.code, ssa.stderr).toBe(0);
+    expect(entryOf(await get(`${CONFIGMAPS}/ssa-csa`), 'kubectl', 'Apply')?.fieldsV1).toHaveProperty([
+      'f:data',
+      'f:a',
+    ]);
+  });
+
+  it("shows the gardenlet's status ownership with --show-managed-fields", async () => {
+    const yaml = await kubectl(
+      'dev-viewer',
+      'get',
+      'shoot',
+      'ssa-status',
+      '-o',
+      'yaml',
+      '--show-managed-fields',
+    );
+    expect(yaml.code, yaml.stderr).toBe(0);
+    expect(yaml.stdout).toMatch(/manager: gardenlet\n\s+operation: Update\n\s+subresource: status/);
+  });
+});

@@ -42,19 +42,28 @@ export class FieldSet implements Iterable<FieldPath> {
   }
 
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this, ...other]);
+    const set = this.filtered(() => true);
+    for (const [key, path] of other.paths) set.paths.set(key, path);
+    return set;
   }
 
   difference(other: FieldSet): FieldSet {
-    return new FieldSet([...this].filter((p) => !other.has(p)));
+    return this.filtered((key) => !other.paths.has(key));
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet([...this].filter((p) => other.has(p)));
+    return this.filtered((key) => other.paths.has(key));
   }
 
   equals(other: FieldSet): boolean {
-    return this.size === other.size && [...this].every((p) => other.has(p));
+    return this.size === other.size && [...this.paths.keys()].every((key) => other.paths.has(key));
+  }
+
+  /** A copy with the members whose keys pass (no path is serialized again). */
+  private filtered(keep: (key: string) => boolean): FieldSet {
+    const set = new FieldSet();
+    for (const [key, path] of this.paths) if (keep(key)) set.paths.set(key, path);
+    return set;
   }
 
   /** Whether a member lies strictly below `path` (owning a child keeps its parent in place). */
