@@ -1,6 +1,7 @@
 import { ensureAdminToken, TokenStore } from '@gardener-ts/auth';
 import { providerConfigChecks } from '@gardener-ts/extensions';
 import { ShootScheduler } from '@gardener-ts/scheduler';
+import { SearchIndex } from '@gardener-ts/search';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { openStore, ResourceService, type Store } from '@gardener-ts/store';
 import {
@@ -22,13 +23,14 @@ import { REQUEST_AUTHORIZER, TOKEN_STORE, TokenAuthorizer } from './http/authori
 import { DiscoveryController, PublicInfoController } from './http/discovery.controller.js';
 import { ResourceController } from './http/resource.controller.js';
 import { ReviewController } from './http/review.controller.js';
+import { SearchController } from './http/search.controller.js';
 import { SeedCredentialController } from './http/seed-credential.controller.js';
 import { ShootKubeconfigController } from './http/shoot-kubeconfig.controller.js';
 import { TokenController } from './http/token.controller.js';
 import { connectRedis, JobsLifecycle, REDIS } from './jobs/jobs.lifecycle.js';
 import { ApiMetrics } from './ops/metrics.js';
 import { OpsController } from './ops/ops.controller.js';
-import { API_CONFIG, SEED_BACKEND, STORE } from './tokens.js';
+import { API_CONFIG, SEARCH_INDEX, SEED_BACKEND, STORE } from './tokens.js';
 
 export { API_CONFIG, STORE } from './tokens.js';
 
@@ -100,6 +102,7 @@ export class AppModule {
         OpsController,
         ShootKubeconfigController,
         ReviewController,
+        SearchController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
@@ -135,6 +138,7 @@ export class AppModule {
           inject: [STORE],
         },
         { provide: REQUEST_AUTHORIZER, useClass: TokenAuthorizer },
+        { provide: SEARCH_INDEX, useFactory: (store: Store) => new SearchIndex(store.pool), inject: [STORE] },
         // the local seed's shoot CAs sign short-lived kubeconfigs (GARDENER_TS_SEED_DIR)
         { provide: SEED_BACKEND, useFactory: () => new LocalSeedBackend() },
         StoreLifecycle,

@@ -50,6 +50,8 @@ export interface GardenletConfig {
   readonly machineConcurrency: number;
   /** how soon a shoot or machine job whose gardenlet died is taken over (BullMQ lock and stalled check, the lease) */
   readonly takeoverMs: number;
+  /** how often the seed's shoots are looked at for search indexing (issue 21); 0 = no indexing */
+  readonly searchSyncSeconds: number;
   /** where `/metrics` is served (`GARDENLET_METRICS_ADDRESS`, `host:port`); not served when unset */
   readonly metricsListen?: { host: string; port: number };
   /** test-only: the gardenlet kills itself with SIGKILL when this task starts */
@@ -85,6 +87,7 @@ export function gardenletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
     takeoverMs: Number(env.GARDENLET_TAKEOVER_MS || 30_000),
     killAtTask: env.GARDENLET_TEST_KILL_AT_TASK || undefined,
     metricsListen: listenAddress(env, 'GARDENLET_METRICS_ADDRESS'),
+    searchSyncSeconds: Number(env.GARDENLET_SEARCH_SYNC_SECONDS ?? 10),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   InProcessTransport,
 } from '@gardener-ts/client';
 import { seedRedisUser } from '@gardener-ts/jobs';
+import { apiIndexWriter, databaseIndexWriter, type IndexWriter, SearchIndex } from '@gardener-ts/search';
 import { openStore, ResourceService } from '@gardener-ts/store';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -21,6 +22,8 @@ export const GARDENLET_FIELD_MANAGER = 'gardenlet';
 export interface GardenAccess {
   readonly client: GardenClient;
   readonly via: 'api' | 'database';
+  /** where the search syncer writes its shoots' index: the garden API, or the garden's database */
+  readonly indexWriter: IndexWriter;
   close(): Promise<void>;
 }
 
@@ -30,19 +33,19 @@ export interface GardenAccess {
  */
 export async function openGardenAccess(config: GardenletConfig): Promise<GardenAccess> {
   if (config.gardenKubeconfig) {
-    const client = new GardenClient(
-      new HttpTransport({
-        ...transportOptionsOf(config.gardenKubeconfig),
-        fieldManager: GARDENLET_FIELD_MANAGER,
-      }),
-    );
-    return { client, via: 'api', close: async () => undefined };
+    const transport = new HttpTransport({
+      ...transportOptionsOf(config.gardenKubeconfig),
+      fieldManager: GARDENLET_FIELD_MANAGER,
+    });
+    const indexWriter = apiIndexWriter((method, path, body) => transport.request(method, path, body));
+    return { client: new GardenClient(transport), via: 'api', indexWriter, close: async () => undefined };
   }
   const store = await openStore({ databaseUrl: config.databaseUrl, keyFile: config.keyFile });
   const client = new GardenClient(
     new InProcessTransport(new ResourceService(store.repository, store.watches), GARDENLET_FIELD_MANAGER),
   );
-  return { client, via: 'database', close: () => store.close() };
+  const indexWriter = databaseIndexWriter(new SearchIndex(store.pool));
+  return { client, via: 'database', indexWriter, close: () => store.close() };
 }
 
 /**

@@ -27,6 +27,7 @@ import { connectGardenletRedis, type GardenAccess, openGardenAccess } from './ga
 import { createMachineController, MachineOperations, shootNodesVia } from './machines.js';
 import { GardenletMetrics, MetricsServer } from './metrics.js';
 import { Periodic } from './periodic.js';
+import { searchSyncProviders } from './search-sync.js';
 import { seedGarbageCollection } from './seed-gc.js';
 import { SHOOT_QUEUE, ShootProcessor } from './shoot.processor.js';
 import {
@@ -283,6 +284,7 @@ export class GardenletModule {
           },
         },
         ...bastionProviders(config, redis),
+        ...searchSyncProviders(config, redis),
         Connections,
         ShootProcessor,
       ],

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyBatch, type IndexBatch, parseIndexBatch } from './batch.js';
 import { SearchError } from './errors.js';
 import { SearchIndex, type SearchShoot } from './index-store.js';
-import { indexedByKind } from './resources.js';
-import { listOf, SHOOT_ANNOTATION, tableOf } from './view.js';
+import { type IndexedResource, indexedByKind, SHOOT_ANNOTATION } from './resources.js';
+import { listOf, tableOf } from './view.js';
 
-const POD = indexedByKind('Pod')!;
-const NAMESPACE = indexedByKind('Namespace')!;
+const POD = indexedByKind('Pod') as IndexedResource;
+const NAMESPACE = indexedByKind('Namespace') as IndexedResource;
 
 const pod = (namespace: string, name: string, labels: Record<string, string> = {}) => ({
   apiVersion: 'v1',

@@ -89,3 +89,19 @@ export function collectionPath(resource: IndexedResource): string {
   const root = resource.group ? `/apis/${resource.group}/${resource.version}` : `/api/${resource.version}`;
   return `${root}/${resource.plural}`;
 }
+
+/** A resource as kubectl names it: plural, singular, short name or kind (any case), optionally `.group`. */
+export function indexedByName(name: string): IndexedResource | undefined {
+  const [word = '', ...group] = name.toLowerCase().split('.');
+  const wanted = group.join('.');
+  return INDEXED_RESOURCES.find(
+    (r) =>
+      (!wanted || r.group === wanted) &&
+      [r.plural, r.singular, r.kind.toLowerCase(), ...r.shortNames].includes(word),
+  );
+}
+
+/** The annotation naming the shoot of every search result. */
+export const SHOOT_ANNOTATION = 'search.gardener.cloud/shoot';
+/** "true" when the shoot is hibernated: the object is its last known state, not a live one */
+export const HIBERNATED_ANNOTATION = 'search.gardener.cloud/hibernated';

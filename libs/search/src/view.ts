@@ -1,12 +1,15 @@
 import { humanDuration } from '@gardener-ts/api';
 import type { SearchPage, SearchRow } from './index-store.js';
-import { apiVersionOf, INDEXED_RESOURCES, type IndexedResource } from './resources.js';
+import {
+  apiVersionOf,
+  HIBERNATED_ANNOTATION,
+  INDEXED_RESOURCES,
+  type IndexedResource,
+  SHOOT_ANNOTATION,
+} from './resources.js';
 
 /** Annotations every search result carries: which shoot it came from, and how fresh it is. */
-export const SHOOT_ANNOTATION = 'search.gardener.cloud/shoot';
 export const PROJECT_NAMESPACE_ANNOTATION = 'search.gardener.cloud/project-namespace';
-/** "true" when the shoot is hibernated: the object is its last known state, not a live one */
-export const HIBERNATED_ANNOTATION = 'search.gardener.cloud/hibernated';
 export const SYNCED_AT_ANNOTATION = 'search.gardener.cloud/last-synced';
 
 type Json = Record<string, unknown>;

@@ -32,6 +32,7 @@ export const COMMANDS: readonly CommandRef[] = [
     load: async () => (await import('./config/delete-garden.js')).ConfigDeleteGardenCommand,
   },
   { paths: [['kubeconfig']], load: async () => (await import('./kubeconfig.js')).KubeconfigCommand },
+  { paths: [['get']], load: async () => (await import('./get.js')).GetCommand },
   {
     paths: [['resolve', 'garden']],
     load: async () => (await import('./resolve/garden.js')).ResolveGardenCommand,

@@ -1,5 +1,6 @@
 import { ApiError, ApiErrorCode, type FieldError } from '@gardener-ts/api';
 import { AuthError, AuthErrorCode } from '@gardener-ts/auth';
+import { SearchError, SearchErrorCode } from '@gardener-ts/search';
 import { StoreError, StoreErrorCode } from '@gardener-ts/store';
 import { HttpException } from '@nestjs/common';
 
@@ -91,6 +92,26 @@ function fromAuthError(code: AuthErrorCode): Mapped {
   }
 }
 
+function fromSearchError(code: SearchErrorCode): Mapped {
+  switch (code) {
+    case SearchErrorCode.BadRequest:
+    case SearchErrorCode.InvalidContinue:
+      return { code: 400, reason: 'BadRequest' };
+    case SearchErrorCode.NotFound:
+      return { code: 404, reason: 'NotFound' };
+    case SearchErrorCode.Ambiguous:
+      return { code: 409, reason: 'Conflict' };
+    case SearchErrorCode.InvalidBatch:
+      return { code: 422, reason: 'Invalid' };
+    case SearchErrorCode.MethodNotSupported:
+      return { code: 405, reason: 'MethodNotAllowed' };
+    case SearchErrorCode.Expired:
+      return { code: 410, reason: 'Expired' };
+    case SearchErrorCode.ShootApi:
+      return { code: 503, reason: 'ServiceUnavailable' };
+  }
+}
+
 const REASON_BY_HTTP_CODE: Record<number, string> = {
   400: 'BadRequest',
   401: 'Unauthorized',
@@ -148,6 +169,10 @@ export function toStatus(error: unknown): KubeStatus {
   if (error instanceof AuthError) {
     const mapped = fromAuthError(error.code);
     return status(mapped, mapped.code >= 500 ? 'an internal error occurred' : error.message);
+  }
+  if (error instanceof SearchError) {
+    const mapped = fromSearchError(error.code);
+    return status(mapped, mapped.code >= 500 ? 'a shoot could not be reached' : error.message);
   }
   if (error instanceof HttpException) {
     const code = error.getStatus();
