@@ -44,14 +44,28 @@ function namespaceNotEmpty(namespace: string): ApiError {
   );
 }
 
-async function lockOwningProject(client: PoolClient, namespace: string): Promise<void> {
-  const { rows } = await client.query<{ deleting: string | null }>(
-    `SELECT body #>> '{metadata,deletionTimestamp}' AS deleting FROM objects
-     WHERE kind = 'Project' AND body #>> '{spec,namespace}' = $1 FOR SHARE`,
-    [namespace],
-  );
-  if (rows.length === 0) throw namespaceNotFound(namespace);
-  if (rows.some((r) => r.deleting)) throw namespaceTerminating(namespace);
+/**
+ * The namespace check as part of an insert's own statement: a CTE `owner` that locks the projects
+ * owning `namespace` FOR SHARE (what a project being marked for deletion waits on), and the
+ * condition under which the insert goes ahead. `param` is the placeholder holding the namespace.
+ */
+export function owningProjectGuard(param: string): { cte: string; condition: string } {
+  return {
+    cte: `owner AS (SELECT body #>> '{metadata,deletionTimestamp}' AS deleting FROM objects
+                    WHERE kind = 'Project' AND body #>> '{spec,namespace}' = ${param} FOR SHARE)`,
+    condition: `EXISTS (SELECT 1 FROM owner) AND NOT EXISTS (SELECT 1 FROM owner WHERE deleting IS NOT NULL)`,
+  };
+}
+
+/** Why an insert guarded by owningProjectGuard did not go ahead, from how many owners its CTE found. */
+export function namespaceRefusal(namespace: string, owners: number): ApiError {
+  return owners === 0 ? namespaceNotFound(namespace) : namespaceTerminating(namespace);
+}
+
+/** Whether inserting `obj` needs the owning project's check (namespaced, not the garden's own). */
+export function needsOwningProject(obj: KubeObject): boolean {
+  const namespace = obj.metadata.namespace;
+  return obj.kind !== 'Project' && Boolean(namespace) && namespace !== GARDEN_NAMESPACE;
 }
 
 async function refuseLeftovers(client: PoolClient, namespace: string): Promise<void> {
@@ -62,16 +76,15 @@ async function refuseLeftovers(client: PoolClient, namespace: string): Promise<v
   if (rows.length > 0) throw namespaceNotEmpty(namespace);
 }
 
-/** Runs in the transaction that inserts `obj`, before the insert. */
-export async function guardNamespaceOnCreate(client: PoolClient, obj: KubeObject): Promise<void> {
-  if (obj.kind === 'Project') {
-    const namespace = (obj.spec as { namespace?: unknown } | undefined)?.namespace;
-    if (typeof namespace === 'string' && namespace !== GARDEN_NAMESPACE)
-      await refuseLeftovers(client, namespace);
-    return;
-  }
-  const namespace = obj.metadata.namespace;
-  if (namespace && namespace !== GARDEN_NAMESPACE) await lockOwningProject(client, namespace);
+/**
+ * Runs in the transaction that inserts a Project, before the insert (the check of other kinds'
+ * namespaces is part of their insert statement: owningProjectGuard).
+ */
+export async function guardProjectOnCreate(client: PoolClient, obj: KubeObject): Promise<void> {
+  if (obj.kind !== 'Project') return;
+  const namespace = (obj.spec as { namespace?: unknown } | undefined)?.namespace;
+  if (typeof namespace === 'string' && namespace !== GARDEN_NAMESPACE)
+    await refuseLeftovers(client, namespace);
 }
 
 /** What the project controller needs to know of a stored object (never a Secret's data). */

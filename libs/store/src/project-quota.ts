@@ -76,6 +76,12 @@ export function quotaExceeded(
   );
 }
 
+/** Whether creating `obj` is counted against its project's quota (a counted kind, in a project's namespace). */
+export function countsAgainstQuota(obj: KubeObject): boolean {
+  const namespace = obj.metadata.namespace;
+  return Boolean(QUOTA_KEY_BY_KIND[obj.kind]) && Boolean(namespace) && namespace !== GARDEN_NAMESPACE;
+}
+
 /** Runs in the transaction that inserts `obj`, before the insert. */
 export async function guardQuotaOnCreate(
   client: PoolClient,
@@ -84,7 +90,7 @@ export async function guardQuotaOnCreate(
 ): Promise<void> {
   const key = QUOTA_KEY_BY_KIND[obj.kind];
   const namespace = obj.metadata.namespace;
-  if (!key || !namespace || namespace === GARDEN_NAMESPACE) return;
+  if (!key || !namespace || !countsAgainstQuota(obj)) return;
   const limits = await limitFor(client, namespace, obj.kind, key, defaults);
   if (limits?.limit === undefined) return;
   const { used, limit, quotaName } = limits;

@@ -10,9 +10,14 @@ import {
 import type { Pool, PoolClient } from 'pg';
 import type { ObjectCodec } from './codec.js';
 import { StoreError, StoreErrorCode } from './errors.js';
-import { guardNamespaceOnCreate } from './namespace-lifecycle.js';
+import {
+  guardProjectOnCreate,
+  namespaceRefusal,
+  needsOwningProject,
+  owningProjectGuard,
+} from './namespace-lifecycle.js';
 import { type OutboxEntry, outboxInsert } from './outbox.js';
-import { guardQuotaOnCreate } from './project-quota.js';
+import { countsAgainstQuota, guardQuotaOnCreate } from './project-quota.js';
 import { SqlConditions } from './sql-selectors.js';
 import { namespaceClaimConflict } from './unique-claims.js';
 
@@ -280,16 +285,26 @@ export class ResourceRepository {
     return result;
   }
 
-  /** Inserts a new object; with `outbox`, the reconcile request is written in the same transaction. */
+  /**
+   * Inserts a new object; with `outbox`, the reconcile request is written in the same statement.
+   * The owning project's check is part of the insert, so a create that needs no other check (no
+   * quota, not a Project, no enclosing `withLock`) is one statement and no explicit transaction.
+   */
   async create(obj: KubeObject, outbox?: OutboxEntry): Promise<KubeObject> {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
-    return this.transaction(async (client) => {
-      await guardNamespaceOnCreate(client, obj);
-      await guardQuotaOnCreate(client, obj, this.options.projectQuotaDefaults ?? {});
-      const rv = await this.write(client, 'ADDED', key, obj, 'insert', outbox);
-      if (rv === undefined)
+    const insert = async (db: Pool | PoolClient) => {
+      const written = await this.write(db, 'ADDED', key, obj, 'insert', outbox);
+      if (written.refusedOwners !== undefined)
+        throw namespaceRefusal(key.namespace ?? '', written.refusedOwners);
+      if (written.rv === undefined)
         throw new StoreError(StoreErrorCode.AlreadyExists, `${obj.kind} "${describe(key)}" already exists`);
-      return this.withVersion(obj, rv);
+      return this.withVersion(obj, written.rv);
+    };
+    if (!this.current() && obj.kind !== 'Project' && !countsAgainstQuota(obj)) return insert(this.pool);
+    return this.transaction(async (client) => {
+      await guardProjectOnCreate(client, obj);
+      await guardQuotaOnCreate(client, obj, this.options.projectQuotaDefaults ?? {});
+      return insert(client);
     });
   }
 
@@ -301,7 +316,7 @@ export class ResourceRepository {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
     return this.transaction(async (client) => {
       await this.lockAndCheck(client, key, expectedResourceVersion, obj.metadata.uid);
-      const rv = await this.write(client, 'MODIFIED', key, obj, 'update', outbox);
+      const { rv } = await this.write(client, 'MODIFIED', key, obj, 'update', outbox);
       return this.withVersion(obj, rv ?? '');
     });
   }
@@ -311,7 +326,7 @@ export class ResourceRepository {
     return this.transaction(async (client) => {
       const current = await this.lockAndCheck(client, key, expectedResourceVersion, expectedUid);
       const obj = this.codec.decode(current.body, current.sealed, current.resource_version);
-      const rv = await this.write(client, 'DELETED', key, obj, 'delete');
+      const { rv } = await this.write(client, 'DELETED', key, obj, 'delete');
       return this.withVersion(obj, rv ?? '');
     });
   }
@@ -421,46 +436,58 @@ export class ResourceRepository {
 
   /**
    * Takes the next resourceVersion and writes the object, its event and its outbox row (if any) in
-   * one statement: the counter's row lock is held until commit, so nothing more runs after it.
-   * Returns undefined when an insert found the name taken.
+   * one statement: the counter's row lock is held until commit, so nothing more runs after it. An
+   * insert into a project's namespace goes ahead only while the project is there and not being
+   * deleted (`refusedOwners` then says how many owners it found). `rv` is undefined when nothing
+   * was written (an insert that found the name taken, or was refused).
    */
   private async write(
-    client: PoolClient,
+    db: Pool | PoolClient,
     type: EventType,
     key: ObjectKey,
     obj: KubeObject,
     op: 'insert' | 'update' | 'delete',
     outbox?: OutboxEntry,
-  ): Promise<string | undefined> {
+  ): Promise<{ rv?: string; refusedOwners?: number }> {
     const { body, sealed } = this.codec.encode(obj);
     const params = [...keyParams(key), obj.metadata.uid, JSON.stringify(body), sealed, type];
     const box = outbox && outboxInsert(outbox, params.length + 1);
+    const guard = op === 'insert' && needsOwningProject(obj) ? owningProjectGuard('$2') : undefined;
     const change = {
       insert: `INSERT INTO objects (kind, namespace, name, uid, resource_version, body, sealed)
-               SELECT $1, $2, $3, $4::uuid, rv.current, $5::jsonb, $6 FROM rv
+               SELECT $1, $2, $3, $4::uuid, rv.current, $5::jsonb, $6 FROM rv ${guard ? `WHERE ${guard.condition}` : ''}
                ON CONFLICT (kind, namespace, name) DO NOTHING RETURNING resource_version`,
       update: `UPDATE objects SET resource_version = rv.current, body = $5::jsonb, sealed = $6
                FROM rv WHERE kind = $1 AND namespace = $2 AND name = $3 RETURNING resource_version`,
       delete: `DELETE FROM objects USING rv WHERE kind = $1 AND namespace = $2 AND name = $3 RETURNING rv.current AS resource_version`,
     }[op];
-    const { rows } = await client.query<{ resource_version: string }>(
-      `WITH previous AS (SELECT body FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3),
-            rv AS (UPDATE resource_version SET current = current + 1 RETURNING current),
-            changed AS (${change}),
-            event AS (INSERT INTO events (resource_version, type, kind, namespace, name, uid, body, sealed, previous_body)
-                      SELECT resource_version, $7, $1, $2, $3, $4::uuid, $5::jsonb, $6::bytea,
-                             CASE WHEN $7 = 'MODIFIED' THEN (SELECT body FROM previous) END
-                      FROM changed)${
-                        box
-                          ? `,
-            ${box.cte}`
-                          : ''
-                      }
-       SELECT resource_version::text, pg_notify('${EVENTS_CHANNEL}', resource_version::text)${box ? `, ${box.notify}` : ''}
-       FROM changed`,
+    const ctes = [
+      guard?.cte,
+      'previous AS (SELECT body FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3)',
+      'rv AS (UPDATE resource_version SET current = current + 1 RETURNING current)',
+      `changed AS (${change})`,
+      `event AS (INSERT INTO events (resource_version, type, kind, namespace, name, uid, body, sealed, previous_body)
+                 SELECT resource_version, $7, $1, $2, $3, $4::uuid, $5::jsonb, $6::bytea,
+                        CASE WHEN $7 = 'MODIFIED' THEN (SELECT body FROM previous) END
+                 FROM changed)`,
+      box?.cte,
+    ].filter(Boolean);
+    const notify = (call: string) => `CASE WHEN c.resource_version IS NOT NULL THEN ${call} END`;
+    const { rows } = await db.query<{ resource_version: string | null; refused_owners: number | null }>(
+      `WITH ${ctes.join(',\n')}
+       SELECT c.resource_version::text AS resource_version,
+              ${guard ? `CASE WHEN NOT (${guard.condition}) THEN (SELECT count(*) FROM owner)::int END` : 'NULL'} AS refused_owners,
+              ${notify(`pg_notify('${EVENTS_CHANNEL}', c.resource_version::text)`)}${box ? `, ${notify(box.notify)}` : ''}
+       FROM (SELECT 1) AS one LEFT JOIN changed c ON true`,
       box ? [...params, ...box.params] : params,
     );
-    return rows[0]?.resource_version;
+    const row = rows[0];
+    return {
+      ...(row?.resource_version ? { rv: row.resource_version } : {}),
+      ...(row?.refused_owners !== null && row?.refused_owners !== undefined
+        ? { refusedOwners: row.refused_owners }
+        : {}),
+    };
   }
 
   /** Runs `fn` in a transaction: the `withLock` one this call runs in, else a new one. */
