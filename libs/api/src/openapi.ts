@@ -125,6 +125,17 @@ function operations(type: ResourceType, prefix: string): Record<string, Record<s
     'application/merge-patch+json',
     'application/json-patch+json',
     ...(type.strategicMerge ? ['application/strategic-merge-patch+json'] : []),
+    'application/apply-patch+yaml',
+  ];
+  const patchParameters = [
+    ...WRITE_PARAMETERS,
+    {
+      name: 'force',
+      in: 'query',
+      schema: { type: 'boolean' },
+      description:
+        'Server-side apply only: take the fields other managers own instead of failing with a conflict',
+    },
   ];
   const paths: Record<string, Record<string, unknown>> = {
     [collection]: {
@@ -145,7 +156,7 @@ function operations(type: ResourceType, prefix: string): Record<string, Record<s
         responses: ok('200'),
       }),
       patch: op('patch', {
-        parameters: WRITE_PARAMETERS,
+        parameters: patchParameters,
         requestBody: body(patchTypes),
         responses: ok('200'),
       }),
@@ -162,7 +173,7 @@ function operations(type: ResourceType, prefix: string): Record<string, Record<s
         responses: ok('200'),
       }),
       patch: op('patch', {
-        parameters: WRITE_PARAMETERS,
+        parameters: patchParameters,
         requestBody: body(patchTypes),
         responses: ok('200'),
       }),
