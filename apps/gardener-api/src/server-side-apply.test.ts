@@ -222,6 +222,7 @@ describe('server-side apply over HTTP', () => {
         uid: 'forged-uid',
         creationTimestamp: '2000-01-01T00:00:00Z',
         generation: 99,
+        deletionTimestamp: '2026-01-01T00:00:00Z',
         finalizers: [],
         labels: { owned: 'yes' },
       },
@@ -255,6 +256,19 @@ describe('server-side apply over HTTP', () => {
       was.generation,
     ]);
     expect(meta.finalizers).toEqual(['gardener']);
+    expect(meta.deletionTimestamp).toBeUndefined();
+    // who may not write the shoot at all may not apply it either
+    for (const user of ['dev-viewer', 'stranger', 'other-admin']) {
+      const refused = await garden.call(
+        user,
+        'PATCH',
+        `${SHOOTS}/${name}?fieldManager=x&force=true`,
+        hostile,
+        APPLY,
+      );
+      expect(refused.status, user).toBe(403);
+    }
+    expect((await get(`${SHOOTS}/${name}`)).metadata).toEqual(after.metadata);
     expect(JSON.stringify(entries(after))).not.toMatch(/f:status/);
     // dropping the system finalizer by applying it once and then leaving it out is refused too
     const withFinalizer = { ...shoot, metadata: { name, finalizers: ['gardener'] } };
