@@ -70,8 +70,13 @@ interface ListRow {
   sealed: Buffer | null;
 }
 
-interface EventRow extends Row {
-  type: EventType;
+/** A row of eventsSince: the compaction mark, and an event's columns (null when there is none). */
+interface EventPageRow {
+  compacted: string;
+  resource_version: string | null;
+  type: EventType | null;
+  body: KubeObject | null;
+  sealed: Buffer | null;
   previous_body: KubeObject | null;
 }
 
@@ -337,22 +342,30 @@ export class ResourceRepository {
     after: bigint,
     limit = 1000,
   ): Promise<StoredEvent[]> {
-    const compacted = await this.compactedResourceVersion();
+    // the compaction mark and the events in one statement: one snapshot, one round trip per pump
+    const { rows } = await this.db.query<EventPageRow>(
+      `SELECT r.compacted::text AS compacted, e.* FROM resource_version r LEFT JOIN LATERAL (
+         SELECT resource_version, type, body, sealed, previous_body FROM events
+         WHERE resource_version > $1 AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
+         ORDER BY resource_version LIMIT $2) e ON true`,
+      [after.toString(), limit, kinds ?? null],
+    );
+    const compacted = BigInt(rows[0]?.compacted ?? '0');
     if (after < compacted) {
       throw new StoreError(StoreErrorCode.Expired, `too old resource version: ${after} (${compacted})`);
     }
-    const { rows } = await this.db.query<EventRow>(
-      `SELECT resource_version, type, body, sealed, previous_body FROM events
-       WHERE resource_version > $1 AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
-       ORDER BY resource_version LIMIT $2`,
-      [after.toString(), limit, kinds ?? null],
+    return rows.flatMap((r) =>
+      r.resource_version && r.type && r.body
+        ? [
+            {
+              resourceVersion: BigInt(r.resource_version),
+              type: r.type,
+              object: this.codec.decode(r.body, r.sealed, r.resource_version),
+              ...(r.previous_body ? { previous: r.previous_body } : {}),
+            },
+          ]
+        : [],
     );
-    return rows.map((r) => ({
-      resourceVersion: BigInt(r.resource_version),
-      type: r.type,
-      object: this.codec.decode(r.body, r.sealed, r.resource_version),
-      ...(r.previous_body ? { previous: r.previous_body } : {}),
-    }));
   }
 
   /** Drops watch history older than `before`; watches resuming from before it then get Expired. */
