@@ -17,6 +17,7 @@ import { seedRedisUser } from '@gardener-ts/jobs';
 import { apiIndexWriter, emptyBatch, type IndexBatch } from '@gardener-ts/search';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { Agent, fetch } from 'undici';
 import {
   AUTH,

@@ -7,7 +7,7 @@ import { emptyBatch, type IndexBatch, parseIndexBatch } from './batch.js';
 import { SearchError } from './errors.js';
 import { SearchIndex, type SearchShoot } from './index-store.js';
 import { type IndexedResource, indexedByKind, SHOOT_ANNOTATION } from './resources.js';
-import { listOf, tableOf } from './view.js';
+import { listJson, listOf, tableOf } from './view.js';
 
 const POD = indexedByKind('Pod') as IndexedResource;
 const NAMESPACE = indexedByKind('Namespace') as IndexedResource;
@@ -150,6 +150,29 @@ describe('the search index (PostgreSQL)', () => {
       expect.any(String),
       'two (hibernated)',
     ]);
+  });
+
+  it('JSON pages made by PostgreSQL carry the same annotations and continue tokens', async () => {
+    const page = await index.queryJson({ resource: POD, shoots: [a, b], limit: 2 });
+    const list = JSON.parse(listJson(POD, page));
+    expect(list).toMatchObject({ kind: 'PodList', apiVersion: 'v1', metadata: { continue: page.continue } });
+    const rest = JSON.parse(
+      listJson(POD, await index.queryJson({ resource: POD, shoots: [a, b], continue: page.continue })),
+    );
+    const items = [...list.items, ...rest.items] as Array<{
+      metadata: { annotations: Record<string, string> };
+    }>;
+    expect(items.map((i) => i.metadata.annotations)).toEqual([
+      { [SHOOT_ANNOTATION]: 'one', 'search.gardener.cloud/project-namespace': 'garden-a' },
+      { [SHOOT_ANNOTATION]: 'one', 'search.gardener.cloud/project-namespace': 'garden-a' },
+      {
+        [SHOOT_ANNOTATION]: 'two',
+        'search.gardener.cloud/project-namespace': 'garden-a',
+        'search.gardener.cloud/hibernated': 'true',
+        'search.gardener.cloud/last-synced': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      },
+    ]);
+    expect(rest.metadata).toEqual({});
   });
 
   it('a batch is checked: kinds, names, scopes', () => {

@@ -105,3 +105,6 @@ export function indexedByName(name: string): IndexedResource | undefined {
 export const SHOOT_ANNOTATION = 'search.gardener.cloud/shoot';
 /** "true" when the shoot is hibernated: the object is its last known state, not a live one */
 export const HIBERNATED_ANNOTATION = 'search.gardener.cloud/hibernated';
+export const PROJECT_NAMESPACE_ANNOTATION = 'search.gardener.cloud/project-namespace';
+/** when the index last wrote the object (hibernated shoots only) */
+export const SYNCED_AT_ANNOTATION = 'search.gardener.cloud/last-synced';

@@ -1,16 +1,16 @@
 import { humanDuration } from '@gardener-ts/api';
-import type { SearchPage, SearchRow } from './index-store.js';
+import type { JsonPage, SearchPage, SearchRow } from './index-store.js';
 import {
   apiVersionOf,
   HIBERNATED_ANNOTATION,
   INDEXED_RESOURCES,
   type IndexedResource,
+  PROJECT_NAMESPACE_ANNOTATION,
   SHOOT_ANNOTATION,
+  SYNCED_AT_ANNOTATION,
 } from './resources.js';
 
 /** Annotations every search result carries: which shoot it came from, and how fresh it is. */
-export const PROJECT_NAMESPACE_ANNOTATION = 'search.gardener.cloud/project-namespace';
-export const SYNCED_AT_ANNOTATION = 'search.gardener.cloud/last-synced';
 
 type Json = Record<string, unknown>;
 
@@ -27,6 +27,13 @@ export function resultObject(row: SearchRow): Json {
     annotations[SYNCED_AT_ANNOTATION] = row.syncedAt.toISOString().replace(/\.\d+Z$/, 'Z');
   }
   return { ...row.object, metadata: { ...metadata, annotations } };
+}
+
+/** A list answer from items already in JSON (SearchIndex.queryJson): joined, not re-serialised. */
+export function listJson(resource: IndexedResource, page: JsonPage): string {
+  const metadata = page.continue ? { continue: page.continue } : {};
+  const head = JSON.stringify({ kind: `${resource.kind}List`, apiVersion: apiVersionOf(resource), metadata });
+  return `${head.slice(0, -1)},"items":[${page.items.join(',')}]}`;
 }
 
 export function listOf(resource: IndexedResource, page: SearchPage): Json {

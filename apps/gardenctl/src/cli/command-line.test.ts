@@ -52,6 +52,7 @@ describe('the gardenctl command line', () => {
       'config view',
       'config delete-garden',
       'kubeconfig',
+      'get',
       'resolve garden',
       'resolve project',
       'resolve seed',
