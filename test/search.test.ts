@@ -17,6 +17,7 @@ import { apiIndexWriter, emptyBatch, type SearchSync } from '@gardener-ts/search
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../apps/gardener-api/src/testing/server.js';
 import {
   type Answer,
   AUTH,
@@ -35,6 +36,8 @@ const TECHNICAL_ID = 'shoot--dev--a';
 const REPO = new URL('..', import.meta.url).pathname;
 
 let g: TenantGarden;
+/** a second API replica on the same database, serving HTTPS for kubectl */
+let https: RunningServer;
 let seedToken: string;
 let seed: LocalSeedBackend;
 let sync: SearchSync;
@@ -73,14 +76,17 @@ async function setStatus(namespace: string, name: string, status: Record<string,
   );
 }
 
-/** The pinned kubectl as a user of the garden, with the search prefix as its server. */
+/**
+ * The pinned kubectl as a user of the garden, with the search prefix as its server: over HTTPS
+ * (kubectl sends no token over plain HTTP), with the garden kubeconfig's CA and the user's token.
+ */
 function kubectl(token: string, server: string, ...args: string[]) {
   return run(binary('kubectl'), [
     '--kubeconfig',
-    join(root, 'empty.kubeconfig'),
+    join(g.dataDir, 'garden.kubeconfig'),
     '--cache-dir',
     join(root, 'kube-cache'),
-    `--server=${g.server.url}${server}`,
+    `--server=${https.url}${server}`,
     `--token=${token}`,
     ...args,
   ]);
@@ -126,8 +132,15 @@ function rawGet(path: string, token: string): Promise<{ status: number; text: st
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'gts-search-'));
-  writeFileSync(join(root, 'empty.kubeconfig'), 'apiVersion: v1\nkind: Config\n');
   g = await startTenantGarden('search', { GARDENER_QUEUE_PREFIX: PREFIX });
+  https = await startServer({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: g.databaseUrl,
+    GARDENER_DATA_DIR: g.dataDir,
+    GARDENER_TLS: 'on',
+    GARDENER_QUEUE_PREFIX: PREFIX,
+  });
   await expectStatus(
     g.call('admin', 'POST', `${CORE}/seeds`, { ...exampleSeed(), metadata: { name: 'far' } }),
     201,
@@ -192,6 +205,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sync?.close();
+  await https?.stop();
   await seed?.destroy(TECHNICAL_ID).catch(() => undefined);
   const redis = new Redis();
   await redis.call('ACL', 'DELUSER', seedRedisUser(PREFIX, 'local')).catch(() => undefined);
@@ -203,6 +217,10 @@ afterAll(async () => {
 describe('search across shoots', () => {
   it('indexes the shoot by list+watch; a project viewer lists with the pinned kubectl under the search prefix', async () => {
     expect((await shootKubectl('create', 'namespace', 'shop')).code).toBe(0);
+    // the controller manager makes the namespace's default service account, which pods need
+    await until(async () =>
+      (await shootKubectl('get', 'serviceaccount', 'default', '-n', 'shop')).code === 0 ? true : undefined,
+    );
     for (const [name, labels] of [
       ['web-1', 'app=web,tier=front'],
       ['web-2', 'app=web'],
