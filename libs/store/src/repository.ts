@@ -117,6 +117,59 @@ export interface RepositoryOptions {
   readonly projectQuotaDefaults?: QuotaLimits;
 }
 
+/** What a write may carry besides the object: its outbox row, and the version it must replace. */
+interface WriteExtras {
+  readonly outbox?: OutboxEntry;
+  readonly expected?: { readonly resourceVersion: string; readonly uid?: string };
+}
+
+/**
+ * A CTE `target` that locks the row to replace only if it still has the expected version (and
+ * uid); the counter's update waits on it, so the row lock comes before the counter's, as in the
+ * transactional path (lockAndCheck, then write), and a refused write takes no resourceVersion.
+ * Adds its values to `params`.
+ */
+function preconditionOn(expected: NonNullable<WriteExtras['expected']>, params: unknown[]): { cte: string } {
+  params.push(expected.resourceVersion);
+  const rv = `$${params.length}`;
+  let uid = '';
+  if (expected.uid !== undefined) {
+    params.push(expected.uid);
+    uid = ` AND uid::text = $${params.length}`;
+  }
+  return {
+    cte: `target AS (SELECT 1 FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3
+                     AND resource_version::text = ${rv}${uid} FOR UPDATE)`,
+  };
+}
+
+/** The one-statement write casts the uid; any other text goes the locked way, which words the Conflict. */
+function isUuidOrAbsent(uid: string | undefined): boolean {
+  return uid === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uid);
+}
+
+function conflictMessage(key: ObjectKey): string {
+  return `Operation cannot be fulfilled on ${key.kind} "${describe(key)}": the object has been modified; please apply your changes to the latest version and try again`;
+}
+
+/** The stored row if it meets the preconditions; NotFound or Conflict otherwise. */
+function checkPreconditions<R extends Row & { uid: string }>(
+  key: ObjectKey,
+  row: R | undefined,
+  expectedRv?: string,
+  expectedUid?: string,
+): R {
+  if (!row) throw new StoreError(StoreErrorCode.NotFound, `${key.kind} "${describe(key)}" not found`);
+  if (expectedRv !== undefined && expectedRv !== row.resource_version)
+    throw new StoreError(StoreErrorCode.Conflict, conflictMessage(key));
+  if (expectedUid !== undefined && expectedUid !== row.uid)
+    throw new StoreError(
+      StoreErrorCode.Conflict,
+      `Precondition failed: UID in precondition: ${expectedUid}, UID in object meta: ${row.uid}`,
+    );
+  return row;
+}
+
 /** The transaction that repository calls made inside `withLock` join; `open` ends with it. */
 interface Joined {
   readonly client: PoolClient;
@@ -298,7 +351,7 @@ export class ResourceRepository {
   async create(obj: KubeObject, outbox?: OutboxEntry): Promise<KubeObject> {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
     const insert = async (db: Pool | PoolClient) => {
-      const written = await this.write(db, 'ADDED', key, obj, 'insert', outbox);
+      const written = await this.write(db, 'ADDED', key, obj, 'insert', { outbox });
       if (written.refusedOwners !== undefined)
         throw namespaceRefusal(key.namespace ?? '', written.refusedOwners);
       if (written.rv === undefined)
@@ -319,11 +372,35 @@ export class ResourceRepository {
    */
   async update(obj: KubeObject, expectedResourceVersion?: string, outbox?: OutboxEntry): Promise<KubeObject> {
     const key = { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
+    if (!this.current() && expectedResourceVersion !== undefined && isUuidOrAbsent(obj.metadata.uid)) {
+      // one statement: the precondition locks the row first (see write), no explicit transaction
+      const { rv } = await this.write(this.pool, 'MODIFIED', key, obj, 'update', {
+        outbox,
+        expected: { resourceVersion: expectedResourceVersion, uid: obj.metadata.uid },
+      });
+      if (rv === undefined) await this.explainMissedUpdate(key, expectedResourceVersion, obj.metadata.uid);
+      return this.withVersion(obj, rv ?? '');
+    }
     return this.transaction(async (client) => {
       await this.lockAndCheck(client, key, expectedResourceVersion, obj.metadata.uid);
-      const { rv } = await this.write(client, 'MODIFIED', key, obj, 'update', outbox);
+      const { rv } = await this.write(client, 'MODIFIED', key, obj, 'update', { outbox });
       return this.withVersion(obj, rv ?? '');
     });
+  }
+
+  /** Why a preconditioned update changed nothing: NotFound or Conflict, as lockAndCheck words them. */
+  private async explainMissedUpdate(
+    key: ObjectKey,
+    expectedRv: string,
+    expectedUid?: string,
+  ): Promise<never> {
+    const { rows } = await this.pool.query<Row & { uid: string }>(
+      'SELECT resource_version, uid, body, sealed FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3',
+      keyParams(key),
+    );
+    checkPreconditions(key, rows[0], expectedRv, expectedUid);
+    // it matched when read again: a writer came and went in between, as with any lost race
+    throw new StoreError(StoreErrorCode.Conflict, conflictMessage(key));
   }
 
   /** Removes an object; returns its last state (with the deletion's resourceVersion). */
@@ -430,21 +507,7 @@ export class ResourceRepository {
       'SELECT resource_version, uid, body, sealed FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3 FOR UPDATE',
       keyParams(key),
     );
-    const row = rows[0];
-    if (!row) throw new StoreError(StoreErrorCode.NotFound, `${key.kind} "${describe(key)}" not found`);
-    if (expectedRv !== undefined && expectedRv !== row.resource_version) {
-      throw new StoreError(
-        StoreErrorCode.Conflict,
-        `Operation cannot be fulfilled on ${key.kind} "${describe(key)}": the object has been modified; please apply your changes to the latest version and try again`,
-      );
-    }
-    if (expectedUid !== undefined && expectedUid !== row.uid) {
-      throw new StoreError(
-        StoreErrorCode.Conflict,
-        `Precondition failed: UID in precondition: ${expectedUid}, UID in object meta: ${row.uid}`,
-      );
-    }
-    return row;
+    return checkPreconditions(key, rows[0], expectedRv, expectedUid);
   }
 
   /**
@@ -460,10 +523,11 @@ export class ResourceRepository {
     key: ObjectKey,
     obj: KubeObject,
     op: 'insert' | 'update' | 'delete',
-    outbox?: OutboxEntry,
+    { outbox, expected }: WriteExtras = {},
   ): Promise<{ rv?: string; refusedOwners?: number }> {
     const { body, sealed } = this.codec.encode(obj);
-    const params = [...keyParams(key), obj.metadata.uid, JSON.stringify(body), sealed, type];
+    const params: unknown[] = [...keyParams(key), obj.metadata.uid, JSON.stringify(body), sealed, type];
+    const precondition = expected && preconditionOn(expected, params);
     const box = outbox && outboxInsert(outbox, params.length + 1);
     const guard = op === 'insert' && needsOwningProject(obj) ? owningProjectGuard('$2') : undefined;
     const change = {
@@ -477,7 +541,8 @@ export class ResourceRepository {
     const ctes = [
       guard?.cte,
       'previous AS (SELECT body FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3)',
-      'rv AS (UPDATE resource_version SET current = current + 1 RETURNING current)',
+      precondition?.cte,
+      `rv AS (UPDATE resource_version SET current = current + 1 ${precondition ? 'WHERE EXISTS (SELECT 1 FROM target)' : ''} RETURNING current)`,
       `changed AS (${change})`,
       `event AS (INSERT INTO events (resource_version, type, kind, namespace, name, uid, body, sealed, previous_body)
                  SELECT resource_version, $7, $1, $2, $3, $4::uuid, $5::jsonb, $6::bytea,
