@@ -67,6 +67,11 @@ start_service gardener-api "$(build_id apps/gardener-api/dist libs/*/dist)" "htt
   env NO_COLOR=1 GARDENER_TLS=on DATABASE_URL="$(database_url_for gardener_ts)" REDIS_URL="$(redis_url)" PORT="$api_port" \
   node apps/gardener-api/dist/main.js
 garden_kubeconfig="${GARDENER_KUBECONFIG:-${GARDENER_DATA_DIR:-$HOME/.gardener-ts}/garden.kubeconfig}"
+
+# before the gardenlet: only a registered Seed gets a bootstrap token
+step "the local CloudProfile and Seed"
+kubectl="$(node infra/dist/toolchain/cli.js path kubectl)"
+"$kubectl" --kubeconfig "$garden_kubeconfig" apply -f infra/garden/cloudprofile-local.yaml -f infra/garden/seed-local.yaml
 fi
 
 step "gardenlet (seed $seed_name): a client of the garden API with the seed's own credential"
@@ -101,10 +106,6 @@ if [[ $mode == seed ]]; then
   echo "gardenlet: $gardenlet_service, logs and status in $RUN_DIR; stop with: npm run down"
   exit 0
 fi
-
-step "the local CloudProfile and Seed"
-kubectl="$(node infra/dist/toolchain/cli.js path kubectl)"
-"$kubectl" --kubeconfig "$garden_kubeconfig" apply -f infra/garden/cloudprofile-local.yaml -f infra/garden/seed-local.yaml
 
 step "gardenctl: the garden \"local\""
 "$gardenctl" config set-garden local --kubeconfig "$garden_kubeconfig" \
