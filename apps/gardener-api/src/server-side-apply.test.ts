@@ -366,6 +366,41 @@ describe('server-side apply over HTTP', () => {
       fieldsV1: { 'f:status': { 'f:lastOperation': { 'f:description': {}, 'f:state': {} } } },
     });
     expect(entryOf(shoot, 'kubectl-create')?.fieldsV1).toHaveProperty('f:spec');
+    // an apply that creates an event is checked as the create route checks it: about a shoot of its seed, by uid
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const uid = (shoot.metadata as { uid: string }).uid;
+    const event = (about: string) => ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${name}.ssa`, labels: { 'shoot.gardener.cloud/name': name } },
+      involvedObject: {
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        kind: 'Shoot',
+        namespace: 'garden-dev',
+        name,
+        uid: about,
+      },
+      type: 'Normal',
+      reason: 'Reconciling',
+      message: 'Reconciling',
+      source: { component: 'gardenlet' },
+      reportingComponent: 'gardenlet',
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    });
+    const eventPath = `/api/v1/namespaces/garden-dev/events/${name}.ssa?fieldManager=gardenlet`;
+    const stale = await garden.call(
+      token,
+      'PATCH',
+      eventPath,
+      event('00000000-0000-0000-0000-000000000000'),
+      APPLY,
+    );
+    expect(stale.status, JSON.stringify(stale.body)).toBe(403);
+    expect((await garden.call('dev-admin', 'PATCH', eventPath, event(uid), APPLY)).status).toBe(403);
+    const recorded = await garden.call(token, 'PATCH', eventPath, event(uid), APPLY);
+    expect(recorded.status, JSON.stringify(recorded.body)).toBe(201);
     const yaml = await garden.kubectl(
       'dev-viewer',
       'get',

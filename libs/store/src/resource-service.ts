@@ -62,6 +62,8 @@ export interface ApplyOptions extends WriteOptions {
   fieldManager: string;
   /** take the fields other managers own instead of failing with a conflict */
   force?: boolean;
+  /** false: the object must exist (the caller checked it did and authorized no create); NotFound otherwise */
+  mayCreate?: boolean;
 }
 
 /** The manager of in-process writes that name none (the API's own controllers). */
@@ -367,7 +369,7 @@ export class ResourceService {
         const ownership: Ownership = (_old, next) =>
           setManagedFields(next, plan.managedFields(next, timestamp(this.now())));
         if (!live) {
-          if (options.subresource) throw this.notFound(type, name);
+          if (options.subresource || options.mayCreate === false) throw this.notFound(type, name);
           const object = await this.insert(type, namespace, plan.object, options, ownership).catch(
             (error: unknown) => {
               // created meanwhile by another writer: apply again onto it

@@ -336,17 +336,27 @@ export class ResourceController implements BeforeApplicationShutdown {
     target: Target,
     subresource?: 'status',
   ): Promise<KubeObject> {
+    const body = this.body(request);
+    const exists = await this.resources.get(target.type, target.namespace, target.name ?? '').then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ApiError && error.code === ApiErrorCode.NotFound) return false;
+        throw error;
+      },
+    );
+    if (!exists && !subresource) await this.admitApplyCreate(request, target, body);
     const options: ApplyOptions = {
       ...this.writeOptions(request, reply, target),
       fieldManager: (request.query as Query).fieldManager ?? '',
       force: (request.query as Query).force === 'true',
+      mayCreate: !exists,
       ...(subresource ? { subresource } : {}),
     };
     const { object, created } = await this.resources.apply(
       target.type,
       target.namespace,
       target.name ?? '',
-      this.body(request),
+      body,
       options,
     );
     if (created) void reply.code(201);
@@ -392,6 +402,17 @@ export class ResourceController implements BeforeApplicationShutdown {
       ApiErrorCode.MethodNotSupported,
       `${request.method} is not supported on ${request.url.split('?')[0]}`,
     );
+  }
+
+  /**
+   * An apply that creates is a create: the caller needs the create right, and the create route's
+   * own checks run (a project's creator, a gardenlet's event about an object of its seed).
+   */
+  private async admitApplyCreate(request: FastifyRequest, target: Target, body: unknown): Promise<void> {
+    const identity = await this.authorize(request, 'create', { ...target, name: undefined });
+    await this.checkSeedEvent(request, target, body);
+    if (target.type.kind === 'Project' && typeof body === 'object' && body !== null)
+      claimProject(body as { spec?: Record<string, unknown> }, identity);
   }
 
   /** A gardenlet reads only what belongs to its seed (SeedAuthorizer): 403 otherwise. */
