@@ -366,6 +366,28 @@ describe('server-side apply over HTTP', () => {
       fieldsV1: { 'f:status': { 'f:lastOperation': { 'f:description': {}, 'f:state': {} } } },
     });
     expect(entryOf(shoot, 'kubectl-create')?.fieldsV1).toHaveProperty('f:spec');
+    // a garden admin may apply status too: an Apply entry for the status subresource; spec in the body is ignored
+    const statusBody = {
+      apiVersion: 'core.gardener.cloud/v1beta1',
+      kind: 'Shoot',
+      metadata: { name },
+      spec: { purpose: 'production' },
+      status: { hibernated: true },
+    };
+    const statusApply = await garden.call(
+      'admin',
+      'PATCH',
+      `${SHOOTS}/${name}/status?fieldManager=ops`,
+      statusBody,
+      APPLY,
+    );
+    expect(statusApply.status, JSON.stringify(statusApply.body)).toBe(200);
+    expect((statusApply.body.status as { hibernated: boolean }).hibernated).toBe(true);
+    expect((statusApply.body.spec as { purpose: string }).purpose).toBe('evaluation');
+    expect(entryOf(statusApply.body, 'ops', 'Apply')).toMatchObject({
+      subresource: 'status',
+      fieldsV1: { 'f:status': { 'f:hibernated': {} } },
+    });
     // an apply that creates an event is checked as the create route checks it: about a shoot of its seed, by uid
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const uid = (shoot.metadata as { uid: string }).uid;
