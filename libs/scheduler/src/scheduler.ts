@@ -41,8 +41,9 @@ function isRace(error: unknown): boolean {
  * in the same write) and, for shoots that did not fit, again whenever a seed or a shoot changes and
  * every `retryMs`. A shoot that fits nowhere shows why in status.lastOperation (state Pending).
  */
-/** How long a count of shoots per seed is reused. */
+/** How long a count of shoots per seed, or the list of seeds, is reused. */
 const COUNT_TTL_MS = 1_000;
+const SEEDS_TTL_MS = 1_000;
 /** Bindings made at create, awaiting the stored shoot (its uid) for their event; older ones are dropped. */
 const BOUND_AT_CREATE_TTL_MS = 60_000;
 const BOUND_AT_CREATE_MAX = 10_000;
@@ -56,6 +57,7 @@ export class ShootScheduler {
   private again = false;
   private stopped = false;
   private counts: { at: number; counting: Promise<Map<string, number>> } | undefined;
+  private seeds: { at: number; writes: number; listing: Promise<Seed[]> } | undefined;
   /** What scheduling reads of each seed, as last seen: other changes do not start a pass. */
   private readonly seedViews = new Map<string, string>();
   /** `namespace/name` → when this process bound it at create: its SchedulingSuccessful event is due */
@@ -113,7 +115,7 @@ export class ShootScheduler {
   }
 
   async choose(shoot: Shoot, options: ChooseOptions = {}): Promise<SeedChoice> {
-    const [seeds, counts] = await Promise.all([this.client.list('Seed'), this.shootsPerSeed()]);
+    const [seeds, counts] = await Promise.all([this.seedList(), this.shootsPerSeed()]);
     const candidates = await Promise.all(
       seeds.map(async (seed) => {
         const name = seed.metadata.name ?? '';
@@ -154,6 +156,25 @@ export class ShootScheduler {
     return this.counts.counting;
   }
 
+  /**
+   * Every seed, read at most once per SEEDS_TTL_MS: each create chooses among them, and reading
+   * and decoding every Seed was a round trip and a parse per create. A seed written by this process
+   * is read afresh at once (the store counts committed writes), one written elsewhere when its watch
+   * event arrives, and within the TTL at the latest.
+   */
+  private seedList(): Promise<Seed[]> {
+    const now = Date.now();
+    const writes = this.repository.writesOf('Seed');
+    if (!this.seeds || this.seeds.writes !== writes || now - this.seeds.at > SEEDS_TTL_MS) {
+      const listing = this.client.list('Seed');
+      this.seeds = { at: now, writes, listing };
+      listing.catch(() => {
+        if (this.seeds?.listing === listing) this.seeds = undefined;
+      });
+    }
+    return this.seeds.listing;
+  }
+
   /** One pass over the unscheduled shoots. */
   async schedulePending(): Promise<void> {
     const pending = await this.repository.listWithout('Shoot', 'spec.seedName');
@@ -178,6 +199,7 @@ export class ShootScheduler {
   }
 
   private onSeed(event: ChangeEvent<'Seed'>): void {
+    this.seeds = undefined;
     if (this.seedChanged(event.type, event.object)) this.kick();
   }
 

@@ -103,3 +103,29 @@ describe('an update that names the version it replaces', () => {
     ]);
   });
 });
+
+describe('writes of a kind this process committed (what a cache of that kind checks)', () => {
+  it('counts a one-statement write at once, a transaction’s only after its commit, a rolled-back one never', async () => {
+    const repository = store.repository;
+    const start = repository.writesOf('ConfigMap');
+    await configMap('counted-1');
+    expect(repository.writesOf('ConfigMap')).toBe(start + 1);
+    let inside = -1;
+    await repository.withLock('test:writes', async () => {
+      await configMap('counted-2');
+      inside = repository.writesOf('ConfigMap');
+    });
+    expect(inside).toBe(start + 1);
+    expect(repository.writesOf('ConfigMap')).toBe(start + 2);
+    await expect(
+      repository.withLock('test:writes', async () => {
+        await configMap('rolled-back');
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(repository.writesOf('ConfigMap')).toBe(start + 2);
+    expect(
+      await repository.get({ kind: 'ConfigMap', namespace: NAMESPACE, name: 'rolled-back' }),
+    ).toBeUndefined();
+  });
+});

@@ -174,6 +174,8 @@ function checkPreconditions<R extends Row & { uid: string }>(
 interface Joined {
   readonly client: PoolClient;
   open: boolean;
+  /** kinds written in it, counted once it commits (see writesOf) */
+  readonly written: Set<string>;
 }
 
 /**
@@ -183,6 +185,7 @@ interface Joined {
  */
 export class ResourceRepository {
   private readonly joined = new AsyncLocalStorage<Joined>();
+  private readonly committedWrites = new Map<string, number>();
 
   constructor(
     private readonly pool: Pool,
@@ -193,6 +196,19 @@ export class ResourceRepository {
   /** The connection of the `withLock` transaction this call runs in, if any; else the pool. */
   private get db(): Pool | PoolClient {
     return this.current()?.client ?? this.pool;
+  }
+
+  /**
+   * How many writes of a kind this process has committed: a reader that caches objects of the kind
+   * takes this before it reads and may use what it read while the number is unchanged (writes by
+   * other processes it must learn of otherwise, e.g. from a watch).
+   */
+  writesOf(kind: string): number {
+    return this.committedWrites.get(kind) ?? 0;
+  }
+
+  private countCommitted(kinds: Iterable<string>): void {
+    for (const kind of kinds) this.committedWrites.set(kind, this.writesOf(kind) + 1);
   }
 
   private current(): Joined | undefined {
@@ -560,6 +576,11 @@ export class ResourceRepository {
       box ? [...params, ...box.params] : params,
     );
     const row = rows[0];
+    if (row?.resource_version) {
+      const joined = this.current();
+      if (joined) joined.written.add(key.kind);
+      else this.countCommitted([key.kind]); // one statement: committed already
+    }
     return {
       ...(row?.resource_version ? { rv: row.resource_version } : {}),
       ...(row?.refused_owners !== null && row?.refused_owners !== undefined
@@ -573,11 +594,12 @@ export class ResourceRepository {
     const outer = this.current();
     if (outer) return fn(outer.client);
     const client = await this.pool.connect();
-    const joined: Joined = { client, open: true };
+    const joined: Joined = { client, open: true, written: new Set() };
     try {
       await client.query('BEGIN');
       const result = await this.joined.run(joined, () => fn(client));
       await client.query('COMMIT');
+      this.countCommitted(joined.written);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
