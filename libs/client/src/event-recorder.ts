@@ -65,10 +65,17 @@ function truncated(message: string): string {
   return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 3)}...`;
 }
 
-/** client-go's name: the object's name and the time in hex nanoseconds (a random part against clashes). */
+let lastNanos = 0n;
+
+/**
+ * client-go's name: the object's name and the time in hex nanoseconds. Within a millisecond the
+ * clock has no nanoseconds here: a random part against clashes with other processes, kept above
+ * this process's previous name so that its events sort by name in the order they happened.
+ */
 function eventName(objectName: string, now: Date): string {
-  const nanos = BigInt(now.getTime()) * 1_000_000n + BigInt(randomInt(1_000_000));
-  return `${objectName}.${nanos.toString(16)}`;
+  const random = BigInt(now.getTime()) * 1_000_000n + BigInt(randomInt(1_000_000));
+  lastNanos = random > lastNanos ? random : lastNanos + 1n;
+  return `${objectName}.${lastNanos.toString(16)}`;
 }
 
 /**
