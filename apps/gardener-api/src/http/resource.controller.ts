@@ -61,6 +61,7 @@ import {
 } from './routing.js';
 import { toStatus } from './status.js';
 import { TooManyWatches, WATCH_RETRY_AFTER_SECONDS, WatchLimits, type WatchSlot } from './watch-limits.js';
+import { watchLine } from './watch-lines.js';
 import { WatchStream } from './watch-stream.js';
 
 type Query = Record<string, string | undefined>;
@@ -588,8 +589,7 @@ export class ResourceController implements BeforeApplicationShutdown {
         target.namespace,
         query,
         (event: WatchEvent) => {
-          if (visible(event.object))
-            stream.write(`${JSON.stringify({ type: event.type, object: asTable(event.object) })}\n`);
+          if (visible(event.object)) stream.write(watchLine(event.type, asTable(event.object)));
         },
         (error) => {
           stream.write(`${JSON.stringify({ type: 'ERROR', object: toStatus(error) })}\n`);
