@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exampleProject, type KubeObject, requireResourceByKind } from '@gardener-ts/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError, StoreErrorCode } from './errors.js';
@@ -127,5 +128,26 @@ describe('writes of a kind this process committed (what a cache of that kind che
     expect(
       await repository.get({ kind: 'ConfigMap', namespace: NAMESPACE, name: 'rolled-back' }),
     ).toBeUndefined();
+  });
+});
+
+describe('withRowLock', () => {
+  it('lets one holder of a row at a time in, and reads the row inside from the lock', async () => {
+    const stored = await configMap('locked');
+    const key = { kind: 'ConfigMap', namespace: NAMESPACE, name: 'locked' };
+    const log: string[] = [];
+    const hold = (who: string) =>
+      store.repository.withRowLock(key, async () => {
+        log.push(`${who} in`);
+        const read = await store.repository.get(key);
+        await sleep(150);
+        log.push(`${who} out`);
+        return read?.metadata.resourceVersion;
+      });
+    const [a, b] = await Promise.all([hold('a'), hold('b')]);
+    expect([a, b]).toEqual([stored.metadata.resourceVersion, stored.metadata.resourceVersion]);
+    expect(log).toEqual(
+      log[0] === 'a in' ? ['a in', 'a out', 'b in', 'b out'] : ['b in', 'b out', 'a in', 'a out'],
+    );
   });
 });

@@ -148,6 +148,10 @@ function isUuidOrAbsent(uid: string | undefined): boolean {
   return uid === undefined || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uid);
 }
 
+function lockKey(key: ObjectKey): string {
+  return `${key.kind}/${key.namespace ?? ''}/${key.name}`;
+}
+
 function conflictMessage(key: ObjectKey): string {
   return `Operation cannot be fulfilled on ${key.kind} "${describe(key)}": the object has been modified; please apply your changes to the latest version and try again`;
 }
@@ -176,6 +180,8 @@ interface Joined {
   open: boolean;
   /** kinds written in it, counted once it commits (see writesOf) */
   readonly written: Set<string>;
+  /** rows it locked with withRowLock, by key: reads of them in it need no round trip */
+  readonly locked: Map<string, Row>;
 }
 
 /**
@@ -217,6 +223,8 @@ export class ResourceRepository {
   }
 
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
+    const locked = this.current()?.locked.get(lockKey(key));
+    if (locked) return this.codec.decode(locked.body, locked.sealed, locked.resource_version);
     const { rows } = await this.db.query<Row>(
       'SELECT resource_version, body, sealed FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3',
       keyParams(key),
@@ -489,6 +497,24 @@ export class ResourceRepository {
   }
 
   /**
+   * Runs `fn` in one transaction that holds the row of `key` locked (FOR NO KEY UPDATE: other
+   * writers of it and other holders wait; readers do not) until it commits, like withLock but on
+   * the object itself, which reads of it inside `fn` then take from the lock's own read. Runs `fn`
+   * without a lock when the object does not exist (its absence is then for `fn` to report).
+   */
+  async withRowLock<T>(key: ObjectKey, fn: () => Promise<T>): Promise<T> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<Row>(
+        'SELECT resource_version, body, sealed FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3 FOR NO KEY UPDATE',
+        keyParams(key),
+      );
+      const row = rows[0];
+      if (row) this.current()?.locked.set(lockKey(key), row);
+      return fn();
+    });
+  }
+
+  /**
    * How a watcher with `selection` sees an event: a change that moves an object into the selection
    * is ADDED, out of it DELETED (as Kubernetes does), and one outside it is not seen at all.
    */
@@ -594,7 +620,7 @@ export class ResourceRepository {
     const outer = this.current();
     if (outer) return fn(outer.client);
     const client = await this.pool.connect();
-    const joined: Joined = { client, open: true, written: new Set() };
+    const joined: Joined = { client, open: true, written: new Set(), locked: new Map() };
     try {
       await client.query('BEGIN');
       const result = await this.joined.run(joined, () => fn(client));

@@ -573,7 +573,7 @@ export class ResourceService {
     const seedName = type.kind === 'Shoot' ? (obj as unknown as Shoot).spec.seedName : undefined;
     const before = old as unknown as Shoot | undefined;
     const binds = seedName && (!before?.spec.seedName || !before.spec.networking?.nodes);
-    return binds ? this.repository.withLock(`gardener-ts:seed-nodes:${seedName}`, fn) : fn();
+    return binds ? this.repository.withRowLock({ kind: 'Seed', name: seedName }, fn) : fn();
   }
 
   /** Re-runs a read-modify-write that lost a race, as long as the caller named no version. */
