@@ -111,6 +111,10 @@ describe('a gardenlet that reaches the garden only through its API', () => {
     }, 180_000);
     expect(succeeded.status?.technicalID).toBe(technicalId(garden.namespace, name));
     expect(succeeded.metadata.finalizers).toContain('gardener');
+    // its status writes are recorded under its own field manager (kubectl get --show-managed-fields)
+    expect(succeeded.metadata.managedFields).toContainEqual(
+      expect.objectContaining({ manager: 'gardenlet', operation: 'Update', subresource: 'status' }),
+    );
     // its tofu state is in the seed's database, none in the garden's
     const id = technicalId(garden.namespace, name);
     const states = (url: string) =>
