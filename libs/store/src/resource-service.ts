@@ -38,6 +38,7 @@ import { backoffDelay } from '@gardener-ts/api/backoff';
 import { StoreError, StoreErrorCode } from './errors.js';
 import { namespaceTerminating } from './namespace-lifecycle.js';
 import { type OutboxEntry, outboxEntry, reconcileReason } from './outbox.js';
+import { RecentReads } from './recent-reads.js';
 import type { ObjectKey, ResourceRepository, Selection, StoredEvent } from './repository.js';
 import type { WatchHandle, WatchHub } from './watch-hub.js';
 
@@ -128,15 +129,17 @@ export class ResourceService {
   readonly lookups: AdmissionLookups;
   private readonly createHooks: CreateHook[] = [];
   private providerConfigCheck?: ProviderConfigCheck;
+  /** admission reads CloudProfiles as Gardener's admission plugins do, from a cache */
+  private readonly cloudProfiles: RecentReads<CloudProfile>;
 
   constructor(
     private readonly repository: ResourceRepository,
     private readonly watches: WatchHub,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.cloudProfiles = new RecentReads(repository, 'CloudProfile');
     this.lookups = {
-      cloudProfile: async (name) =>
-        (await repository.get({ kind: 'CloudProfile', name })) as CloudProfile | undefined,
+      cloudProfile: (name) => this.cloudProfiles.get(name),
       seed: async (name) => (await repository.get({ kind: 'Seed', name })) as Seed | undefined,
       shootsOnSeed: async (seedName, except) => {
         const rows = await repository.fieldWhere('Shoot', 'spec.seedName', seedName, 'spec.networking.nodes');
