@@ -209,6 +209,13 @@ afterAll(async () => {
   await seed?.destroy(TECHNICAL_ID).catch(() => undefined);
   const redis = new Redis();
   await redis.call('ACL', 'DELUSER', seedRedisUser(PREFIX, 'local')).catch(() => undefined);
+  // the jobs the API's relay queued for the shoots (no gardenlet runs here)
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
   redis.disconnect();
   await g?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
