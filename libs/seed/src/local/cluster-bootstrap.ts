@@ -49,7 +49,8 @@ export async function ensureClusterBootstrap(client: ShootClient): Promise<void>
     clusterRoleBinding('gardener.cloud:system:viewers', VIEWER_GROUP, VIEWER_GROUP),
     clusterRoleBinding('gardener.cloud:system:viewers:view', 'view', VIEWER_GROUP),
   ];
-  await client.ensure(`${RBAC}/clusterroles`, {
+  // Independent objects (a binding may name a role that does not exist yet): written at once.
+  const viewer = client.ensure(`${RBAC}/clusterroles`, {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name: VIEWER_GROUP, labels: { 'app.kubernetes.io/managed-by': 'gardener-ts' } },
@@ -81,13 +82,17 @@ export async function ensureClusterBootstrap(client: ShootClient): Promise<void>
       },
     ],
   });
-  await client.ensure(`${RBAC}/clusterroles`, {
+  const nodeRoutes = client.ensure(`${RBAC}/clusterroles`, {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name: NODE_ROUTES_ROLE, labels: { 'app.kubernetes.io/managed-by': 'gardener-ts' } },
     rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }],
   });
-  for (const binding of bindings) await client.ensure(`${RBAC}/clusterrolebindings`, binding);
+  await Promise.all([
+    viewer,
+    nodeRoutes,
+    ...bindings.map((binding) => client.ensure(`${RBAC}/clusterrolebindings`, binding)),
+  ]);
 }
 
 const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';

@@ -178,23 +178,22 @@ export class LocalSeedBackend implements SeedBackend {
     const { admin, checks } = this.readinessChecks(id);
     const timeoutMs = options.timeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
-    for (const [name, check] of checks) {
-      for (;;) {
-        options.signal?.throwIfAborted();
-        const problem = await runCheck(name, check);
-        if (!problem) break;
-        if (Date.now() >= deadline) {
-          throw new SeedError(
-            SeedErrorCode.NotReady,
-            `control plane ${id} not ready after ${timeoutMs} ms (${problem})`,
-          );
-        }
-        await sleep(100);
-      }
-    }
-    await ensureClusterBootstrap(admin);
+    const [apiServer, ...others] = checks;
+    const until = (check: (typeof checks)[number]) =>
+      untilPasses(check, deadline, options.signal, (problem) => {
+        throw new SeedError(
+          SeedErrorCode.NotReady,
+          `control plane ${id} not ready after ${timeoutMs} ms (${problem})`,
+        );
+      });
+    if (apiServer) await until(apiServer);
+    // Once the API server is ready, the bootstrap writes need not wait for the other two components.
     const coreDns = readState(this.layout(id))?.spec.coreDns;
-    if (coreDns) await ensureCoreDns(admin, coreDns);
+    await Promise.all([
+      ...others.map(until),
+      ensureClusterBootstrap(admin),
+      coreDns ? ensureCoreDns(admin, coreDns) : undefined,
+    ]);
   }
 
   async probe(id: string): Promise<string | undefined> {
@@ -212,7 +211,7 @@ export class LocalSeedBackend implements SeedBackend {
     const ca = readFileSync(pkiPaths(layout.pki).cert('ca'), 'utf8');
     const admin = this.adminClient(layout, state);
     const healthz = (port: number) => new ShootClient({ server: `https://${LOOPBACK}:${port}`, caPem: ca });
-    const checks: [string, () => Promise<{ status: number; text: string }>][] = [
+    const checks: Check[] = [
       ['kube-apiserver /readyz', () => admin.request('GET', '/readyz', undefined, 3_000)],
       [
         'kube-controller-manager /healthz',
@@ -430,6 +429,24 @@ function writeIfChanged(path: string, content: string, mode: number): boolean {
   writeFileSync(temporary, content, { mode });
   renameSync(temporary, path);
   return true;
+}
+
+type Check = readonly [string, () => Promise<{ status: number; text: string }>];
+
+/** Runs the check every 100 ms until it passes; `expired` gets its last problem after the deadline. */
+async function untilPasses(
+  [name, check]: Check,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  expired: (problem: string) => never,
+): Promise<void> {
+  for (;;) {
+    signal?.throwIfAborted();
+    const problem = await runCheck(name, check);
+    if (!problem) return;
+    if (Date.now() >= deadline) expired(problem);
+    await sleep(100);
+  }
 }
 
 /** What a failed check says, or undefined when it answered 200. */
