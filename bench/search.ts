@@ -14,7 +14,15 @@ import { parseArgs } from 'node:util';
 import { exampleShoot } from '@gardener-ts/api';
 import { GardenClient, HttpTransport } from '@gardener-ts/client';
 import { seedRedisUser } from '@gardener-ts/jobs';
-import { apiIndexWriter, emptyBatch, type IndexBatch } from '@gardener-ts/search';
+import {
+  apiIndexWriter,
+  emptyBatch,
+  type IndexBatch,
+  type IndexedResource,
+  indexedByKind,
+  listJson,
+  SearchIndex,
+} from '@gardener-ts/search';
 import { LocalSeedBackend } from '@gardener-ts/seed';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -204,6 +212,39 @@ async function searchLatency(g: TenantGarden): Promise<void> {
   );
 }
 
+/** The index alone (libs/search on the same database, no HTTP, no authorization): its share of the above. */
+async function indexLatency(g: TenantGarden): Promise<void> {
+  const pool = new pg.Pool({ connectionString: g.databaseUrl, max: 1 });
+  const index = new SearchIndex(pool);
+  const listed = await g.call('admin', 'GET', `${CORE}/namespaces/garden-dev/shoots`);
+  const shoots = ((listed.body.items ?? []) as Array<{ metadata: { uid: string; name: string } }>).map(
+    (s) => ({
+      uid: s.metadata.uid,
+      namespace: 'garden-dev',
+      name: s.metadata.name,
+      hibernated: false,
+    }),
+  );
+  const resource = indexedByKind('Pod') as IndexedResource;
+  const time = async (query: (i: number) => Parameters<SearchIndex['queryJson']>[0]) => {
+    const times: number[] = [];
+    for (let i = 0; i < QUERIES + 20; i++) {
+      const started = performance.now();
+      listJson(resource, await index.queryJson(query(i)));
+      if (i >= 20) times.push(performance.now() - started);
+    }
+    return times;
+  };
+  console.log('\nthe index alone (SearchIndex.queryJson + listJson on one connection, no HTTP):');
+  summary('all shoots, pods, limit=500', await time(() => ({ resource, shoots, limit: 500 })), 50);
+  summary(
+    'all shoots, labelSelector app=app-N',
+    await time((i) => ({ resource, shoots, labels: [{ key: 'app', op: 'in', values: [`app-${i % 100}`] }] })),
+    50,
+  );
+  await pool.end();
+}
+
 /** Changes in a real shoot kube-apiserver until the search shows them. */
 async function indexLag(g: TenantGarden, root: string): Promise<void> {
   const technicalId = 'shoot--dev--lag';
@@ -328,6 +369,7 @@ const g = await startTenantGarden('benchsearch', { GARDENER_QUEUE_PREFIX: PREFIX
 try {
   await fill(g);
   await searchLatency(g);
+  await indexLatency(g);
   if (!values['no-lag']) await indexLag(g, root);
 } finally {
   const redis = new Redis();

@@ -1,4 +1,4 @@
-import { ensureAdminToken, TokenStore } from '@gardener-ts/auth';
+import { ensureAdminToken, IdentityCache, TokenStore } from '@gardener-ts/auth';
 import { providerConfigChecks } from '@gardener-ts/extensions';
 import { ShootScheduler } from '@gardener-ts/scheduler';
 import { SearchIndex } from '@gardener-ts/search';
@@ -17,6 +17,7 @@ import {
 import type { ApiConfig } from './config.js';
 import { EventExpiryLifecycle } from './controllers/event-expiry.lifecycle.js';
 import { ProjectControllerLifecycle } from './controllers/project.lifecycle.js';
+import { SearchGcLifecycle } from './controllers/search-gc.lifecycle.js';
 import { SeedLifecycleControllerLifecycle } from './controllers/seed-lifecycle.lifecycle.js';
 import { SeedRedisAccessLifecycle } from './controllers/seed-redis-access.lifecycle.js';
 import { REQUEST_AUTHORIZER, TOKEN_STORE, TokenAuthorizer } from './http/authorizer.js';
@@ -42,6 +43,7 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(STORE) private readonly store: Store,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(TOKEN_STORE) private readonly tokens: TokenStore,
   ) {}
 
   onModuleInit(): void {
@@ -56,6 +58,7 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.tokens.close();
     await this.store.close();
   }
 }
@@ -130,7 +133,10 @@ export class AppModule {
           // The admin token (made at first start, mode 0600) is registered before any request is served.
           provide: TOKEN_STORE,
           useFactory: async (store: Store) => {
-            const tokens = new TokenStore(store.pool);
+            const logger = new Logger('tokens');
+            const identities = new IdentityCache(store.pool.options, (message) => logger.warn(message));
+            await identities.start();
+            const tokens = new TokenStore(store.pool, identities);
             await tokens.migrate();
             await ensureAdminToken(tokens, config.adminTokenFile);
             return tokens;
@@ -145,6 +151,7 @@ export class AppModule {
         SchedulerLifecycle,
         ProjectControllerLifecycle,
         EventExpiryLifecycle,
+        SearchGcLifecycle,
         SeedLifecycleControllerLifecycle,
         { provide: REDIS, useFactory: () => connectRedis(config.redisUrl) },
         JobsLifecycle,

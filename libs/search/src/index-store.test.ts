@@ -175,6 +175,18 @@ describe('the search index (PostgreSQL)', () => {
     expect(rest.metadata).toEqual({});
   });
 
+  it('rows of shoots that are gone are removed, but not those written after the shoots were read', async () => {
+    const gone = shoot('garden-d', 'gone');
+    await index.apply(gone, upserts('e1', pod('d', 'p')));
+    const listedAt = new Date();
+    const newer = shoot('garden-d', 'new');
+    await index.apply(newer, upserts('e1', pod('d', 'p')));
+    expect(await index.removeShootsOtherThan([a.uid, b.uid, other.uid], listedAt)).toBeGreaterThanOrEqual(1);
+    expect((await index.query({ resource: POD, shoots: [gone] })).rows).toHaveLength(0);
+    expect((await index.query({ resource: POD, shoots: [newer] })).rows).toHaveLength(1);
+    expect((await index.query({ resource: POD, shoots: [a, b, other] })).rows).toHaveLength(4);
+  });
+
   it('a batch is checked: kinds, names, scopes', () => {
     const valid = {
       apiVersion: 'search.gardener.cloud/v1alpha1',

@@ -169,11 +169,14 @@ export class SearchIndex {
     );
   }
 
-  /** Rows of shoots that no longer exist (by uid) go: a shoot re-made under its name starts empty. */
-  async removeShootsOtherThan(liveUids: readonly string[]): Promise<number> {
+  /**
+   * Rows of shoots that no longer exist go (a shoot deleted without its syncer seeing it). Only
+   * rows written before `listedAt`, when the live uids were read: a shoot made since keeps its rows.
+   */
+  async removeShootsOtherThan(liveUids: readonly string[], listedAt: Date): Promise<number> {
     const result = await this.pool.query(
-      'DELETE FROM search_objects WHERE NOT (shoot_uid = ANY($1::uuid[]))',
-      [liveUids],
+      'DELETE FROM search_objects WHERE NOT (shoot_uid = ANY($1::uuid[])) AND updated_at < $2',
+      [liveUids, listedAt],
     );
     return result.rowCount ?? 0;
   }
