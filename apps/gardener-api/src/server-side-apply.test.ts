@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exampleShoot, type KubeObject } from '@gardener-ts/api';
+import { exampleProject, exampleShoot, type KubeObject } from '@gardener-ts/api';
 import { GardenClient, HttpTransport } from '@gardener-ts/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -95,6 +95,38 @@ describe('server-side apply over HTTP', () => {
     expect((again.body.metadata as { resourceVersion: string }).resourceVersion).toBe(
       (first.body.metadata as { resourceVersion: string }).resourceVersion,
     );
+  });
+
+  it("lets whoever may create an object create it by applying it, with the create route's checks", async () => {
+    const project = exampleProject('ssap') as unknown as KubeObject & { spec: Record<string, unknown> };
+    delete project.spec.owner;
+    project.spec.createdBy = { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'mallory' };
+    const answer = await garden.call(
+      'stranger',
+      'PATCH',
+      `${CORE}/projects/ssap?fieldManager=kubectl`,
+      project,
+      APPLY,
+    );
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.body.spec).toMatchObject({ createdBy: { name: 'stranger' }, owner: { name: 'stranger' } });
+    const viewer = await garden.call(
+      'dev-viewer',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-viewer?fieldManager=x`,
+      configMap('ssa-viewer', {}),
+      APPLY,
+    );
+    expect(viewer.status).toBe(403);
+    expect((await garden.call('admin', 'GET', `${CONFIGMAPS}/ssa-viewer`)).status).toBe(404);
+    const anonymous = await garden.call(
+      'nobody-token',
+      'PATCH',
+      `${CONFIGMAPS}/ssa-anon`,
+      configMap('ssa-anon', {}),
+      APPLY,
+    );
+    expect(anonymous.status).toBe(401);
   });
 
   it('takes YAML bodies', async () => {

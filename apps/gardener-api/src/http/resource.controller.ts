@@ -294,8 +294,9 @@ export class ResourceController implements BeforeApplicationShutdown {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<KubeObject> {
+    if (this.isApply(request)) return this.apply(request, reply);
     const target = await this.item(request, 'patch');
-    if (this.isApply(request)) return this.apply(request, reply, target);
+    patchOptionsErrors(request.query as Query, false);
     return this.resources.patch(
       target.type,
       target.namespace,
@@ -311,8 +312,9 @@ export class ResourceController implements BeforeApplicationShutdown {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<KubeObject> {
+    if (this.isApply(request)) return this.apply(request, reply, 'status');
     const target = await this.item(request, 'patch', 'status');
-    if (this.isApply(request)) return this.apply(request, reply, target, 'status');
+    patchOptionsErrors(request.query as Query, false);
     return this.resources.patch(
       target.type,
       target.namespace,
@@ -323,20 +325,25 @@ export class ResourceController implements BeforeApplicationShutdown {
     );
   }
 
-  /** Whether the PATCH is a server-side apply; its PatchOptions are checked first, as kube-apiserver does. */
   private isApply(request: FastifyRequest): boolean {
-    const apply = mediaType(request) === APPLY_PATCH_TYPE;
-    patchOptionsErrors(request.query as Query, apply);
-    return apply;
+    return mediaType(request) === APPLY_PATCH_TYPE;
   }
 
-  /** Server-side apply; 201 when it created the object. */
+  /**
+   * Server-side apply; 201 when it created the object. It is authorized as a patch of the object
+   * when that exists, else as a create (with the create route's checks), so that whoever may create
+   * an object (a new Project, say) may create it by applying it.
+   */
   private async apply(
     request: FastifyRequest,
     reply: FastifyReply,
-    target: Target,
     subresource?: 'status',
   ): Promise<KubeObject> {
+    const target = resolveTarget(request.params as RouteParams, true);
+    if (subresource === 'status' && !target.type.hasStatus)
+      throw new ApiError(ApiErrorCode.NotFound, 'the server could not find the requested resource');
+    await this.authorizer.authenticate(request);
+    patchOptionsErrors(request.query as Query, true);
     const body = this.body(request);
     const exists = await this.resources.get(target.type, target.namespace, target.name ?? '').then(
       () => true,
@@ -345,7 +352,8 @@ export class ResourceController implements BeforeApplicationShutdown {
         throw error;
       },
     );
-    if (!exists && !subresource) await this.admitApplyCreate(request, target, body);
+    if (exists || subresource) await this.authorize(request, 'patch', target, subresource);
+    else await this.admitApplyCreate(request, target, body);
     const options: ApplyOptions = {
       ...this.writeOptions(request, reply, target),
       fieldManager: (request.query as Query).fieldManager ?? '',
