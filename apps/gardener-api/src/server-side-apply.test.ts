@@ -662,6 +662,31 @@ describe('server-side apply with the pinned kubectl', () => {
     });
   });
 
+  it('records kubectl edit under kubectl-edit, owning what the edit changed', async () => {
+    await created(
+      garden.call(
+        'dev-admin',
+        'POST',
+        `${CONFIGMAPS}?fieldManager=maker`,
+        configMap('ssa-edit', { a: '1', e: 'edit-me' }),
+      ),
+    );
+    const editor = process.env.KUBE_EDITOR;
+    process.env.KUBE_EDITOR = 'sed -i -e s/edit-me/edited/';
+    const edit = await kubectl('dev-admin', 'edit', 'configmap', 'ssa-edit').finally(() => {
+      if (editor === undefined) delete process.env.KUBE_EDITOR;
+      else process.env.KUBE_EDITOR = editor;
+    });
+    expect(edit.code, edit.stderr).toBe(0);
+    const stored = await get(`${CONFIGMAPS}/ssa-edit`);
+    expect(stored.data).toEqual({ a: '1', e: 'edited' });
+    expect(entryOf(stored, 'kubectl-edit')).toMatchObject({
+      operation: 'Update',
+      fieldsV1: { 'f:data': { 'f:e': {} } },
+    });
+    expect(entryOf(stored, 'maker')?.fieldsV1).toEqual({ 'f:data': { 'f:a': {} } });
+  });
+
   it('records kubectl patch, annotate and client-side apply under their managers; a second client-side apply is unchanged', async () => {
     const file = manifest('csa', configMap('ssa-csa', { a: '1' }));
     expect((await kubectl('dev-admin', 'apply', '-f', file)).stdout).toMatch(/configmap\/ssa-csa created/);
