@@ -2,6 +2,7 @@ export * from './admin-token.js';
 export * from './authorize.js';
 export * from './errors.js';
 export * from './identity.js';
+export * from './identity-cache.js';
 export * from './review-kinds.js';
 export * from './reviews.js';
 export * from './roles.js';

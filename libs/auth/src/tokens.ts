@@ -8,6 +8,7 @@ import {
   SEED_USER_PREFIX,
   serviceAccountUserName,
 } from './identity.js';
+import { type IdentityCache, TOKENS_CHANGED_CHANNEL } from './identity-cache.js';
 
 /**
  * `seed`: a gardenlet's credential, scoped to its seed; `seedbootstrap`: short-lived and single-use,
@@ -111,7 +112,16 @@ const COLUMNS = 'kind, name, namespace, subject, garden_admin, uid, created_at, 
 
 /** Bearer tokens in PostgreSQL, stored hashed: issue, authenticate, list and revoke. */
 export class TokenStore {
-  constructor(private readonly pool: Pool) {}
+  /** `identities`: where authenticated tokens are remembered (none: every request looks its token up). */
+  constructor(
+    private readonly pool: Pool,
+    private readonly identities?: IdentityCache,
+  ) {}
+
+  /** Stops the identity cache's listener (the pool is its owner's to end). */
+  async close(): Promise<void> {
+    await this.identities?.stop();
+  }
 
   async migrate(): Promise<void> {
     await this.pool.query(`
@@ -127,6 +137,12 @@ export class TokenStore {
         expires_at timestamptz,
         UNIQUE (kind, namespace, name)
       )`);
+    // every statement that revokes or changes tokens tells every API replica's identity cache
+    await this.pool.query(`
+      CREATE OR REPLACE FUNCTION notify_tokens_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('${TOKENS_CHANGED_CHANNEL}', ''); RETURN NULL; END $$;
+      CREATE OR REPLACE TRIGGER auth_tokens_changed AFTER DELETE OR UPDATE ON auth_tokens
+        FOR EACH STATEMENT EXECUTE FUNCTION notify_tokens_changed()`);
   }
 
   /** Makes a token; its secret is returned once and never stored. */
@@ -169,12 +185,16 @@ export class TokenStore {
 
   /** The identity a live token stands for; undefined for an unknown, revoked or expired one. */
   async authenticate(token: string, now = new Date()): Promise<Identity | undefined> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM auth_tokens WHERE hash = $1`, [
-      hashToken(token),
-    ]);
+    const hash = hashToken(token);
+    const key = hash.toString('hex');
+    const remembered = this.identities?.get(key, now);
+    if (remembered) return remembered;
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM auth_tokens WHERE hash = $1`, [hash]);
     const row = rows[0];
     if (!row || (row.expires_at && row.expires_at <= now)) return undefined;
-    return identityOf(row);
+    const identity = identityOf(row);
+    this.identities?.set(key, identity, row.expires_at);
+    return identity;
   }
 
   /** A bootstrap token for a seed's new gardenlet; it replaces any the seed had that was not used. */
@@ -185,6 +205,7 @@ export class TokenStore {
     await this.pool.query(`DELETE FROM auth_tokens WHERE kind = 'seedbootstrap' AND subject = $1`, [
       seedName,
     ]);
+    this.identities?.clear();
     return this.issue({ kind: 'seedbootstrap', name: seedName, subject: seedName, expiresAt });
   }
 
@@ -217,6 +238,7 @@ export class TokenStore {
         [hashToken(token), seedName, randomUUID()],
       );
       await client.query('COMMIT');
+      this.identities?.clear();
       return { token, record: record(inserted.rows[0] as Row) };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -237,6 +259,7 @@ export class TokenStore {
          AND created_at < $2 RETURNING subject`,
       [seedNames, listedAt],
     );
+    this.identities?.clear();
     return [...new Set(rows.map((row) => row.subject))].sort();
   }
 
@@ -265,12 +288,16 @@ export class TokenStore {
     return record(rows[0]);
   }
 
-  /** Revokes at once: the row goes, so the next request with that token is 401. */
+  /**
+   * Revokes at once: the row goes, so the next request with that token is 401 (this process's
+   * identity cache is emptied here, other replicas' by the table's notification).
+   */
   async revoke(kind: TokenKind, namespace: string, name: string): Promise<TokenRecord> {
     const { rows } = await this.pool.query<Row>(
       `DELETE FROM auth_tokens WHERE kind = $1 AND namespace = $2 AND name = $3 RETURNING ${COLUMNS}`,
       [kind, namespace, name],
     );
+    this.identities?.clear();
     if (!rows[0]) throw new AuthError(AuthErrorCode.TokenNotFound, `${kind} token "${name}" not found`);
     return record(rows[0]);
   }
@@ -281,6 +308,7 @@ export class TokenStore {
       `DELETE FROM auth_tokens WHERE kind = 'user' AND subject = $1 AND hash <> $2`,
       [subject, hashToken(keep)],
     );
+    this.identities?.clear();
     return rowCount ?? 0;
   }
 
@@ -290,6 +318,7 @@ export class TokenStore {
       `DELETE FROM auth_tokens WHERE kind = 'serviceaccount' AND namespace = $1`,
       [namespace],
     );
+    this.identities?.clear();
     return rowCount ?? 0;
   }
 }
