@@ -3,7 +3,12 @@ import { cidrProblem, hostAddress } from '@gardener-ts/api/cidr';
 import { type PkiPaths, pkiPaths } from '@gardener-ts/pki';
 import type { ComponentName, ControlPlaneSpec } from '../types.js';
 import type { ShootLayout } from './layout.js';
-import { DEFAULT_BACKOFF, type SupervisedComponent, type SupervisorConfig } from './supervisor-config.js';
+import {
+  DEFAULT_BACKOFF,
+  type SupervisedComponent,
+  type SupervisorConfig,
+  type WaitFor,
+} from './supervisor-config.js';
 
 export interface Ports {
   readonly etcdClient: number;
@@ -37,12 +42,11 @@ export interface ControlPlaneTuning {
 }
 
 export const DEFAULT_TUNING: ControlPlaneTuning = {
-  goGC: 15,
-  // kube-apiserver holds nearly all of the heap, so GOGC=15 is the memory lever there; the other
-  // three have small heaps, where GOGC=50 costs 1–3 MiB each and saved 0.7–1.5 mCPU of garbage
-  // collection per idle control plane, near run-to-run noise (bench/idle-control-planes.ts,
-  // libs/seed/README.md).
-  goGCPerComponent: { etcd: 50, 'kube-controller-manager': 50, 'kube-scheduler': 50 },
+  // GOGC=50 everywhere. kube-apiserver at GOGC=15 held ~31 MiB less but collected garbage 72 times
+  // on its way to /readyz (29 at 50): ~6 CPU-s per start instead of ~4, which on 2 cores kept 20
+  // control planes from starting within a minute; idle, 50 also costs ~2 mCPU less per control
+  // plane (bench/seed-startup.ts, bench/idle-control-planes.ts, libs/seed/README.md).
+  goGC: 50,
 };
 
 const url = (host: string, port: number) => `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
@@ -70,6 +74,23 @@ export interface ComponentInputs {
   readonly tuning: ControlPlaneTuning;
 }
 
+/**
+ * kube-apiserver answering /readyz, asked as `client`. The controller-manager gives up (exits) when
+ * the API server is not healthy within 10 s of its start; started when the port merely accepted,
+ * it crashed and restarted again and again while many control planes started at once.
+ */
+function apiServerReady(
+  inputs: ComponentInputs,
+  pki: PkiPaths,
+  client: 'admin' | 'kube-controller-manager' | 'kube-scheduler',
+): WaitFor {
+  return {
+    host: inputs.spec.listenAddress,
+    port: inputs.ports.apiServer,
+    https: { path: '/readyz', caFile: pki.cert('ca'), certFile: pki.cert(client), keyFile: pki.key(client) },
+  };
+}
+
 export function supervisorConfig(inputs: ComponentInputs): SupervisorConfig {
   const pki = pkiPaths(inputs.layout.pki);
   const components: SupervisedComponent[] = [
@@ -80,17 +101,17 @@ export function supervisorConfig(inputs: ComponentInputs): SupervisorConfig {
     },
     {
       ...component(inputs, 'kube-controller-manager', controllerManagerArgs(inputs, pki)),
-      waitFor: [{ host: inputs.spec.listenAddress, port: inputs.ports.apiServer }],
+      waitFor: [apiServerReady(inputs, pki, 'kube-controller-manager')],
     },
     {
       ...component(inputs, 'kube-scheduler', schedulerArgs(inputs, pki)),
-      waitFor: [{ host: inputs.spec.listenAddress, port: inputs.ports.apiServer }],
+      waitFor: [apiServerReady(inputs, pki, 'kube-scheduler')],
     },
   ];
   if (inputs.spec.simulatePods) {
     components.push({
       ...component(inputs, 'kwok', kwokArgs(inputs)),
-      waitFor: [{ host: inputs.spec.listenAddress, port: inputs.ports.apiServer }],
+      waitFor: [apiServerReady(inputs, pki, 'admin')],
     });
   }
   return { components, backoff: DEFAULT_BACKOFF, stopGraceMs: 10_000 };

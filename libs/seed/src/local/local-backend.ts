@@ -189,11 +189,11 @@ export class LocalSeedBackend implements SeedBackend {
     if (apiServer) await until(apiServer);
     // Once the API server is ready, the bootstrap writes need not wait for the other two components.
     const coreDns = readState(this.layout(id))?.spec.coreDns;
-    await Promise.all([
-      ...others.map(until),
-      ensureClusterBootstrap(admin),
-      coreDns ? ensureCoreDns(admin, coreDns) : undefined,
-    ]);
+    const bootstrap = async () => {
+      await ensureClusterBootstrap(admin);
+      if (coreDns) await ensureCoreDns(admin, coreDns);
+    };
+    await Promise.all([...others.map(until), retryUntil(bootstrap, deadline, options.signal)]);
   }
 
   async probe(id: string): Promise<string | undefined> {
@@ -447,6 +447,25 @@ async function untilPasses(
     if (Date.now() >= deadline) expired(problem);
     await sleep(100);
   }
+}
+
+/** A ready API server that starts slowly (many starting at once) may still time a write out. */
+async function retryUntil(work: () => Promise<void>, deadline: number, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      signal?.throwIfAborted();
+      if (!transient(error) || Date.now() >= deadline) throw error;
+      await sleep(500);
+    }
+  }
+}
+
+/** a socket error or timeout, or an answer of a server in trouble (ShootClient's message names the status) */
+function transient(error: unknown): boolean {
+  if (!(error instanceof SeedError)) return true;
+  return error.code === SeedErrorCode.ShootApi && /: HTTP (429|5\d\d) /.test(error.message);
 }
 
 /** What a failed check says, or undefined when it answered 200. */

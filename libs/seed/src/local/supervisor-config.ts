@@ -1,12 +1,27 @@
 import type { BackoffPolicy } from '@gardener-ts/api/backoff';
 
-/** One supervised process: what to run, and the TCP endpoints that must answer before it starts. */
+/**
+ * An endpoint that must answer before a component starts: a TCP port that accepts, or, with
+ * `https`, a GET of `path` there (mutual TLS with the files named) that answers 200.
+ */
+export interface WaitFor {
+  readonly host: string;
+  readonly port: number;
+  readonly https?: {
+    readonly path: string;
+    readonly caFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
+  };
+}
+
+/** One supervised process: what to run, and the endpoints that must answer before it starts. */
 export interface SupervisedComponent {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
-  readonly waitFor?: readonly { readonly host: string; readonly port: number }[];
+  readonly waitFor?: readonly WaitFor[];
 }
 
 /** Restarts back off from initialMs, doubling per crash up to maxMs. */

@@ -17,6 +17,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { connect } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,7 +35,7 @@ import {
   terminate,
   writePidFile,
 } from './processes.js';
-import type { SupervisedComponent, SupervisorConfig } from './supervisor-config.js';
+import type { SupervisedComponent, SupervisorConfig, WaitFor } from './supervisor-config.js';
 
 interface Managed {
   spec: SupervisedComponent;
@@ -76,6 +77,32 @@ async function tcpReady(host: string, port: number): Promise<boolean> {
     socket.once('error', () => done(false));
   });
 }
+
+/** A GET over mutual TLS that answers 200 within 3 s. */
+async function httpsReady(host: string, port: number, tls: NonNullable<WaitFor['https']>): Promise<boolean> {
+  let options: { ca: Buffer; cert: Buffer; key: Buffer };
+  try {
+    options = {
+      ca: readFileSync(tls.caFile),
+      cert: readFileSync(tls.certFile),
+      key: readFileSync(tls.keyFile),
+    };
+  } catch {
+    return false;
+  }
+  return new Promise((resolve) => {
+    const req = request({ host, port, path: tls.path, ...options, agent: false, timeout: 3_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+const answers = ({ host, port, https }: WaitFor) =>
+  https ? httpsReady(host, port, https) : tcpReady(host, port);
 
 export async function runSupervisor(shootDir: string): Promise<void> {
   const layout = shootLayout(dirname(shootDir), basename(shootDir));
@@ -137,11 +164,12 @@ export async function runSupervisor(shootDir: string): Promise<void> {
   const start = async (m: Managed, generation: number) => {
     m.state = 'waiting';
     writeStatus();
-    for (const { host, port } of m.spec.waitFor ?? []) {
-      while (!(await tcpReady(host, port))) {
+    for (const endpoint of m.spec.waitFor ?? []) {
+      while (!(await answers(endpoint))) {
         if (stopping || m.generation !== generation) return;
-        // a connect attempt on loopback costs nothing; each poll interval is start-up time lost
-        await sleep(50);
+        // a connect attempt costs nothing, each poll interval is start-up time lost; a readiness
+        // GET costs the API server a TLS handshake, and it is busy starting
+        await sleep(endpoint.https ? 250 : 50);
       }
     }
     if (stopping || m.generation !== generation) return;
