@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BinaryName, binary } from '@gardener-ts/infra/toolchain';
 import {
@@ -65,7 +66,16 @@ export interface LocalSeedBackendOptions {
   /** binary paths; default the pinned toolchain's */
   readonly binaries?: Partial<Record<ComponentName, string>>;
   readonly tuning?: ControlPlaneTuning;
+  /**
+   * control planes of this backend starting at once (launched, kube-apiserver not yet ready);
+   * default the number of cores. Twenty starting at once on 2 cores took 222 s: all of them slow,
+   * each polled by its clients, none ready early (libs/seed/README.md).
+   */
+  readonly startConcurrency?: number;
 }
+
+/** How long a start holds its slot at most, ready or not (a stuck start must not block others). */
+const START_SLOT_MAX_MS = 60_000;
 
 /** state.json: what deploy decided, so that later calls (from any process) agree on it. */
 interface DeployedState {
@@ -88,12 +98,14 @@ export class LocalSeedBackend implements SeedBackend {
   private readonly binaryOverrides: Partial<Record<ComponentName, string>>;
   private readonly tuning: ControlPlaneTuning;
   private readonly ports: SeedPorts;
+  private readonly starts: Slots;
 
   constructor(options: LocalSeedBackendOptions = {}) {
     this.root = options.root ?? defaultSeedRoot();
     this.binaryOverrides = options.binaries ?? {};
     this.tuning = options.tuning ?? DEFAULT_TUNING;
     this.ports = new SeedPorts(() => this.portsInUse());
+    this.starts = new Slots(options.startConcurrency ?? availableParallelism());
   }
 
   layout(id: string): ShootLayout {
@@ -171,7 +183,27 @@ export class LocalSeedBackend implements SeedBackend {
       if (configChanged) signalGroup(supervisor, 'SIGHUP');
       return;
     }
-    await launchSupervisor(this.root, layout);
+    const release = await this.starts.acquire();
+    try {
+      await launchSupervisor(this.root, layout);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    void this.releaseWhenReady(spec.id, release);
+  }
+
+  /** Gives the start slot back once kube-apiserver answers /readyz, or after START_SLOT_MAX_MS. */
+  private async releaseWhenReady(id: string, release: () => void): Promise<void> {
+    const deadline = Date.now() + START_SLOT_MAX_MS;
+    try {
+      const [apiServer] = this.readinessChecks(id).checks;
+      while (apiServer && Date.now() < deadline && (await runCheck(...apiServer))) await sleep(200);
+    } catch {
+      // destroyed meanwhile
+    } finally {
+      release();
+    }
   }
 
   async waitReady(id: string, options: WaitOptions = {}): Promise<void> {
@@ -429,6 +461,27 @@ function writeIfChanged(path: string, content: string, mode: number): boolean {
   writeFileSync(temporary, content, { mode });
   renameSync(temporary, path);
   return true;
+}
+
+/** A counting semaphore: at most `limit` holders, the others wait in order. */
+class Slots {
+  private held = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.held >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.held++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.held--;
+    };
+  }
 }
 
 type Check = readonly [string, () => Promise<{ status: number; text: string }>];
