@@ -14,19 +14,20 @@ import {
   groupList,
   type IndexedResource,
   indexedByPath,
-  listOf,
+  listJson,
   parseIndexBatch,
   resourcesOf,
   resultObject,
   SearchError,
   SearchErrorCode,
   SearchIndex,
+  type SearchQuery,
   type SearchShoot,
   tableOf,
 } from '@gardener-ts/search';
 import { ResourceService } from '@gardener-ts/store';
-import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SEARCH_INDEX } from '../tokens.js';
 import { REQUEST_AUTHORIZER, type RequestAuthorizer } from './authorizer.js';
 
@@ -122,7 +123,10 @@ export class SearchController {
   }
 
   @Get(LIST_PATHS)
-  async list(@Req() request: FastifyRequest): Promise<unknown> {
+  async list(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
     const params = request.params as Params;
     const query = request.query as Query;
     const resource = resourceOf(params, false);
@@ -131,19 +135,22 @@ export class SearchController {
         SearchErrorCode.MethodNotSupported,
         'search results cannot be watched; list them',
       );
-    const shoots = await this.visibleShoots(request);
-    const page = await this.index.query({
+    const searchQuery: SearchQuery = {
       resource,
-      shoots,
+      shoots: await this.visibleShoots(request),
       namespace: params.namespace,
       labels: parseLabelSelector(query.labelSelector),
       fields: parseFieldSelector(query.fieldSelector, FIELDS),
       limit: limitOf(query),
       continue: query.continue,
-    });
+    };
     const tableVersion = tableVersionAccepted(request.headers.accept);
-    if (!tableVersion) return listOf(resource, page);
+    if (!tableVersion) {
+      void reply.type('application/json');
+      return listJson(resource, await this.index.queryJson(searchQuery));
+    }
     const include = includeOf(query);
+    const page = await this.index.query(searchQuery);
     return tableOf(resource, page, { apiVersion: tableVersion, ...(include ? { include } : {}) });
   }
 
