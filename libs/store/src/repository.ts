@@ -604,6 +604,7 @@ export class ResourceRepository {
     const row = rows[0];
     if (row?.resource_version) {
       const joined = this.current();
+      joined?.locked.delete(lockKey(key)); // what withRowLock read of it is old now
       if (joined) joined.written.add(key.kind);
       else this.countCommitted([key.kind]); // one statement: committed already
     }
