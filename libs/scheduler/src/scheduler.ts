@@ -47,11 +47,6 @@ const SEEDS_TTL_MS = 1_000;
 /** Bindings made at create, awaiting the stored shoot (its uid) for their event; older ones are dropped. */
 const BOUND_AT_CREATE_TTL_MS = 60_000;
 const BOUND_AT_CREATE_MAX = 10_000;
-/**
- * How long a create-time binding not yet seen stored counts against its seed's capacity: until
- * then it is in flight (its create commits, or is refused, well within it).
- */
-const IN_FLIGHT_MS = 10_000;
 
 export class ShootScheduler {
   private readonly client: GardenClient;
@@ -65,11 +60,8 @@ export class ShootScheduler {
   private seeds: { at: number; writes: number; listing: Promise<Seed[]> } | undefined;
   /** What scheduling reads of each seed, as last seen: other changes do not start a pass. */
   private readonly seedViews = new Map<string, string>();
-  /**
-   * `namespace/name` → when and to which seed this process bound it at create, and when it was
-   * seen stored (its SchedulingSuccessful event is due then)
-   */
-  private readonly boundAtCreate = new Map<string, { at: number; seedName: string; storedAt?: number }>();
+  /** `namespace/name` → when this process bound it at create: its SchedulingSuccessful event is due */
+  private readonly boundAtCreate = new Map<string, number>();
   private readonly events: EventRecorder;
 
   constructor(
@@ -94,47 +86,27 @@ export class ShootScheduler {
     if (type.kind !== 'Shoot') return;
     const shoot = obj as unknown as Shoot;
     if (shoot.spec.seedName) return;
-    let choice = await this.choose(shoot, {}, true);
-    // the reused count may be a second old (shoots deleted since): count again before giving up
+    let choice = await this.choose(shoot);
+    // the reused count also holds bindings whose create was then refused: count again before giving up
     if ('reason' in choice) {
       this.counts = undefined;
-      choice = await this.choose(shoot, {}, true);
+      choice = await this.choose(shoot);
     }
     if ('reason' in choice && shoot.spec.networking?.nodes)
-      choice = await this.choose(shoot, { ignoreNetworks: true }, true);
+      choice = await this.choose(shoot, { ignoreNetworks: true });
     if ('reason' in choice) return;
     shoot.spec.seedName = choice.seedName;
+    this.rememberBinding(shoot);
   };
 
   /** The event of a create-time binding waits for the stored shoot (the Shoot watch's ADDED). */
-  private rememberBinding(shoot: Shoot, seedName: string): void {
+  private rememberBinding(shoot: Shoot): void {
     const now = Date.now();
-    for (const [key, { at }] of this.boundAtCreate) {
+    for (const [key, at] of this.boundAtCreate) {
       if (now - at <= BOUND_AT_CREATE_TTL_MS && this.boundAtCreate.size < BOUND_AT_CREATE_MAX) break;
       this.boundAtCreate.delete(key);
     }
-    const key = `${shoot.metadata.namespace}/${shoot.metadata.name}`;
-    this.boundAtCreate.set(key, { at: now, seedName });
-  }
-
-  /**
-   * Create-time bindings of this process that the reused count of stored shoots does not hold yet
-   * (not stored, or stored after it was counted), per seed: without them concurrent creates
-   * overfilled a seed and were refused.
-   */
-  private inFlight(): Map<string, number> {
-    const now = Date.now();
-    const countedAt = this.counts?.at ?? Number.POSITIVE_INFINITY;
-    const perSeed = new Map<string, number>();
-    for (const [key, { at, seedName, storedAt }] of this.boundAtCreate) {
-      if (storedAt !== undefined && storedAt < countedAt) {
-        this.boundAtCreate.delete(key); // counted among the stored shoots, its event recorded
-        continue;
-      }
-      const uncounted = storedAt === undefined ? now - at <= IN_FLIGHT_MS : true;
-      if (uncounted) perSeed.set(seedName, (perSeed.get(seedName) ?? 0) + 1);
-    }
-    return perSeed;
+    this.boundAtCreate.set(`${shoot.metadata.namespace}/${shoot.metadata.name}`, now);
   }
 
   private scheduled(shoot: Shoot): void {
@@ -142,11 +114,7 @@ export class ShootScheduler {
     this.events.event(shoot, 'Normal', EventReason.SchedulingSuccessful, `Scheduled to seed '${seed}'`);
   }
 
-  /**
-   * The best seed for `shoot`. With `atCreate`, a choice is at once counted as in flight against its
-   * seed (before any other choice can run), until the shoot is seen stored.
-   */
-  async choose(shoot: Shoot, options: ChooseOptions = {}, atCreate = false): Promise<SeedChoice> {
+  async choose(shoot: Shoot, options: ChooseOptions = {}): Promise<SeedChoice> {
     const [seeds, counts] = await Promise.all([this.seedList(), this.shootsPerSeed()]);
     const candidates = await Promise.all(
       seeds.map(async (seed) => {
@@ -154,14 +122,9 @@ export class ShootScheduler {
         return { seed, shoots: counts.get(name) ?? 0, ...(await this.nodeNetworksOn(name, shoot)) };
       }),
     );
-    const inFlight = this.inFlight();
-    for (const candidate of candidates)
-      candidate.shoots += inFlight.get(candidate.seed.metadata.name ?? '') ?? 0;
     const choice = chooseSeed(shoot, candidates, options);
-    if ('reason' in choice) return choice;
-    if (atCreate) this.rememberBinding(shoot, choice.seedName);
-    // a pending shoot's binding is written before the next choice: the reused count holds it
-    else counts.set(choice.seedName, (counts.get(choice.seedName) ?? 0) + 1);
+    // the reused count includes this binding at once, so the next choice sees it
+    if (!('reason' in choice)) counts.set(choice.seedName, (counts.get(choice.seedName) ?? 0) + 1);
     return choice;
   }
 
@@ -242,11 +205,7 @@ export class ShootScheduler {
 
   private onShoot({ type, object }: ChangeEvent<'Shoot'>): void {
     const key = `${object.metadata.namespace}/${object.metadata.name}`;
-    const bound = this.boundAtCreate.get(key);
-    if (type === 'ADDED' && object.spec.seedName && bound && bound.storedAt === undefined) {
-      bound.storedAt = Date.now();
-      this.scheduled(object);
-    }
+    if (type === 'ADDED' && object.spec.seedName && this.boundAtCreate.delete(key)) this.scheduled(object);
     if (type === 'DELETED') this.counts = undefined; // capacity freed: count afresh
     if (type === 'DELETED' || !object.spec.seedName) this.kick();
   }
