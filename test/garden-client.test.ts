@@ -127,7 +127,8 @@ describe.each(['in-process', 'http'])('GardenClient (%s)', (transport) => {
       attempts += 1;
       status.gardener = { id: 'x', name: 'client-test', version: '1' };
     });
-    expect(attempts).toBe(2);
+    // at least the injected race; the garden's own controllers may write the shoot meanwhile too
+    expect(attempts).toBeGreaterThanOrEqual(2);
     expect(updated.status).toMatchObject({
       technicalID: base.status?.technicalID,
       gardener: { name: 'client-test' },
