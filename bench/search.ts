@@ -34,6 +34,7 @@ import {
   type TenantGarden,
 } from '../apps/gardener-api/src/testing/tenant-garden.js';
 import { createSearchSync } from '../apps/gardenlet/src/search-sync.js';
+import { removeKeys } from '../test/support/garden.js';
 
 const { values } = parseArgs({
   options: {
@@ -352,16 +353,6 @@ async function indexLag(g: TenantGarden, root: string): Promise<void> {
   } finally {
     await seed.destroy(technicalId).catch(() => undefined);
   }
-}
-
-/** The jobs the API's relay queued for the bench's shoots (no gardenlet takes them). */
-async function removeKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 const root = mkdtempSync(join(tmpdir(), 'gts-bench-search-'));

@@ -33,7 +33,7 @@ export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: n
 }
 
 /** Every key of the garden's prefix: shoot and machine queues, leases, locks. */
-async function removeKeys(redis: Redis, pattern: string): Promise<void> {
+export async function removeKeys(redis: Redis, pattern: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);

@@ -18,6 +18,7 @@ export * from './kinds/project.js';
 export * from './kinds/quota.js';
 export * from './kinds/seed.js';
 export * from './kinds/shoot.js';
+export * from './lines.js';
 export * from './meta.js';
 export * from './openapi.js';
 export * from './patch.js';

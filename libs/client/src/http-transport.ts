@@ -1,4 +1,4 @@
-import type { KubeObject, ResourceType } from '@gardener-ts/api';
+import { type KubeObject, type ResourceType, readLines } from '@gardener-ts/api';
 import { Agent, fetch } from 'undici';
 import { ClientError, ClientErrorCode, codeOfReason } from './errors.js';
 import type { ListQuery, PatchType, Transport, WatchEvent, WatchQuery, WatchStream } from './transport.js';
@@ -181,22 +181,6 @@ const WATCH_TIMEOUT_SECONDS = 300;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
-}
-
-/** Calls onLine for every complete line of the body; resolves when the body ends. */
-async function readLines(body: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let pending = '';
-  for await (const chunk of body) {
-    pending += decoder.decode(chunk, { stream: true });
-    let newline = pending.indexOf('\n');
-    while (newline >= 0) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      if (line) onLine(line);
-      newline = pending.indexOf('\n');
-    }
-  }
 }
 
 function statusError(method: string, path: string, status: number, text: string): ClientError {

@@ -1,3 +1,4 @@
+import { readLines } from '@gardener-ts/api';
 import { Agent, fetch } from 'undici';
 import { SearchError, SearchErrorCode } from '../errors.js';
 import { collectionPath, type IndexedResource } from '../resources.js';
@@ -108,19 +109,4 @@ function failure(verb: string, resource: IndexedResource, status: number, text: 
     SearchErrorCode.ShootApi,
     `${verb} ${resource.plural}: HTTP ${status} ${text.slice(0, 200)}`,
   );
-}
-
-async function readLines(body: AsyncIterable<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let pending = '';
-  for await (const chunk of body) {
-    pending += decoder.decode(chunk, { stream: true });
-    let newline = pending.indexOf('\n');
-    while (newline >= 0) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      if (line) onLine(line);
-      newline = pending.indexOf('\n');
-    }
-  }
 }
